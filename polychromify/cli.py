@@ -1,0 +1,211 @@
+"""The ``polychromify`` command: subcommands mirror the modules; each parses flags and calls one function."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _profile_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags named after the profile fields; unset flags keep the profile's value."""
+    from .profiles import PROFILES
+    parser.add_argument("--profile", default="quick", choices=list(PROFILES), help="run profile (default quick)")
+    parser.add_argument("--image-size", type=int, help="network input side in px")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--max-images", type=int, help="cap on the number of cleaned photos used")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"])
+
+
+def _data_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, help="folder of photos (default: $POLYCHROMIFY_DATA, else synthetic)")
+
+
+def _results_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", type=Path, help="results store (default: $POLYCHROMIFY_RESULTS or ./results)")
+
+
+def _profile(args):
+    from .profiles import get_profile
+    return get_profile(args.profile, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size,
+                       learning_rate=args.learning_rate, max_images=args.max_images, seed=args.seed,
+                       precision=args.precision)
+
+
+# ---------------------------------------------------------------- data
+
+def cmd_data_info(args) -> int:
+    from .data import load_dataset
+    dataset = load_dataset(args.data, _profile(args), progress=sys.stderr.isatty())
+    print(dataset.report)
+    return 0
+
+
+def cmd_data_prepare(args) -> int:
+    from .data import default_data_dir, prepare
+    folder = args.data or default_data_dir()
+    if folder is None:
+        print("polychromify: no data folder: pass --data DIR or set POLYCHROMIFY_DATA", file=sys.stderr)
+        return 2
+    profile = _profile(args)
+    cache = prepare(folder, profile.image_size, profile.cleaning, progress=True)
+    print(f"prepared {folder} at {profile.image_size} px in {cache}")
+    return 0
+
+
+def cmd_data_download(args) -> int:
+    from .download import DownloadError, default_download_dir, download_kaggle, ingest_zip
+    dest = args.dest or default_download_dir()
+    try:
+        if args.zip:
+            result = ingest_zip(args.zip, dest, force=args.force)
+        else:
+            result = download_kaggle(dest)
+    except DownloadError as err:
+        print(f"polychromify: {err}", file=sys.stderr)
+        return 1
+    print(f"data in {result}; use it with --data {dest} or POLYCHROMIFY_DATA={dest}")
+    return 0
+
+
+# ---------------------------------------------------------------- experiments
+
+def cmd_train(args) -> int:
+    from .experiments import EXPERIMENTS, run_experiment
+    names = list(EXPERIMENTS) if args.experiment == ["all"] else args.experiment
+    for name in names:
+        run = run_experiment(name, _profile(args), data_dir=args.data, results_dir=args.results,
+                             retrain=args.retrain, verbose=1 if sys.stdout.isatty() else 2)
+        state = "finished" if run.finished else "unfinished (resume with the same command)"
+        print(f"{name}: {state} -> {run.path}")
+        if run.finished:
+            test = run.metrics["model"]["test"]
+            print(f"  test accuracy {test['accuracy']:.4f}  PSNR {test['psnr']:.2f} dB  SSIM {test['ssim']:.4f}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .experiments import evaluate_model, experiment_data, get_experiment, load_trained
+    from .results import find_run, write_json
+    run = find_run(args.experiment, args.profile, args.results)
+    if run is None:
+        print(f"polychromify: no finished run of {args.experiment} with profile {args.profile}; "
+              f"train it first: polychromify train {args.experiment} --profile {args.profile}", file=sys.stderr)
+        return 1
+    experiment = get_experiment(args.experiment)
+    dataset = experiment_data(experiment, _profile(args).replace(image_size=run.config["image_size"]), args.data)
+    if dataset.data_hash != run.config["data"]["data_hash"]:
+        print(f"polychromify: warning: {run.path} was trained on other data ({run.config['data']['source']})",
+              file=sys.stderr)
+    metrics = evaluate_model(experiment, load_trained(run), dataset)
+    if args.save:
+        write_json(run.path / "metrics.json", metrics)
+    _print_metrics(metrics)
+    return 0
+
+
+def _print_metrics(metrics: dict) -> None:
+    keys = ["accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_gap"]
+    print(f"{'':16}" + "".join(f"{k:>17}" for k in keys))
+    for who in ("model", "gray", "mean_ab"):
+        for split in ("val", "test"):
+            row = metrics[who][split]
+            print(f"{who + ' ' + split:16}" + "".join(f"{row[k]:17.4f}" for k in keys))
+
+
+def cmd_results(args) -> int:
+    from .results import list_runs
+    runs = list_runs(args.results)
+    if not runs:
+        print("the results store is empty")
+        return 0
+    print(f"{'experiment':18}{'run':26}{'state':12}{'data':12}{'epochs':>7}{'val acc':>9}{'test acc':>9}"
+          f"{'train s':>9}")
+    for run in runs:
+        config = run.config
+        data = "synthetic" if config["data"].get("synthetic") else "real"
+        if run.finished:
+            m = run.metrics["model"]
+            seconds = run.provenance["timings"]["train_seconds_total"]
+            print(f"{run.experiment:18}{run.path.name:26}{'finished':12}{data:12}{config['epochs']:>7}"
+                  f"{m['val']['accuracy']:9.4f}{m['test']['accuracy']:9.4f}{seconds:9.0f}")
+        else:
+            print(f"{run.experiment:18}{run.path.name:26}{'unfinished':12}{data:12}{config['epochs']:>7}")
+    return 0
+
+
+# ---------------------------------------------------------------- book
+
+def cmd_book(args) -> int:
+    from .book import build_book
+    return build_book(profile=args.profile, params=args.param, only=args.only, list_params=args.list_params)
+
+
+def parser() -> argparse.ArgumentParser:
+    from .experiments import EXPERIMENTS
+    p = argparse.ArgumentParser(prog="polychromify", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="find, clean, cache or download the photos").add_subparsers(
+        dest="data_command", required=True)
+    info = data.add_parser("info", help="print the data report")
+    prep = data.add_parser("prepare", help="clean and cache the preprocessed arrays")
+    for q in (info, prep):
+        _data_flag(q)
+        _profile_flags(q)
+    info.set_defaults(func=cmd_data_info)
+    prep.set_defaults(func=cmd_data_prepare)
+    down = data.add_parser("download", help="download the Kaggle data set, or ingest its zip")
+    down.add_argument("--dest", type=Path, help="target folder (default: the user cache)")
+    down.add_argument("--zip", type=Path, help="a landscape-pictures zip already downloaded")
+    down.add_argument("--force", action="store_true", help="replace an existing target folder")
+    down.set_defaults(func=cmd_data_download)
+
+    train = sub.add_parser("train", help="train experiments (or load them from the results store)")
+    train.add_argument("experiment", nargs="+", choices=[*EXPERIMENTS, "all"], metavar="EXPERIMENT",
+                       help=f"one or more of: {', '.join(EXPERIMENTS)}, or all")
+    train.add_argument("--retrain", action="store_true", help="train again even if a finished run exists")
+    _data_flag(train)
+    _results_flag(train)
+    _profile_flags(train)
+    train.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", help="recompute the metrics of a stored run")
+    ev.add_argument("experiment", choices=list(EXPERIMENTS), metavar="EXPERIMENT")
+    ev.add_argument("--save", action="store_true", help="write the metrics back into the run")
+    _data_flag(ev)
+    _results_flag(ev)
+    _profile_flags(ev)
+    ev.set_defaults(func=cmd_evaluate)
+
+    res = sub.add_parser("results", help="list what the results store holds")
+    _results_flag(res)
+    res.set_defaults(func=cmd_results)
+
+    book = sub.add_parser("book", help="execute the notebooks and build the HTML book")
+    from .profiles import PROFILES
+    book.add_argument("--profile", default="quick", choices=list(PROFILES))
+    book.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                      help="a notebook parameter (repeatable)")
+    book.add_argument("--only", help="execute only this notebook (e.g. 01_dataset)")
+    book.add_argument("--list-params", action="store_true", help="print every parameter and exit")
+    book.set_defaults(func=cmd_book)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"polychromify: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

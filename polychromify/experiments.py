@@ -1,0 +1,194 @@
+"""The paper's experiments: which model, on which data, with which settings; run through the results store.
+
+``run_experiment("polychromify", "quick")`` trains the final model with the quick profile, or loads it
+when the store already holds a finished run with the same config and data, resuming an unfinished one.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .data import Dataset, load_dataset
+from .profiles import Profile, get_profile
+from .results import FINISHED, Run, default_results_dir, environment, run_folder, write_json
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One trained model of the paper."""
+
+    name: str
+    model: str           # a key of models.BUILDERS
+    section: str         # where the paper reports it
+    title: str
+    train_limit: int | None = None   # cap on training photos (the paper's model selection: 800)
+    val_limit: int | None = None     # cap on validation photos (the paper's model selection: 200)
+    batch_size: int | None = None    # None: the profile's
+
+
+# Section V.A compared the variants on 800 training / 200 validation photos with batch 16 (the author's
+# notebook); tuning and the final comparison use the whole split with batch 32.
+_SELECTION = dict(train_limit=800, val_limit=200, batch_size=16)
+
+EXPERIMENTS = {e.name: e for e in [
+    Experiment("ae_v0", "ae_v0", "V.A", "AE v0: dense autoencoder", **_SELECTION),
+    Experiment("ae_v1", "ae_v1", "V.A", "AE v1: convolutional autoencoder", **_SELECTION),
+    Experiment("ae_v2", "ae_v2", "V.A", "AE v2: convolutional + dense middle", **_SELECTION),
+    Experiment("ae_v3", "ae_v3", "V.A", "AE v3: deep convolutional, strides + upsampling", **_SELECTION),
+    Experiment("cnn_selection", "cnn", "V.A", "CNN baseline", **_SELECTION),
+    Experiment("polychromify_v1", "polychromify_v1", "V.B, Table 1", "PolyChromify v1"),
+    Experiment("polychromify_v2", "polychromify_v2", "V.B, Table 1", "PolyChromify v2"),
+    Experiment("polychromify", "polychromify", "IV, Table 1 v3, Table 2", "PolyChromify (final, v3)"),
+    Experiment("polychromify_v4", "polychromify_v4", "V.B, Table 1", "PolyChromify v4"),
+    Experiment("polychromify_v5", "polychromify_v5", "V.B, Table 1", "PolyChromify v5"),
+    Experiment("cnn", "cnn", "VI, Table 2", "CNN baseline"),
+    Experiment("eccv16", "eccv16", "VI, Table 2", "ECCV16 (Zhang et al. 2016) from scratch"),
+]}
+SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
+TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
+COMPARISON = ["cnn", "eccv16", "polychromify"]
+
+
+def get_experiment(name: str) -> Experiment:
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}") from None
+
+
+def settings(experiment: Experiment, profile: Profile) -> dict:
+    """The effective image size, epochs and batch size of an experiment under a profile."""
+    eccv = experiment.model == "eccv16"
+    return {
+        "image_size": (profile.eccv16_image_size or profile.image_size) if eccv else profile.image_size,
+        "epochs": (profile.eccv16_epochs or profile.epochs) if eccv else profile.epochs,
+        "batch_size": experiment.batch_size or profile.batch_size,
+    }
+
+
+def experiment_data(experiment: Experiment, profile: Profile, data_dir=None, dataset: Dataset | None = None,
+                    quiet: bool = False) -> Dataset:
+    """The data set an experiment trains on (at its image size)."""
+    size = settings(experiment, profile)["image_size"]
+    if dataset is not None and dataset.image_size == size:
+        return dataset
+    return load_dataset(data_dir, profile.replace(image_size=size), quiet=quiet)
+
+
+def _limit(x: np.ndarray, n: int | None) -> np.ndarray:
+    return x if n is None else x[:n]
+
+
+def make_config(experiment: Experiment, profile: Profile, dataset: Dataset) -> dict:
+    """Everything that shapes a run; its hash names the run's folder."""
+    return {"experiment": asdict(experiment), "profile": profile.to_dict(), **settings(experiment, profile),
+            "data": dataset.provenance()}
+
+
+def _build_model(experiment: Experiment, image_size: int, precision: str = "float32"):
+    """The uncompiled model of an experiment under a precision policy."""
+    from .models import build_model
+    from .training import precision_policy
+    with precision_policy(precision):
+        return build_model(experiment.model, image_size)
+
+
+def build(experiment: Experiment, image_size: int, precision: str = "float32", y_train=None,
+          learning_rate: float = 1e-3):
+    """The compiled model of an experiment (ECCV16 gets its own loss, fitted to the training set's prior)."""
+    from .training import compile_model
+    model = _build_model(experiment, image_size, precision)
+    if experiment.model != "eccv16":
+        return compile_model(model, learning_rate)
+    from . import eccv16
+    return eccv16.compile_eccv16(model, y_train, learning_rate)
+
+
+def predict_ab(experiment: Experiment, model, x: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    """Model-space Y predicted for L images (ECCV16's class scores are decoded by annealed mean)."""
+    from .training import predict
+    out = predict(model, x, batch_size)
+    if experiment.model == "eccv16":
+        from . import eccv16
+        out = np.asarray(eccv16.decode_ab(out), dtype=np.float32)
+    return out
+
+
+def evaluate_model(experiment: Experiment, model, dataset: Dataset, y_train_mean: np.ndarray | None = None) -> dict:
+    """Metrics on val and test, beside the gray (ab = 0) and the training set's mean-ab baselines."""
+    from . import metrics
+    mean_ab = dataset.y_train.reshape(-1, 2).mean(axis=0) if y_train_mean is None else y_train_mean
+    out = {"model": {}, "gray": {}, "mean_ab": {}}
+    for split in ("val", "test"):
+        x, y = dataset.x[split], dataset.y[split]
+        t = time.perf_counter()
+        out["model"][split] = metrics.evaluate(x, y, predict_ab(experiment, model, x))
+        out["model"][split]["seconds"] = time.perf_counter() - t
+        out["gray"][split] = metrics.evaluate(x, y, metrics.gray_baseline(y))
+        out["mean_ab"][split] = metrics.evaluate(x, y, np.broadcast_to(mean_ab, y.shape).astype(np.float32))
+    return out
+
+
+def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, results_dir=None,
+                   dataset: Dataset | None = None, retrain: bool = False, verbose: int | str = "auto",
+                   max_epochs_this_call: int | None = None, **overrides) -> Run:
+    """Train (or load, or resume) one experiment and record it in the results store; returns its Run.
+
+    ``overrides`` change profile fields for this run (epochs=3, image_size=64, precision=...).
+    With ``max_epochs_this_call`` the run may stop unfinished (its checkpoint stays); call again to go on.
+    """
+    import keras
+
+    from .training import fit, save_model_weights
+    experiment = get_experiment(name)
+    profile = get_profile(profile, **overrides)
+    dataset = experiment_data(experiment, profile, data_dir, dataset)
+    config = make_config(experiment, profile, dataset)
+    run = run_folder(Path(results_dir or default_results_dir()), name, config)
+    if run.finished and not retrain:
+        return run
+    if retrain and run.path.exists():
+        (run.path / FINISHED).unlink(missing_ok=True)
+        import shutil
+        shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
+    write_json(run.path / "config.json", config)
+
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    s = settings(experiment, profile)
+    keras.utils.set_random_seed(profile.seed)
+    x_train, y_train = _limit(dataset.x_train, experiment.train_limit), _limit(dataset.y_train, experiment.train_limit)
+    x_val, y_val = _limit(dataset.x_val, experiment.val_limit), _limit(dataset.y_val, experiment.val_limit)
+    model = build(experiment, s["image_size"], profile.precision, y_train, profile.learning_rate)
+    t = time.perf_counter()
+    history = fit(model, x_train, y_train, x_val, y_val, epochs=s["epochs"], batch_size=s["batch_size"],
+                  seed=profile.seed, checkpoint_dir=run.checkpoint_dir, verbose=verbose,
+                  max_epochs_this_call=max_epochs_this_call)
+    train_seconds = time.perf_counter() - t
+    if len(history.get("loss", [])) < s["epochs"]:
+        return run  # stopped early on purpose; the checkpoint resumes it
+    save_model_weights(model, run.weights, lambda: _build_model(experiment, s["image_size"], profile.precision))
+    write_json(run.path / "history.json", history)
+    t = time.perf_counter()
+    write_json(run.path / "metrics.json", evaluate_model(experiment, model, dataset))
+    eval_seconds = time.perf_counter() - t
+    write_json(run.path / FINISHED, {
+        **environment(), "data": dataset.provenance(), "profile": profile.name, "precision": profile.precision,
+        "params": int(model.count_params()), "train_images": int(len(x_train)), "val_images": int(len(x_val)),
+        "timings": {"train_seconds_this_session": train_seconds,
+                    "train_seconds_total": float(sum(history.get("seconds", []))),
+                    "seconds_per_epoch": history.get("seconds", []), "evaluate_seconds": eval_seconds},
+        "started_at": started, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    import shutil
+    shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
+    return run
+
+
+def load_trained(run: Run, precision: str = "float32"):
+    """The trained Keras model of a finished run."""
+    model = _build_model(get_experiment(run.experiment), run.config["image_size"], precision)
+    model.load_weights(run.weights)
+    return model

@@ -1,0 +1,159 @@
+"""Every model of the paper, one builder each; each returns an uncompiled, named ``keras.Model``.
+
+Every model takes the L channel, shape (S, S, 1) with L in [0, 100] as the paper feeds it (no
+normalisation), and outputs Y = ab / 128, shape (S, S, 2), through a final ``Dense(2, tanh)``.
+Dense layers act on the last axis, i.e. per pixel: a "dense middle" keeps the feature maps' size.
+
+Sources: the paper's sections IV and V, and where the paper is silent on widths, the author's public
+notebook (davide97g/polychromify, ``notebooks/modeling.ipynb``). Deviations are listed per builder.
+ECCV16 lives in ``polychromify.eccv16``.
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+NEURONS = {  # section V.B: widths of the dense middle
+    "L": (64, 32, 16, 32, 64),
+    "M": (128, 64, 32, 64, 128),
+    "H": (256, 128, 64, 128, 256),
+}
+FILTERS = {  # section V.B: encoder and decoder convolution filters
+    "L": (16, 32, 64, 64, 32, 16),
+    "H": (32, 64, 128, 128, 64, 32),
+}
+
+# Table 1: the five tuned versions. The paper's table gives neurons, filters, S/U and BN per version;
+# the public sources give only v3 (the final model: H neurons, L filters, no S/U, no BN, confirmed by
+# its 293,074 parameters). Our reading of the others changes one factor at a time from the best
+# model of section V.A (AE v2 = M neurons, L filters): v2 wider filters, v3 wider neurons,
+# v4 = v3 + batch norm, v5 = v3 + strides/upsampling.
+TABLE1 = {
+    "v1": dict(neurons="M", filters="L", strided=False, batch_norm=False),
+    "v2": dict(neurons="M", filters="H", strided=False, batch_norm=False),
+    "v3": dict(neurons="H", filters="L", strided=False, batch_norm=False),
+    "v4": dict(neurons="H", filters="L", strided=False, batch_norm=True),
+    "v5": dict(neurons="H", filters="L", strided=True, batch_norm=False),
+}
+
+
+def _input(image_size: int) -> keras.KerasTensor:
+    return keras.Input(shape=(image_size, image_size, 1), name="L")
+
+
+def _ab_output(x) -> keras.KerasTensor:
+    """The output every model shares: Dense(2, tanh) per pixel, kept in float32 under mixed precision."""
+    return layers.Dense(2, activation="tanh", dtype="float32", name="ab")(x)
+
+
+def _conv(x, filters: int, kernel: int = 3, strides: int = 1, batch_norm: bool = False, name: str | None = None):
+    x = layers.Conv2D(filters, kernel, strides=strides, padding="same", activation="relu", name=name)(x)
+    return layers.BatchNormalization(name=f"{name}_bn" if name else None)(x) if batch_norm else x
+
+
+def ae_v0(image_size: int = 128) -> keras.Model:
+    """AE v0, section V.A: vanilla dense autoencoder 128-64-32-64-128 applied per pixel; 21,282 parameters."""
+    inputs = _input(image_size)
+    x = inputs
+    for i, units in enumerate(NEURONS["M"]):
+        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+    return keras.Model(inputs, _ab_output(x), name="ae_v0")
+
+
+def ae_v1(image_size: int = 128) -> keras.Model:
+    """AE v1, section V.A: convolutional autoencoder 32-64-128-64-32 (2x2 kernels); 82,434 parameters.
+
+    Deviation: the author's notebook ends in Conv2D(2, 3x3, tanh); we use the paper's Dense(2, tanh).
+    """
+    inputs = _input(image_size)
+    x = inputs
+    for i, filters in enumerate((32, 64, 128, 64, 32)):
+        x = _conv(x, filters, kernel=2, name=f"conv{i + 1}")
+    return keras.Model(inputs, _ab_output(x), name="ae_v1")
+
+
+def ae_v2(image_size: int = 128) -> keras.Model:
+    """AE v2, section V.A: convolutions 16-32-64, dense middle 128-64-32-64-128, convolutions 64-32-16.
+
+    The same network as Table 1's v1 (M neurons, L filters); 149,298 parameters.
+    """
+    return polychromify(image_size, neurons="M", filters="L", name="ae_v2")
+
+
+def ae_v3(image_size: int = 128) -> keras.Model:
+    """AE v3, section V.A: very deep convolutional autoencoder; 5,495,074 parameters.
+
+    Encoder: 3x3 convolutions of 32-64-128-256-512 filters, each with stride 2 (S/32 at the bottom);
+    decoder: 512-256-128-64-32 filters, each followed by 2x upsampling, back to S.
+    """
+    inputs = _input(image_size)
+    x = inputs
+    for i, filters in enumerate((32, 64, 128, 256, 512)):
+        x = _conv(x, filters, strides=2, name=f"enc{i + 1}")
+    for i, filters in enumerate((512, 256, 128, 64, 32)):
+        x = _conv(x, filters, name=f"dec{i + 1}")
+        x = layers.UpSampling2D(2, name=f"up{i + 1}")(x)
+    return keras.Model(inputs, _ab_output(x), name="ae_v3")
+
+
+def cnn(image_size: int = 128) -> keras.Model:
+    """CNN baseline, sections V.A and VI: 3x3 convolutions of 16-32-64-128 filters, each followed by
+    batch normalization; 98,370 parameters (Table 2: 98 x 10^3), of which 480 not trainable."""
+    inputs = _input(image_size)
+    x = inputs
+    for i, filters in enumerate((16, 32, 64, 128)):
+        x = _conv(x, filters, batch_norm=True, name=f"conv{i + 1}")
+    return keras.Model(inputs, _ab_output(x), name="cnn")
+
+
+def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", strided: bool = False,
+                 batch_norm: bool = False, name: str = "polychromify") -> keras.Model:
+    """PolyChromify, sections IV and V.B: convolutional encoder, dense middle, convolutional decoder.
+
+    ``neurons`` (L/M/H) and ``filters`` (L/H) pick the widths of section V.B; ``strided`` gives the encoder
+    stride 2 and the decoder 2x upsampling after each convolution (S/U); ``batch_norm`` adds batch
+    normalization after every convolution (BN). The defaults are the final model (Table 1 v3):
+    293,074 parameters, as Table 2 states (293 x 10^3).
+
+    Deviation: the author's saved model ends in Conv2D(2, 3x3, tanh) (293,330 parameters); the paper
+    describes and counts a Dense(2, tanh) output, which we follow.
+    """
+    f = FILTERS[filters]
+    inputs = _input(image_size)
+    x = inputs
+    for i, n in enumerate(f[:3]):
+        x = _conv(x, n, strides=2 if strided else 1, batch_norm=batch_norm, name=f"enc{i + 1}")
+    for i, units in enumerate(NEURONS[neurons]):
+        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+    for i, n in enumerate(f[3:]):
+        x = _conv(x, n, batch_norm=batch_norm, name=f"dec{i + 1}")
+        if strided:
+            x = layers.UpSampling2D(2, name=f"up{i + 1}")(x)
+    return keras.Model(inputs, _ab_output(x), name=name)
+
+
+def table1(version: str, image_size: int = 128) -> keras.Model:
+    """Table 1's version v1..v5 of PolyChromify (see ``TABLE1`` for our reading of each)."""
+    return polychromify(image_size, **TABLE1[version], name=f"polychromify_{version}")
+
+
+def eccv16(image_size: int = 128) -> keras.Model:
+    """ECCV16 (Zhang et al. 2016) trained from scratch; see ``polychromify.eccv16``."""
+    from .eccv16 import eccv16 as build
+    return build(image_size)
+
+
+BUILDERS = {
+    "ae_v0": ae_v0, "ae_v1": ae_v1, "ae_v2": ae_v2, "ae_v3": ae_v3, "cnn": cnn,
+    "polychromify": polychromify, "eccv16": eccv16,
+    **{f"polychromify_{v}": (lambda image_size=128, v=v: table1(v, image_size)) for v in TABLE1},
+}
+
+
+def build_model(name: str, image_size: int = 128) -> keras.Model:
+    """The model called ``name`` (a key of ``BUILDERS``) for square inputs of ``image_size``."""
+    try:
+        builder = BUILDERS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(BUILDERS)}") from None
+    return builder(image_size=image_size)

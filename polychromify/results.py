@@ -1,0 +1,170 @@
+"""The results store: one folder per finished (or resumable) run, with everything needed to trust it.
+
+Layout: ``<results>/<experiment>/<profile>-<fingerprint>/`` holding
+
+- ``config.json``: the experiment, the model, the profile and every setting that shaped the run;
+- ``checkpoint/``: while the run is unfinished, the newest complete epoch (see ``training``);
+- ``history.json``: loss, accuracy, val_loss, val_accuracy and seconds per epoch;
+- ``metrics.json``: the metrics on the validation and test splits, with the gray and mean-ab baselines;
+- ``model.weights.h5``: the trained weights;
+- ``provenance.json``: package version, git commit, backend and versions, data hash and counts,
+  machine and timings. It is written last, atomically: a run without it is not finished.
+
+The fingerprint hashes the config and the data hash, so the same config on the same data is loaded,
+not retrained, and a different one gets its own folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS_ENV = "POLYCHROMIFY_RESULTS"
+FINISHED = "provenance.json"
+
+
+def default_results_dir() -> Path:
+    """``$POLYCHROMIFY_RESULTS``, or ``results/`` in the current folder."""
+    return Path(os.environ.get(RESULTS_ENV, "results"))
+
+
+def fingerprint(config: dict) -> str:
+    """A short stable hash of a JSON-able config."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def write_json(path: Path, value) -> None:
+    """Write JSON atomically: a temporary file in the same folder, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(value, f, indent=2, sort_keys=True, default=_plain)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _plain(value):
+    """JSON fallback for numpy scalars and paths."""
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text())
+
+
+@dataclass
+class Run:
+    """One run's folder in the store."""
+
+    path: Path
+
+    @property
+    def experiment(self) -> str:
+        return self.path.parent.name
+
+    @property
+    def finished(self) -> bool:
+        return (self.path / FINISHED).is_file()
+
+    @property
+    def config(self) -> dict:
+        return read_json(self.path / "config.json")
+
+    @property
+    def history(self) -> dict:
+        return read_json(self.path / "history.json")
+
+    @property
+    def metrics(self) -> dict:
+        return read_json(self.path / "metrics.json")
+
+    @property
+    def provenance(self) -> dict:
+        return read_json(self.path / FINISHED)
+
+    @property
+    def weights(self) -> Path:
+        return self.path / "model.weights.h5"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.path / "checkpoint"
+
+
+def run_folder(results_dir: Path, experiment: str, config: dict) -> Run:
+    """The folder for this experiment and config (it may not exist yet)."""
+    profile = config.get("profile", {}).get("name", "custom")
+    return Run(Path(results_dir) / experiment / f"{profile}-{fingerprint(config)}")
+
+
+def list_runs(results_dir: Path | None = None, experiment: str | None = None) -> list[Run]:
+    """Every run folder in the store (finished or not), sorted by experiment and name."""
+    root = Path(results_dir or default_results_dir())
+    if not root.is_dir():
+        return []
+    pattern = f"{experiment}/*/config.json" if experiment else "*/*/config.json"
+    return [Run(p.parent) for p in sorted(root.glob(pattern))]
+
+
+def find_run(experiment: str, profile: str, results_dir: Path | None = None, data_hash: str | None = None,
+             synthetic: bool | None = None) -> Run | None:
+    """The newest finished run of an experiment with a profile (optionally on given data), or None.
+
+    Real-data runs are preferred over synthetic ones unless ``synthetic`` says otherwise.
+    """
+    candidates = []
+    for run in list_runs(results_dir, experiment):
+        if not run.finished or run.config.get("profile", {}).get("name") != profile:
+            continue
+        data = run.config.get("data", {})
+        if data_hash and data.get("data_hash") != data_hash:
+            continue
+        if synthetic is not None and bool(data.get("synthetic")) != synthetic:
+            continue
+        candidates.append((not data.get("synthetic"), run.provenance.get("finished_at", ""), run))
+    return max(candidates, key=lambda c: c[:2])[2] if candidates else None
+
+
+def git_commit(cwd: Path | None = None) -> str:
+    """The current git commit, with '+dirty' when the work tree has changes; 'unknown' outside git."""
+    where = cwd or Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def environment() -> dict:
+    """Versions of what computed a result, and the machine it ran on."""
+    import keras
+    import numpy
+
+    from . import __version__
+    backend = keras.backend.backend()
+    versions = {"polychromify": __version__, "keras": keras.__version__, "numpy": numpy.__version__,
+                "python": platform.python_version()}
+    try:
+        module = __import__({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend])
+        versions[backend] = module.__version__
+    except (KeyError, ImportError):
+        pass
+    return {"backend": backend, "versions": versions, "git_commit": git_commit(),
+            "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                        "cpus": os.cpu_count()}}

@@ -1,0 +1,141 @@
+"""Compile and fit a model with the paper's recipe, checkpointing every epoch so a killed run resumes.
+
+The paper: Adam (fixed learning rate), MSE, batch 32, 25 epochs, ``metrics=['accuracy']`` (which Keras
+resolves to categorical accuracy on the (H, W, 2) output; see ``metrics.pixel_accuracy``).
+
+A checkpoint is a folder ``epoch-NNNN`` holding the model weights with the optimizer's variables
+(Keras 3 stores both in ``.weights.h5``) and the history so far, written as ``epoch-NNNN.partial`` and renamed when complete, so a run killed at any
+moment (SIGKILL, power loss) resumes after the last finished epoch. The shuffling order of each epoch
+depends only on (seed, epoch), so a resumed run sees the same batches as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from .metrics import keras_pixel_accuracy
+
+PRECISIONS = ("float32", "mixed_bfloat16")
+
+
+@contextlib.contextmanager
+def precision_policy(precision: str = "float32"):
+    """Build models under a Keras dtype policy (float32 or mixed_bfloat16), restoring the old one after."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def compile_model(model: keras.Model, learning_rate: float = 1e-3, loss="mse", metrics=None) -> keras.Model:
+    """Adam with a fixed learning rate, MSE and the paper's pixel 'accuracy' (overridable)."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss,
+                  metrics=metrics if metrics is not None else [keras_pixel_accuracy])
+    return model
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def _finished_epochs(folder: Path) -> list[Path]:
+    """Complete checkpoint folders, oldest first."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"epoch-\d{4}", p.name))
+
+
+def save_checkpoint(model: keras.Model, folder: Path, epoch: int, history: dict) -> Path:
+    """Write weights, optimizer state and history after ``epoch`` (1-based) atomically; keep only the newest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"epoch-{epoch:04d}"
+    partial = folder / f"epoch-{epoch:04d}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    model.save_weights(partial / "model.weights.h5")  # with the optimizer's variables
+    (partial / "history.json").write_text(json.dumps({"epoch": epoch, "history": history}))
+    for path in partial.iterdir():  # make the data durable before the rename makes it visible
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+    os.replace(partial, final)
+    for old in _finished_epochs(folder):
+        if old != final:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def load_checkpoint(model: keras.Model, folder: Path) -> tuple[int, dict]:
+    """Restore the newest complete checkpoint into a compiled model: (epochs done, history); (0, {}) if none."""
+    done = _finished_epochs(folder)
+    if not done:
+        return 0, {}
+    latest = done[-1]
+    model.optimizer.build(model.trainable_variables)  # so that its saved variables load too
+    model.load_weights(latest / "model.weights.h5")
+    state = json.loads((latest / "history.json").read_text())
+    return int(state["epoch"]), state["history"]
+
+
+# ---------------------------------------------------------------- fit
+
+class _EpochCheckpoint(keras.callbacks.Callback):
+    """Time each epoch, extend the history and checkpoint when the epoch ends."""
+
+    def __init__(self, folder: Path | None, history: dict):
+        super().__init__()
+        self.folder, self.history = folder, history
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        logs["seconds"] = time.perf_counter() - self.start
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+        if self.folder is not None:
+            save_checkpoint(self.model, self.folder, epoch + 1, self.history)
+
+
+def fit(model: keras.Model, x_train, y_train, x_val=None, y_val=None, *, epochs: int = 25, batch_size: int = 32,
+        seed: int = 42, checkpoint_dir: Path | None = None, verbose: int | str = "auto",
+        max_epochs_this_call: int | None = None) -> dict:
+    """Train a compiled model; resume from ``checkpoint_dir`` if it holds a checkpoint. Returns the history.
+
+    The history maps loss, accuracy, val_loss, val_accuracy and seconds (per epoch) to lists with one
+    value per epoch, the resumed epochs included. ``max_epochs_this_call`` stops early (for tests and
+    time-boxed sessions); call again to continue.
+    """
+    start_epoch, history = (load_checkpoint(model, Path(checkpoint_dir)) if checkpoint_dir else (0, {}))
+    callback = _EpochCheckpoint(Path(checkpoint_dir) if checkpoint_dir else None, history)
+    validation = (x_val, y_val) if x_val is not None else None
+    last = epochs if max_epochs_this_call is None else min(epochs, start_epoch + max_epochs_this_call)
+    for epoch in range(start_epoch, last):
+        order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
+        model.fit(x_train[order], y_train[order], batch_size=batch_size, initial_epoch=epoch, epochs=epoch + 1,
+                  shuffle=False, validation_data=validation, callbacks=[callback], verbose=verbose)
+    return history
+
+
+def save_model_weights(model: keras.Model, path: Path, rebuild) -> None:
+    """Save only the model's weights (no optimizer state) atomically; ``rebuild()`` makes a fresh twin."""
+    twin = rebuild()
+    twin.set_weights(model.get_weights())
+    partial = path.with_name("partial-" + path.name)
+    twin.save_weights(partial)
+    partial.replace(path)
+
+
+def predict(model: keras.Model, x: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    """Model output for a batch of L images, as float32 numpy."""
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
