@@ -44,7 +44,7 @@ from .profiles import Cleaning, Profile, get_profile
 AB_SCALE = 128.0  # Y = ab / AB_SCALE, as in the paper; ab of sRGB colours lies within about +-110
 L_MAX = 100.0     # L lies in [0, L_MAX]
 SPLITS = ("train", "val", "test")
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 DATA_ENV = "POLYCHROMIFY_DATA"
 CACHE_ENV = "POLYCHROMIFY_CACHE"
 
