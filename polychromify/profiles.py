@@ -63,7 +63,7 @@ class Profile:
 PROFILES = {
     "smoke": Profile("smoke", image_size=32, epochs=2, batch_size=16, max_images=48,
                      eccv16_image_size=32, eccv16_epochs=1),
-    "quick": Profile("quick", image_size=64, epochs=6, max_images=640,
+    "quick": Profile("quick", image_size=64, epochs=5, max_images=640,
                      eccv16_image_size=64, eccv16_epochs=3),
     "paper": Profile("paper"),
 }
