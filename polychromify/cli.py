@@ -65,7 +65,7 @@ def cmd_data_download(args) -> int:
         if args.zip:
             result = ingest_zip(args.zip, dest, force=args.force)
         else:
-            result = download_kaggle(dest)
+            result = download_kaggle(dest, force=args.force)
     except DownloadError as err:
         print(f"polychromify: {err}", file=sys.stderr)
         return 1

@@ -19,14 +19,14 @@ from .images import IMAGE_EXTENSIONS, is_image_name
 KAGGLE_DATASET = "arnaud58/landscape-pictures"
 KAGGLE_URL = f"https://www.kaggle.com/datasets/{KAGGLE_DATASET}"
 
-CREDENTIALS_HELP = (
-    "No Kaggle credentials found. "
+SETUP_HELP = (
     "Create an API token at https://www.kaggle.com/settings (section API, 'Create New Token'), "
     "save the downloaded kaggle.json as ~/.kaggle/kaggle.json and run `chmod 600 ~/.kaggle/kaggle.json` "
     "(or export KAGGLE_USERNAME and KAGGLE_KEY, or KAGGLE_API_TOKEN). "
     f"Alternatively download the zip by hand from {KAGGLE_URL} "
     "and run `polychromify data download --zip FILE`."
 )
+CREDENTIALS_HELP = "No Kaggle credentials found. " + SETUP_HELP
 
 
 class DownloadError(RuntimeError):
@@ -60,7 +60,8 @@ def kaggle_credentials() -> str | None:
         return "$KAGGLE_USERNAME and $KAGGLE_KEY"
     home = Path(os.path.expanduser("~"))
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    candidates = [home / ".kaggle" / name for name in ("kaggle.json", "access_token", "access_token.txt", "credentials.json")]
+    names = ("kaggle.json", "access_token", "access_token.txt", "credentials.json")
+    candidates = [home / ".kaggle" / name for name in names]
     candidates.append(config_home / "kaggle" / "kaggle.json")
     if os.environ.get("KAGGLE_CONFIG_DIR"):
         candidates.insert(0, Path(os.environ["KAGGLE_CONFIG_DIR"]) / "kaggle.json")
@@ -91,7 +92,7 @@ def download_kaggle(dest: Path, dataset: str = KAGGLE_DATASET, force: bool = Fal
             raise DownloadError(f"the download of {dataset} produced no zip file in {work}")
         ingest_zip(zips[0], dest, force=force)
     except SystemExit:  # the kaggle package exits when it rejects the credentials
-        raise DownloadError(f"Kaggle refused the credentials from {kaggle_credentials()}. {CREDENTIALS_HELP}") from None
+        raise DownloadError(f"Kaggle refused the credentials from {kaggle_credentials()}. {SETUP_HELP}") from None
     except DownloadError:
         raise
     except Exception as err:  # network, HTTP or quota errors from the kaggle client
@@ -162,7 +163,7 @@ def _extract(archive: zipfile.ZipFile, zip_path: Path, info: zipfile.ZipInfo, ta
         with archive.open(info) as src, open(target, "wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
     except (zipfile.BadZipFile, zlib.error, EOFError) as err:
-        raise DownloadError(f"{zip_path}: member {info.filename!r} is corrupt ({err}); download the zip again") from None
+        raise DownloadError(f"{zip_path}: member {info.filename!r} is corrupt ({err}); download it again") from None
 
 
 def _move_into_place(work: Path, dest: Path) -> None:

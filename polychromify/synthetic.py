@@ -4,7 +4,7 @@ Each picture is drawn from one integer seed: a sky gradient (day blues or sunset
 pinks), a sun or moon with a soft glow, 2-4 layers of fractal mountain ridges fading into the
 haze with distance, an optional tree line, and below the horizon either fields or a lake that
 mirrors the scene with ripples, sometimes with a sandy or grassy near shore.
-Everything is vectorised with numpy and drawn at the requested size (about 2 ms a picture at 128 px).
+Everything is vectorised with numpy and drawn at the requested size (about 4 ms a picture at 128 px).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def image_seed(seed: int, index: int) -> int:
 
 
 def synthetic_landscapes(n: int, size: int = 128, seed: int = 0) -> np.ndarray:
-    """``n`` pictures as (n, size, size, 3) uint8 RGB; picture i is ``synthetic_landscape(image_seed(seed, i), size)``."""
+    """``n`` pictures, (n, size, size, 3) uint8; picture i is ``synthetic_landscape(image_seed(seed, i), size)``."""
     images = np.empty((n, size, size, 3), dtype=np.uint8)
     for i in range(n):
         images[i] = synthetic_landscape(image_seed(seed, i), size)
@@ -81,11 +81,11 @@ def _ridge(rng: np.random.Generator, size: int, hurst: float) -> np.ndarray:
 def _noise(rng: np.random.Generator, shape: tuple[int, int], cells_y: int, cells_x: int) -> np.ndarray:
     """A smooth random field of unit scale: a cells_y x cells_x Gaussian grid upscaled bicubically to ``shape``."""
     grid = rng.standard_normal((cells_y, cells_x)).astype(np.float32)
-    return np.asarray(Image.fromarray(grid).resize(shape[::-1], Image.BICUBIC))
+    return np.asarray(Image.fromarray(grid).resize(shape[::-1], Image.Resampling.BICUBIC))
 
 
 def _texture(rng, shape: tuple[int, int], cells: int = 4, octaves: int = 3, stretch: int = 1) -> np.ndarray:
-    """Fractal 2-D noise: octaves of ``_noise``, each twice as fine and half as strong; ``stretch`` > 1 streaks it sideways."""
+    """Fractal 2-D noise: octaves of ``_noise``, each twice as fine and half as strong; ``stretch`` > 1 streaks it."""
     field = np.zeros(shape, dtype=np.float32)
     for octave in range(octaves):
         n = max(min(cells * 2**octave, shape[0]), 2)
@@ -159,7 +159,7 @@ def _tree_line(image, rng, y, h, haze):
 
 
 def _vegetation(rng, y, size, haze):
-    """Green or olive ground for the rows ``y`` below the horizon: hazy far away, dark and saturated near, in patches."""
+    """Green or olive ground for the rows ``y`` below the horizon: hazy far off, dark and saturated near, in patches."""
     near = ((y - y[0]) / max(1.0 - y[0], 1e-6))[..., None] ** np.float32(0.7)  # 0 at the horizon, 1 at the bottom
     shape = (len(y), size)
     hue = rng.uniform(0.16, 0.33)

@@ -1,0 +1,113 @@
+"""Reading every kind of image file into 8-bit RGB, and the one-line errors for files that can't be read."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from polychromify.images import ImageError, load_rgb, open_image
+from polychromify.synthetic import synthetic_landscape
+
+
+@pytest.fixture
+def photo():
+    return synthetic_landscape(seed=3, size=48)
+
+
+def test_rgb_jpeg_and_png(tmp_path, photo):
+    Image.fromarray(photo).save(tmp_path / "a.png")
+    Image.fromarray(photo).save(tmp_path / "a.jpg", quality=95)
+    assert np.array_equal(load_rgb(tmp_path / "a.png"), photo)
+    jpeg = load_rgb(tmp_path / "a.jpg")
+    assert jpeg.shape == photo.shape and jpeg.dtype == np.uint8
+    assert np.abs(jpeg.astype(int) - photo).mean() < 6
+
+
+def test_grayscale_becomes_three_equal_channels(tmp_path):
+    gray = np.tile(np.arange(0, 250, 10, dtype=np.uint8), (8, 1))
+    Image.fromarray(gray, "L").save(tmp_path / "g.png")
+    rgb, notes = open_image(tmp_path / "g.png")
+    assert notes["mode"] == "L"
+    assert rgb.shape == (8, 25, 3)
+    assert np.array_equal(rgb[..., 0], gray) and np.array_equal(rgb[..., 1], gray)
+
+
+def test_rgba_is_composited_over_white(tmp_path):
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 0] = 200          # red
+    rgba[:2, :, 3] = 255        # top half opaque, bottom half transparent
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "t.png")
+    rgb = load_rgb(tmp_path / "t.png")
+    assert rgb[0, 0].tolist() == [200, 0, 0]
+    assert rgb[3, 3].tolist() == [255, 255, 255]
+
+
+def test_palette_png(tmp_path, photo):
+    Image.fromarray(photo).convert("P", palette=Image.Palette.ADAPTIVE).save(tmp_path / "p.png")
+    rgb = load_rgb(tmp_path / "p.png")
+    assert rgb.shape == photo.shape and np.abs(rgb.astype(int) - photo).mean() < 12
+
+
+def test_sixteen_bit_png_is_scaled_not_clipped(tmp_path):
+    values = np.array([[0, 257 * 128, 65535]], dtype=np.uint16)
+    Image.fromarray(values).save(tmp_path / "d.png")
+    rgb, notes = open_image(tmp_path / "d.png")
+    assert notes["mode"].startswith("I")
+    assert rgb[0, :, 0].tolist() == [0, 128, 255]
+
+
+def test_cmyk_jpeg(tmp_path, photo):
+    Image.fromarray(photo).convert("CMYK").save(tmp_path / "c.jpg", quality=95)
+    rgb, notes = open_image(tmp_path / "c.jpg")
+    assert notes["mode"] == "CMYK"
+    assert rgb.shape == photo.shape
+    assert np.abs(rgb.astype(int) - photo).mean() < 12  # colours survive, not inverted
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    image = np.zeros((20, 40, 3), np.uint8)
+    image[:, :20] = (255, 0, 0)  # left half red
+    exif = Image.Exif()
+    exif[0x0112] = 6             # "rotate 90 CW to display"
+    Image.fromarray(image).save(tmp_path / "r.jpg", exif=exif, quality=95)
+    rgb, notes = open_image(tmp_path / "r.jpg")
+    assert notes["rotated"] is True
+    assert rgb.shape == (40, 20, 3)
+    assert rgb[5, 10, 0] > 200 and rgb[35, 10, 0] < 60  # red is now on top
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty file"),
+    (b"this is not an image\n", "not an image"),
+])
+def test_bad_files_give_one_line_naming_the_file(tmp_path, content, reason):
+    path = tmp_path / "bad.jpg"
+    path.write_bytes(content)
+    with pytest.raises(ImageError) as err:
+        load_rgb(path)
+    message = str(err.value)
+    assert str(path) in message and reason in message and "\n" not in message
+
+
+def test_truncated_jpeg(tmp_path, photo):
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, "JPEG")
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    with pytest.raises(ImageError, match="cannot decode"):
+        load_rgb(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(ImageError, match="no such file"):
+        load_rgb(tmp_path / "nope.png")
+    with pytest.raises(ImageError, match="is a folder"):
+        load_rgb(tmp_path)
+
+
+def test_arrays_of_any_layout():
+    gray = np.full((5, 6), 0.5)
+    assert load_rgb(gray).tolist() == np.full((5, 6, 3), 128, np.uint8).tolist()
+    assert load_rgb(np.full((2, 2, 1), 65535, np.uint16)).max() == 255
+    with pytest.raises(ImageError, match="expected"):
+        load_rgb(np.zeros((2, 2, 5), np.uint8))
