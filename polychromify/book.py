@@ -31,8 +31,8 @@ def build_book(profile: str = "quick", params: list[str] | None = None, only: st
         code = execute(notebook, profile, params or [])
         if code:
             return code
-    cmd = [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "--warningiserror", "--nitpick",
-           "--keep-going"]
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jupyter_book), "build", str(ROOT), "--all", "--warningiserror", "--nitpick", "--keep-going"]
     return subprocess.run(cmd, cwd=ROOT).returncode
 
 
