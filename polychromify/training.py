@@ -88,14 +88,34 @@ def load_checkpoint(model: keras.Model, folder: Path) -> tuple[int, dict]:
 
 # ---------------------------------------------------------------- fit
 
-class _EpochCheckpoint(keras.callbacks.Callback):
-    """Time each epoch, extend the history and checkpoint when the epoch ends."""
+class _Shuffled(keras.utils.PyDataset):
+    """Batches of (x, y) in an order that depends only on (seed, epoch), so a resumed run sees the same batches."""
 
-    def __init__(self, folder: Path | None, history: dict):
+    def __init__(self, x, y, batch_size: int, seed: int):
         super().__init__()
-        self.folder, self.history = folder, history
+        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+
+    def __len__(self) -> int:
+        return -(-len(self.x) // self.batch_size)
+
+    def __getitem__(self, i: int):
+        index = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
+        return self.x[index], self.y[index]
+
+
+class _EpochCheckpoint(keras.callbacks.Callback):
+    """Set the epoch's batch order, time the epoch, extend the history and checkpoint when it ends."""
+
+    def __init__(self, folder: Path | None, history: dict, data: _Shuffled):
+        super().__init__()
+        self.folder, self.history, self.data = folder, history, data
 
     def on_epoch_begin(self, epoch, logs=None):
+        self.data.set_epoch(epoch)
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -117,13 +137,13 @@ def fit(model: keras.Model, x_train, y_train, x_val=None, y_val=None, *, epochs:
     time-boxed sessions); call again to continue.
     """
     start_epoch, history = (load_checkpoint(model, Path(checkpoint_dir)) if checkpoint_dir else (0, {}))
-    callback = _EpochCheckpoint(Path(checkpoint_dir) if checkpoint_dir else None, history)
-    validation = (x_val, y_val) if x_val is not None else None
+    data = _Shuffled(x_train, y_train, batch_size, seed)
+    callback = _EpochCheckpoint(Path(checkpoint_dir) if checkpoint_dir else None, history, data)
     last = epochs if max_epochs_this_call is None else min(epochs, start_epoch + max_epochs_this_call)
-    for epoch in range(start_epoch, last):
-        order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
-        model.fit(x_train[order], y_train[order], batch_size=batch_size, initial_epoch=epoch, epochs=epoch + 1,
-                  shuffle=False, validation_data=validation, callbacks=[callback], verbose=verbose)
+    if start_epoch < last:
+        validation = (x_val, y_val) if x_val is not None else None
+        model.fit(data, initial_epoch=start_epoch, epochs=last, validation_data=validation, shuffle=False,
+                  validation_batch_size=batch_size, callbacks=[callback], verbose=verbose)
     return history
 
 
