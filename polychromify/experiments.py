@@ -187,6 +187,24 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     return run
 
 
+def obtain(name: str, profile: Profile | str = "quick", data_dir=None, results_dir=None,
+           dataset: Dataset | None = None, **overrides) -> Run:
+    """The run a notebook shows: stored if possible, trained if not.
+
+    With real data (``data_dir`` or ``$POLYCHROMIFY_DATA``), this is ``run_experiment``: the run of exactly
+    this config and data, loaded or trained. Without real data, a finished real-data run of the same
+    experiment and profile in the store is used as it is (so the book builds from the committed store on a
+    machine without the photos); only when there is none is the experiment trained on synthetic data.
+    """
+    from .data import default_data_dir
+    from .results import find_run
+    if data_dir is None and default_data_dir() is None and not overrides:
+        stored = find_run(name, get_profile(profile).name, results_dir, synthetic=False)
+        if stored is not None:
+            return stored
+    return run_experiment(name, profile, data_dir, results_dir, dataset=dataset, **overrides)
+
+
 def load_trained(run: Run, precision: str = "float32"):
     """The trained Keras model of a finished run."""
     model = _build_model(get_experiment(run.experiment), run.config["image_size"], precision)

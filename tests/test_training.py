@@ -1,0 +1,213 @@
+"""polychromify.training: the fit history, checkpoints that survive a SIGKILL, exact resumption, precision policies."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from polychromify import training
+from polychromify.models import build_model
+from polychromify.training import compile_model, fit, load_checkpoint, precision_policy, save_checkpoint
+
+MODEL, SIZE, SEED = "ae_v0", 8, 7  # the smallest model: per-pixel dense layers on 8x8 images
+HISTORY_KEYS = {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+
+
+def _data(n=12, seed=0):
+    """Tiny random L (in [0, 100]) and Y (in [-1, 1]) with a learnable link between them."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 100, (n, SIZE, SIZE, 1)).astype("float32")
+    y = np.concatenate([np.tanh((x - 50) / 30), -0.5 * np.tanh((x - 40) / 20)], axis=-1).astype("float32")
+    return x[: n - 4], y[: n - 4], x[n - 4:], y[n - 4:]
+
+
+def _model(seed=SEED):
+    """A freshly built and compiled model whose initial weights depend only on the seed."""
+    keras.utils.set_random_seed(seed)
+    return compile_model(build_model(MODEL, SIZE))
+
+
+def _checkpoints(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if re.fullmatch(r"epoch-\d{4}", p.name))
+
+
+def _assert_same_weights(a, b, atol=0.0):
+    wa, wb = a.get_weights(), b.get_weights()
+    assert len(wa) == len(wb)
+    for u, v in zip(wa, wb):
+        np.testing.assert_allclose(u, v, rtol=0, atol=atol)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted():
+    """A model trained for 2 epochs in one call, and its history."""
+    model = _model()
+    history = fit(model, *_data(), epochs=2, batch_size=4, seed=SEED, verbose=0)
+    return model, history
+
+
+def test_fit_returns_one_value_per_epoch(uninterrupted):
+    model, history = uninterrupted
+    assert set(history) == HISTORY_KEYS
+    assert all(len(values) == 2 for values in history.values())
+    assert all(isinstance(v, float) and np.isfinite(v) for values in history.values() for v in values)
+    assert all(0.0 <= v <= 1.0 for v in history["accuracy"] + history["val_accuracy"])
+    assert all(s > 0 for s in history["seconds"])
+    assert history["loss"] != [history["loss"][0]] * 2  # it trained
+
+
+def test_resumed_run_equals_uninterrupted_run(uninterrupted, tmp_path):
+    reference, full = uninterrupted
+    folder = tmp_path / "checkpoint"
+    first = fit(_model(), *_data(), epochs=2, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0,
+                max_epochs_this_call=1)
+    assert all(len(values) == 1 for values in first.values())
+    assert [p.name for p in _checkpoints(folder)] == ["epoch-0001"]
+
+    # a new process would build a new model with other initial weights: the checkpoint must restore
+    # the weights and Adam's moments and step count
+    resumed_model = _model(seed=SEED + 1)
+    history = fit(resumed_model, *_data(), epochs=2, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
+    assert set(history) == HISTORY_KEYS
+    assert all(len(values) == 2 for values in history.values())
+    assert history["seconds"][0] == first["seconds"][0]  # epoch 1 was not run again
+    assert history["loss"][0] == first["loss"][0]
+    assert [p.name for p in _checkpoints(folder)] == ["epoch-0002"]  # only the newest is kept
+    assert int(resumed_model.optimizer.iterations.numpy()) == int(reference.optimizer.iterations.numpy()) == 4
+    # The data order depends only on (seed, epoch), so the two runs saw the same batches. On the
+    # TensorFlow CPU backend the result is bit-identical; a tiny tolerance guards against
+    # nondeterministic reductions on other backends or devices.
+    print(history, full)
+    np.testing.assert_allclose(history["loss"], full["loss"], rtol=1e-5)
+    np.testing.assert_allclose(history["val_loss"], full["val_loss"], rtol=1e-5)
+    _assert_same_weights(resumed_model, reference, atol=1e-6)
+
+
+def test_a_finished_checkpoint_is_not_trained_again(tmp_path):
+    folder = tmp_path / "checkpoint"
+    model = _model()
+    fit(model, *_data(), epochs=1, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
+    before = model.get_weights()
+    history = fit(model, *_data(), epochs=1, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
+    assert len(history["loss"]) == 1
+    for u, v in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(u, v)
+
+
+_KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import keras
+    from polychromify.models import build_model
+    from polychromify.training import compile_model, fit
+    data = np.load(sys.argv[1])
+    keras.utils.set_random_seed(int(sys.argv[3]))
+    model = compile_model(build_model(sys.argv[4], int(sys.argv[5])))
+    fit(model, data["x"], data["y"], data["xv"], data["yv"], epochs=10_000, batch_size=4, seed=int(sys.argv[3]),
+        checkpoint_dir=sys.argv[2], verbose=0)
+""")
+
+
+def test_training_killed_with_sigkill_resumes_after_the_last_finished_epoch(tmp_path, monkeypatch):
+    x, y, xv, yv = _data()
+    np.savez(tmp_path / "data.npz", x=x, y=y, xv=xv, yv=yv)
+    folder = tmp_path / "checkpoint"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SCRIPT, str(tmp_path / "data.npz"), str(folder), str(SEED), MODEL, str(SIZE)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 180
+        while not (folder.is_dir() and _checkpoints(folder)):
+            if proc.poll() is not None:
+                pytest.fail(f"the training process ended early ({proc.returncode}): {proc.stderr.read().decode()}")
+            if time.monotonic() > deadline:
+                pytest.fail("no checkpoint within 180 s")
+            time.sleep(0.02)
+        time.sleep(0.3)  # let it get into a later epoch, possibly in the middle of writing a checkpoint
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+
+    # what the killed run left: its newest complete checkpoint (a half-written one may lie beside it)
+    latest = _checkpoints(folder)[-1]
+    saved = json.loads((latest / "history.json").read_text())
+    done = saved["epoch"]
+    assert latest.name == f"epoch-{done:04d}"
+    assert all(len(values) == done for values in saved["history"].values())
+
+    epochs = done + 2
+    started = []
+    original_begin = training._EpochCheckpoint.on_epoch_begin
+
+    def recording_begin(self, epoch, logs=None):
+        started.append(epoch)
+        return original_begin(self, epoch, logs)
+
+    monkeypatch.setattr(training._EpochCheckpoint, "on_epoch_begin", recording_begin)
+    model = _model(seed=SEED + 1)
+    history = fit(model, x, y, xv, yv, epochs=epochs, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
+    assert started == [done, done + 1]  # 0-based: it started right after the last finished epoch
+    assert set(history) == HISTORY_KEYS
+    assert all(len(values) == epochs for values in history.values())
+    for key, values in saved["history"].items():
+        assert history[key][:done] == values  # the killed run's epochs, as it recorded them
+    assert [p.name for p in _checkpoints(folder)] == [f"epoch-{epochs:04d}"]
+    assert int(model.optimizer.iterations.numpy()) == epochs * 2  # 8 images, batch 4: 2 steps per epoch
+
+
+def test_a_leftover_partial_checkpoint_is_ignored(tmp_path):
+    folder = tmp_path / "checkpoint"
+    model = _model()
+    model.optimizer.build(model.trainable_variables)
+    history = {"loss": [0.5, 0.4], "seconds": [1.0, 1.0]}
+    save_checkpoint(model, folder, 2, history)
+    partial = folder / "epoch-0003.partial"  # a run killed while writing epoch 3
+    partial.mkdir()
+    (partial / "model.weights.h5").write_bytes(b"truncated")
+    (partial / "history.json").write_text('{"epoch": 3, "hist')
+
+    fresh = _model(seed=SEED + 1)
+    assert load_checkpoint(fresh, folder) == (2, history)
+    _assert_same_weights(fresh, model)
+
+    only_partial = tmp_path / "only-partial"
+    (only_partial / "epoch-0001.partial").mkdir(parents=True)
+    assert load_checkpoint(_model(), only_partial) == (0, {})
+    assert load_checkpoint(_model(), tmp_path / "missing") == (0, {})
+
+
+def test_precision_policy_rejects_unknown_names_and_restores_the_previous_policy():
+    original = keras.mixed_precision.global_policy().name
+    try:
+        with pytest.raises(ValueError, match="unknown precision 'float16'.*float32.*mixed_bfloat16"):
+            with precision_policy("float16"):
+                pass
+        assert keras.mixed_precision.global_policy().name == original
+
+        keras.mixed_precision.set_global_policy("float32")
+        with precision_policy("mixed_bfloat16"):
+            assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+        assert keras.mixed_precision.global_policy().name == "float32"
+
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")  # a non-default previous policy
+        with pytest.raises(RuntimeError):
+            with precision_policy("float32"):
+                assert keras.mixed_precision.global_policy().name == "float32"
+                raise RuntimeError("restored even when the block fails")
+        assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+    finally:
+        keras.mixed_precision.set_global_policy(original)
