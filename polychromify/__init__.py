@@ -1,11 +1,13 @@
 """Polychromify: a reproducible edition of PolyChromify (Ghiotto), landscape colorization from the L channel."""
 __version__ = "0.1.0"
 
+from .colorize import colorize
 from .data import AB_SCALE, Dataset, DataReport, load_dataset, rgb_to_xy, xy_to_rgb
 from .images import ImageError, load_rgb
+from .pretrained import load_pretrained
 from .profiles import PROFILES, Cleaning, Profile, get_profile
 
 __all__ = [
     "AB_SCALE", "Cleaning", "DataReport", "Dataset", "ImageError", "PROFILES", "Profile", "__version__",
-    "get_profile", "load_dataset", "load_rgb", "rgb_to_xy", "xy_to_rgb",
+    "colorize", "get_profile", "load_dataset", "load_pretrained", "load_rgb", "rgb_to_xy", "xy_to_rgb",
 ]

@@ -20,6 +20,8 @@ def _profile_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-images", type=int, help="cap on the number of cleaned photos used")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"])
+    parser.add_argument("--eccv16-image-size", type=int, help="ECCV16's input side (it is ~10x costlier)")
+    parser.add_argument("--eccv16-epochs", type=int)
 
 
 def _data_flag(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +36,8 @@ def _profile(args):
     from .profiles import get_profile
     return get_profile(args.profile, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, max_images=args.max_images, seed=args.seed,
-                       precision=args.precision)
+                       precision=args.precision, eccv16_image_size=args.eccv16_image_size,
+                       eccv16_epochs=args.eccv16_epochs)
 
 
 # ---------------------------------------------------------------- data
@@ -90,21 +93,21 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .experiments import evaluate_model, experiment_data, get_experiment, load_trained
-    from .results import find_run, write_json
-    run = find_run(args.experiment, args.profile, args.results)
-    if run is None:
-        print(f"polychromify: no finished run of {args.experiment} with profile {args.profile}; "
-              f"train it first: polychromify train {args.experiment} --profile {args.profile}", file=sys.stderr)
+    from .experiments import evaluate_model, experiment_data, get_experiment, load_trained, make_config
+    from .results import default_results_dir, find_run, run_folder, write_json
+    experiment, profile = get_experiment(args.experiment), _profile(args)
+    dataset = experiment_data(experiment, profile, args.data)
+    exact = run_folder(args.results or default_results_dir(), experiment.name, make_config(experiment, profile, dataset))
+    run = exact if exact.finished else find_run(experiment.name, profile.name, args.results, data_hash=dataset.data_hash)
+    if run is None or run.config["image_size"] != dataset.image_size:
+        print(f"polychromify: no finished run of {args.experiment} with profile {args.profile} on this data "
+              f"({dataset.report.source}); train it first: polychromify train {args.experiment} "
+              f"--profile {args.profile}", file=sys.stderr)
         return 1
-    experiment = get_experiment(args.experiment)
-    dataset = experiment_data(experiment, _profile(args).replace(image_size=run.config["image_size"]), args.data)
-    if dataset.data_hash != run.config["data"]["data_hash"]:
-        print(f"polychromify: warning: {run.path} was trained on other data ({run.config['data']['source']})",
-              file=sys.stderr)
     metrics = evaluate_model(experiment, load_trained(run), dataset)
     if args.save:
         write_json(run.path / "metrics.json", metrics)
+    print(f"{run.path}")
     _print_metrics(metrics)
     return 0
 
@@ -136,6 +139,40 @@ def cmd_results(args) -> int:
                   f"{m['val']['accuracy']:9.4f}{m['test']['accuracy']:9.4f}{seconds:9.0f}")
         else:
             print(f"{run.experiment:18}{run.path.name:26}{'unfinished':12}{data:12}{config['epochs']:>7}")
+    return 0
+
+
+# ---------------------------------------------------------------- colorize and the pretrained model
+
+def cmd_colorize(args) -> int:
+    from .colorize import colorize_files
+    results = colorize_files(args.inputs, output=args.output, outdir=args.outdir, model=args.model,
+                             force=args.force, chroma=args.chroma, fmt=args.format, results_dir=args.results,
+                             progress=not args.quiet)
+    failed = sum(error is not None for _, _, error in results)
+    if not args.quiet:
+        print(f"colorized {len(results) - failed} of {len(results)} files" + (f", {failed} failed" if failed else ""),
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_pretrained_export(args) -> int:
+    from .pretrained import PRETRAINED_DIR, export_pretrained
+    from .results import find_run
+    run = find_run(args.experiment, args.profile, args.results, synthetic=False)
+    if run is None:
+        print(f"polychromify: no finished real-data run of {args.experiment} with profile {args.profile}; "
+              f"train it first: polychromify train {args.experiment} --profile {args.profile}", file=sys.stderr)
+        return 1
+    dest = export_pretrained(run, args.dest or PRETRAINED_DIR)
+    print(f"exported {run.path} -> {dest}")
+    return 0
+
+
+def cmd_pretrained_show(args) -> int:
+    from .pretrained import CARD_MD, PRETRAINED_DIR, pretrained_card
+    pretrained_card(args.dest)  # a clear error when none is shipped
+    print((Path(args.dest or PRETRAINED_DIR) / CARD_MD).read_text())
     return 0
 
 
@@ -195,6 +232,31 @@ def parser() -> argparse.ArgumentParser:
     book.add_argument("--only", help="execute only this notebook (e.g. 01_dataset)")
     book.add_argument("--list-params", action="store_true", help="print every parameter and exit")
     book.set_defaults(func=cmd_book)
+
+    col = sub.add_parser("colorize", help="colorize photos at their own resolution (PNG or JPEG out)")
+    col.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="image files (any size and mode)")
+    where = col.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", type=Path, help="output file, .png/.jpg/.jpeg (one input only)")
+    where.add_argument("--outdir", type=Path, help="folder for <stem>_colorized.<format> (default: beside each input)")
+    col.add_argument("--format", default="png", choices=["png", "jpg"], help="output format without -o (default png)")
+    col.add_argument("--model", help="experiment name of the results store, or a run folder (default: pretrained)")
+    col.add_argument("--chroma", type=float, default=1.0, help="scale of the predicted colour (0: gray, default 1)")
+    col.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
+    col.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    _results_flag(col)
+    col.set_defaults(func=cmd_colorize)
+
+    pre = sub.add_parser("pretrained", help="the pretrained model shipped in the package").add_subparsers(
+        dest="pretrained_command", required=True)
+    exp = pre.add_parser("export", help="ship a finished real-data run as the pretrained model")
+    exp.add_argument("--experiment", default="polychromify", choices=list(EXPERIMENTS))
+    exp.add_argument("--profile", default="paper", choices=list(PROFILES))
+    exp.add_argument("--dest", type=Path, help="target folder (default: the package's pretrained/)")
+    _results_flag(exp)
+    exp.set_defaults(func=cmd_pretrained_export)
+    show = pre.add_parser("show", help="print the model card")
+    show.add_argument("--dest", type=Path, help="folder of the model (default: the package's pretrained/)")
+    show.set_defaults(func=cmd_pretrained_show)
     return p
 
 

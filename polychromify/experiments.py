@@ -118,10 +118,11 @@ def predict_ab(experiment: Experiment, model, x: np.ndarray, batch_size: int = 3
     return out
 
 
-def evaluate_model(experiment: Experiment, model, dataset: Dataset, y_train_mean: np.ndarray | None = None) -> dict:
-    """Metrics on val and test, beside the gray (ab = 0) and the training set's mean-ab baselines."""
+def evaluate_model(experiment: Experiment, model, dataset: Dataset) -> dict:
+    """Metrics on val and test, beside the gray (ab = 0) and the mean-ab baselines (mean of the photos
+    the experiment trained on)."""
     from . import metrics
-    mean_ab = dataset.y_train.reshape(-1, 2).mean(axis=0) if y_train_mean is None else y_train_mean
+    mean_ab = _limit(dataset.y_train, experiment.train_limit).reshape(-1, 2).mean(axis=0)
     out = {"model": {}, "gray": {}, "mean_ab": {}}
     for split in ("val", "test"):
         x, y = dataset.x[split], dataset.y[split]
@@ -157,7 +158,7 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
         shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
     write_json(run.path / "config.json", config)
 
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     s = settings(experiment, profile)
     keras.utils.set_random_seed(profile.seed)
     x_train, y_train = _limit(dataset.x_train, experiment.train_limit), _limit(dataset.y_train, experiment.train_limit)
@@ -181,7 +182,7 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
         "timings": {"train_seconds_this_session": train_seconds,
                     "train_seconds_total": float(sum(history.get("seconds", []))),
                     "seconds_per_epoch": history.get("seconds", []), "evaluate_seconds": eval_seconds},
-        "started_at": started, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        "started_at": started, "finished_at": datetime.now(timezone.utc).isoformat(timespec="microseconds")})
     import shutil
     shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
     return run

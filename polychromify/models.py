@@ -86,6 +86,8 @@ def ae_v3(image_size: int = 128) -> keras.Model:
     Encoder: 3x3 convolutions of 32-64-128-256-512 filters, each with stride 2 (S/32 at the bottom);
     decoder: 512-256-128-64-32 filters, each followed by 2x upsampling, back to S.
     """
+    if image_size % 32:
+        raise ValueError(f"ae_v3: image_size must be a multiple of 32 (5 stride-2 steps), got {image_size}")
     inputs = _input(image_size)
     x = inputs
     for i, filters in enumerate((32, 64, 128, 256, 512)):
@@ -118,6 +120,9 @@ def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", 
     Deviation: the author's saved model ends in Conv2D(2, 3x3, tanh) (293,330 parameters); the paper
     describes and counts a Dense(2, tanh) output, which we follow.
     """
+    if strided and image_size % 8:
+        raise ValueError(f"{name}: image_size must be a multiple of 8 with strides (3 stride-2 steps), "
+                         f"got {image_size}")
     f = FILTERS[filters]
     inputs = _input(image_size)
     x = inputs

@@ -13,3 +13,15 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("POLYCHROMIFY_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("POLYCHROMIFY_DATA", raising=False)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """One finished smoke run of the final model (synthetic data, 16 px, 1 epoch); copy its store to change it."""
+    from polychromify.experiments import run_experiment
+    root = tmp_path_factory.mktemp("smoke-store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("POLYCHROMIFY_DATA", raising=False)
+        mp.setenv("POLYCHROMIFY_CACHE", str(root / "cache"))
+        return run_experiment("polychromify", "smoke", image_size=16, epochs=1, max_images=24,
+                              results_dir=root / "results", verbose=0)

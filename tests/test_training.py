@@ -67,13 +67,23 @@ def test_fit_returns_one_value_per_epoch(uninterrupted):
 def test_resumed_run_equals_uninterrupted_run(uninterrupted, tmp_path):
     reference, full = uninterrupted
     folder = tmp_path / "checkpoint"
-    first = fit(_model(), *_data(), epochs=2, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0,
+    interrupted = _model()
+    first = fit(interrupted, *_data(), epochs=2, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0,
                 max_epochs_this_call=1)
     assert all(len(values) == 1 for values in first.values())
     assert [p.name for p in _checkpoints(folder)] == ["epoch-0001"]
 
-    # a new process would build a new model with other initial weights: the checkpoint must restore
-    # the weights and Adam's moments and step count
+    # A new process builds a new model with other initial weights: the checkpoint restores the weights
+    # and Adam's moments and step count bit for bit.
+    restored = _model(seed=SEED + 1)
+    assert load_checkpoint(restored, folder) == (1, first)
+    _assert_same_weights(restored, interrupted)
+    saved_state = {v.path.split("/", 1)[1]: np.asarray(v) for v in interrupted.optimizer.variables}
+    loaded_state = {v.path.split("/", 1)[1]: np.asarray(v) for v in restored.optimizer.variables}
+    assert saved_state.keys() == loaded_state.keys() and len(saved_state) > 2
+    for key, value in saved_state.items():
+        np.testing.assert_array_equal(loaded_state[key], value, err_msg=key)
+
     resumed_model = _model(seed=SEED + 1)
     history = fit(resumed_model, *_data(), epochs=2, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
     assert set(history) == HISTORY_KEYS
@@ -82,23 +92,20 @@ def test_resumed_run_equals_uninterrupted_run(uninterrupted, tmp_path):
     assert history["loss"][0] == first["loss"][0]
     assert [p.name for p in _checkpoints(folder)] == ["epoch-0002"]  # only the newest is kept
     assert int(resumed_model.optimizer.iterations.numpy()) == int(reference.optimizer.iterations.numpy()) == 4
-    # The data order depends only on (seed, epoch), so the two runs saw the same batches. On the
-    # TensorFlow CPU backend the result is bit-identical; a tiny tolerance guards against
-    # nondeterministic reductions on other backends or devices.
-    print(history, full)
-    np.testing.assert_allclose(history["loss"], full["loss"], rtol=1e-5)
-    np.testing.assert_allclose(history["val_loss"], full["val_loss"], rtol=1e-5)
-    _assert_same_weights(resumed_model, reference, atol=1e-6)
+    # The data order depends only on (seed, epoch), so both runs saw the same batches, and on this
+    # CPU the weights are usually bit-identical. Once, under heavy CPU contention, they differed by
+    # 1e-4 (floating-point nondeterminism, amplified by Adam on near-zero gradients), so the check
+    # uses a tolerance: half an Adam step (lr 1e-3). A resume that lost Adam's state is 3e-3 off and
+    # its epoch-2 loss 17% off.
+    np.testing.assert_allclose(history["loss"], full["loss"], rtol=1e-3)
+    np.testing.assert_allclose(history["val_loss"], full["val_loss"], rtol=1e-3)
+    _assert_same_weights(resumed_model, reference, atol=5e-4)
 
-
-def test_a_finished_checkpoint_is_not_trained_again(tmp_path):
-    folder = tmp_path / "checkpoint"
-    model = _model()
-    fit(model, *_data(), epochs=1, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
-    before = model.get_weights()
-    history = fit(model, *_data(), epochs=1, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
-    assert len(history["loss"]) == 1
-    for u, v in zip(before, model.get_weights()):
+    # a finished checkpoint is not trained again
+    before = resumed_model.get_weights()
+    again = fit(resumed_model, *_data(), epochs=2, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
+    assert again == history
+    for u, v in zip(before, resumed_model.get_weights()):
         np.testing.assert_array_equal(u, v)
 
 

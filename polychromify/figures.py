@@ -1,0 +1,251 @@
+"""The book's figures (matplotlib and seaborn); each function returns a ``matplotlib.figure.Figure``.
+
+Images come in the project's units: L in [0, 100] (N, S, S, 1), model-space Y = ab / 128 (N, S, S, 2),
+RGB uint8 or floats in [0, 1]. Nothing here trains; predictions come from stored runs.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .data import AB_SCALE, xy_to_rgb
+from .metrics import lab_to_rgb, psnr_per_image
+
+# One colour per model, shared by every figure of the book.
+PALETTE = {
+    "ae_v0": "#9e9e9e", "ae_v1": "#8c6d31", "ae_v2": "#2ca02c", "ae_v3": "#9467bd",
+    "cnn_selection": "#d62728", "cnn": "#d62728", "eccv16": "#1f77b4", "polychromify": "#ff7f0e",
+    "polychromify_v1": "#17becf", "polychromify_v2": "#bcbd22", "polychromify_v4": "#e377c2",
+    "polychromify_v5": "#7f7f7f",
+}
+
+
+def _figure(**kwargs):
+    """A figure outside pyplot: nothing is shown twice in a notebook, and no backend is needed."""
+    from matplotlib.figure import Figure
+    return Figure(**kwargs)
+
+
+def _off(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+# ---------------------------------------------------------------- the data (Fig. 1)
+
+def sample_grid(rgb: np.ndarray, columns: int = 6, rows: int = 3, seed: int = 0):
+    """Fig. 1: a grid of photos (N, S, S, 3) picked at random with ``seed``."""
+    n = min(len(rgb), columns * rows)
+    pick = np.sort(np.random.default_rng(seed).choice(len(rgb), n, replace=False))
+    rows = math.ceil(n / columns)
+    fig = _figure(figsize=(1.6 * columns, 1.6 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax in axes.flat:
+        _off(ax)
+    for ax, i in zip(axes.flat, pick):
+        ax.imshow(rgb[i])
+    return fig
+
+
+def lab_channels(rgb: np.ndarray):
+    """One photo (S, S, 3) and its CIELAB channels: L as gray, a and b each shown alone at L = 70.
+
+    The a panel is Lab (70, a, 0), the b panel Lab (70, 0, b): what the network must predict, in colour.
+    """
+    from .data import rgb_to_lab
+    lab = rgb_to_lab(rgb)
+    zeros = np.zeros_like(lab[..., 0])
+    panels = [
+        ("photo (RGB)", np.asarray(rgb)),
+        ("L: input", np.clip(lab[..., 0] / 100.0, 0, 1)),
+        ("a: green (-) to red (+)", lab_to_rgb(np.stack([zeros + 70, lab[..., 1], zeros], axis=-1))),
+        ("b: blue (-) to yellow (+)", lab_to_rgb(np.stack([zeros + 70, zeros, lab[..., 2]], axis=-1))),
+    ]
+    fig = _figure(figsize=(10, 2.9), layout="constrained")
+    for ax, (title, image) in zip(fig.subplots(1, 4), panels):
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
+        ax.set_title(title, fontsize=10)
+        _off(ax)
+    return fig
+
+
+def ab_distribution(y: np.ndarray, max_pixels: int = 200_000, seed: int = 0):
+    """The distribution of ab over the pixels of Y (model space), as a seaborn 2-D histogram (log counts)."""
+    import seaborn as sns
+    from matplotlib.colors import LogNorm
+    ab = np.asarray(y, np.float32).reshape(-1, 2) * AB_SCALE
+    if len(ab) > max_pixels:
+        ab = ab[np.random.default_rng(seed).choice(len(ab), max_pixels, replace=False)]
+    fig = _figure(figsize=(10, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+    # left: the ab plane itself at L = 70, for orientation
+    grid = np.linspace(-110, 110, 221)
+    a, b = np.meshgrid(grid, grid[::-1])
+    left.imshow(lab_to_rgb(np.stack([np.full_like(a, 70), a, b], axis=-1)), extent=(-110, 110, -110, 110))
+    left.set_title("the ab plane at L = 70", fontsize=10)
+    sns.histplot(x=ab[:, 0], y=ab[:, 1], bins=110, binrange=((-110, 110), (-110, 110)), cmap="mako_r",
+                 norm=LogNorm(), vmin=None, vmax=None, cbar=True, cbar_kws={"label": "pixels (log scale)"},
+                 ax=right)
+    right.set_title(f"training pixels ({len(ab):,} sampled)", fontsize=10)
+    for ax in (left, right):
+        ax.set_xlim(-110, 110)
+        ax.set_ylim(-110, 110)
+        ax.set_aspect("equal")
+        ax.set_xlabel("a")
+        ax.set_ylabel("b")
+        ax.axhline(0, color="k", lw=0.5, alpha=0.5)
+        ax.axvline(0, color="k", lw=0.5, alpha=0.5)
+    return fig
+
+
+# ---------------------------------------------------------------- the method (Fig. 2)
+
+_LAYER_COLOURS = {"InputLayer": "#ffffff", "Conv2D": "#6baed6", "Dense": "#fd8d3c", "UpSampling2D": "#74c476",
+                  "BatchNormalization": "#bdbdbd", "Rescaling": "#dadaeb"}
+
+
+def architecture(model):
+    """Fig. 2: a Keras model drawn from its layers: one block per layer, height by spatial size,
+    width by channels; under each block its type and width, above it its output shape."""
+    from matplotlib.patches import Rectangle
+    side = max(layer.output.shape[1] for layer in model.layers if len(layer.output.shape) == 4)
+    fig = _figure(figsize=(max(8.0, 0.75 * len(model.layers)), 4.2), layout="constrained")
+    ax = fig.subplots()
+    x = 0.0
+    for layer in model.layers:
+        kind, name, shape = type(layer).__name__, layer.name, tuple(layer.output.shape[1:])
+        size, channels = (shape[0], shape[-1]) if len(shape) == 3 else (1, shape[-1])
+        width = 0.25 + 0.12 * math.log2(channels + 1)
+        height = 0.6 + 2.4 * size / side
+        colour = "#d62728" if layer is model.layers[-1] else _LAYER_COLOURS.get(kind, "#fee391")
+        ax.add_patch(Rectangle((x, -height / 2), width, height, facecolor=colour, edgecolor="k", lw=0.8))
+        ax.text(x + width / 2, height / 2 + 0.1, "\u00d7".join(map(str, shape)), ha="center", va="bottom",
+                rotation=90, fontsize=8)
+        label = f"{name}\n{kind.replace('BatchNormalization', 'BN').replace('UpSampling2D', 'Up')}"
+        ax.text(x + width / 2, -height / 2 - 0.1, label, ha="center", va="top", rotation=90, fontsize=8)
+        x += width + 0.25
+    ax.set_xlim(-0.2, x)
+    ax.set_ylim(-3.6, 3.6)
+    _off(ax)
+    ax.set_title(f"{model.name}: {model.count_params():,} parameters, input {model.input_shape[1:]}, "
+                 f"output {model.output_shape[1:]}", fontsize=10)
+    return fig
+
+
+# ---------------------------------------------------------------- validation accuracy (Fig. 3, Fig. 4)
+
+def validation_curves(histories: dict, paper: dict | None = None, labels: dict | None = None,
+                      paper_epochs: int = 25):
+    """Validation accuracy per epoch of our runs (left) and the final value beside the paper's (right).
+
+    ``histories``: experiment -> history dict (with ``val_accuracy``); ``paper``: experiment -> the paper's
+    final validation accuracy (after ``paper_epochs``); ``labels``: experiment -> legend label.
+    """
+    labels = labels or {}
+    paper = paper or {}
+    fig = _figure(figsize=(11, 4), layout="constrained")
+    curves, finals = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    names = list(histories)
+    for name in names:
+        values = histories[name]["val_accuracy"]
+        curves.plot(range(1, len(values) + 1), values, marker="o", ms=3, color=PALETTE.get(name),
+                    label=labels.get(name, name))
+    curves.set_xlabel("epoch")
+    curves.set_ylabel("validation accuracy (ours)")
+    curves.xaxis.get_major_locator().set_params(integer=True)
+    curves.legend(fontsize=8)
+    curves.grid(alpha=0.3)
+    y = np.arange(len(names))
+    ours = [histories[n]["val_accuracy"][-1] for n in names]
+    theirs = [paper.get(n, np.nan) for n in names]
+    finals.scatter(ours, y, color=[PALETTE.get(n, "k") for n in names], label="ours, last epoch", zorder=3)
+    finals.scatter(theirs, y, marker="D", facecolor="none", edgecolor="k",
+                   label=f"paper, after {paper_epochs} epochs", zorder=3)
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        if np.isfinite(b):
+            finals.plot([a, b], [i, i], color="k", lw=0.5, alpha=0.5)
+    finals.set_yticks(y, [labels.get(n, n) for n in names], fontsize=8)
+    finals.invert_yaxis()
+    finals.set_xlabel("final validation accuracy")
+    finals.legend(fontsize=8, loc="best")
+    finals.grid(alpha=0.3, axis="x")
+    return fig
+
+
+# ---------------------------------------------------------------- colorizations (Fig. 5)
+
+def _predict(run, x: np.ndarray) -> np.ndarray:
+    """Model-space Y that a finished run's stored weights predict for L images."""
+    from .experiments import get_experiment, load_trained, predict_ab
+    return predict_ab(get_experiment(run.experiment), load_trained(run), x)
+
+
+def predictions(runs: dict, x: np.ndarray) -> tuple[dict, dict]:
+    """Predictions of each run for L images x: ({name: Y}, {name: why it was left out}).
+
+    A run is left out when its weights are not in the store (ECCV16's are not committed) or when it was
+    trained at another image size than x's.
+    """
+    out, missing = {}, {}
+    for name, run in runs.items():
+        if not run.weights.is_file():
+            missing[name] = "its weights are not in the results store"
+        elif run.config["image_size"] != x.shape[1]:
+            missing[name] = f"it was trained at {run.config['image_size']} px, the photos here are {x.shape[1]} px"
+        else:
+            out[name] = _predict(run, x)
+    return out, missing
+
+
+def rank_images(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Image indices from best to worst PSNR of a prediction (model-space Y)."""
+    rgb_true, rgb_pred = xy_to_rgb(x, y_true), xy_to_rgb(x, y_pred)
+    return np.argsort(-psnr_per_image(rgb_true, rgb_pred), kind="stable")
+
+
+def colorizations(x: np.ndarray, y_true: np.ndarray, predicted: dict, index, labels: dict | None = None,
+                  row_labels: list[str] | None = None):
+    """Fig. 5: per row one image: gray input, ground truth, then each model's colorization.
+
+    ``predicted``: name -> model-space Y for all of x; ``index``: the images (rows) to show.
+    """
+    labels = labels or {}
+    index = list(index)
+    columns = [("gray input", None), ("ground truth", y_true)] + [(labels.get(n, n), y) for n, y in predicted.items()]
+    fig = _figure(figsize=(1.9 * len(columns), 1.9 * len(index) + 0.3), layout="constrained")
+    axes = fig.subplots(len(index), len(columns), squeeze=False)
+    for r, i in enumerate(index):
+        for c, (title, y) in enumerate(columns):
+            ax = axes[r, c]
+            if y is None:
+                ax.imshow(x[i, ..., 0], cmap="gray", vmin=0, vmax=100)
+            else:
+                ax.imshow(xy_to_rgb(x[i], y[i]))
+            _off(ax)
+            if r == 0:
+                ax.set_title(title, fontsize=9)
+        if row_labels:
+            axes[r, 0].set_ylabel(row_labels[r], fontsize=8)
+    return fig
+
+
+def colorization_examples(runs: dict, x: np.ndarray, y_true: np.ndarray, count: int = 4, rank_by: str = "polychromify",
+                          labels: dict | None = None) -> tuple[dict, dict]:
+    """Fig. 5 and its best and worst cases: ({"examples"|"best"|"worst": Figure}, {name: why left out}).
+
+    "examples" are the first ``count`` images, "best" and "worst" those with the highest and lowest PSNR of
+    ``rank_by``'s prediction (the first images again when ``rank_by`` cannot predict). Every model predicts
+    only the images shown.
+    """
+    ranker, _ = predictions({rank_by: runs[rank_by]}, x) if rank_by in runs else ({}, {})
+    order = rank_images(x, y_true, ranker[rank_by]) if ranker else np.arange(len(x))
+    count = min(count, len(x))
+    picks = {"examples": list(range(count)), "best": list(order[:count]), "worst": list(order[::-1][:count])}
+    shown = sorted(set().union(*picks.values()))
+    predicted, missing = predictions(runs, x[shown])
+    row = {image: i for i, image in enumerate(shown)}
+    return ({key: colorizations(x[shown], y_true[shown], predicted, [row[i] for i in index], labels)
+             for key, index in picks.items()}, missing)

@@ -1,0 +1,211 @@
+"""The pretrained PolyChromify shipped inside the package, with its model card.
+
+``polychromify/pretrained/`` holds three files, written by ``export_pretrained`` from a finished run of the
+results store:
+
+- ``model.weights.h5``: the model's weights only (no optimizer state; about 1.2 MB for 293,074 float32
+  parameters);
+- ``model_card.json``: what the model is and how far to trust it: experiment, profile, image size, epochs,
+  the data it was trained on (source, hash, counts per split), its metrics on the test split next to the
+  gray and mean-ab baselines, commit, versions, timings, and the SHA-256 of the weights file;
+- ``MODEL_CARD.md``: the same card for people.
+
+``load_pretrained()`` builds the model named in the card at its image size and loads the weights.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .results import Run, read_json, write_json
+
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+WEIGHTS = "model.weights.h5"
+CARD = "model_card.json"
+CARD_MD = "MODEL_CARD.md"
+CARD_METRICS = ("accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_pred",
+                "colorfulness_true", "colorfulness_gap")
+PAPER_PROFILE = "paper"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_card(run: Run) -> dict:
+    """The model card of a finished run, as a JSON-able dict."""
+    if not run.finished:
+        raise ValueError(f"{run.path}: the run is not finished; only a finished run can be exported")
+    config, provenance, metrics = run.config, run.provenance, run.metrics
+    profile = config["profile"]
+    data = config["data"]
+    test = {who: {k: metrics[who]["test"][k] for k in CARD_METRICS if k in metrics[who]["test"]}
+            for who in ("model", "gray", "mean_ab")}
+    if profile["name"] == PAPER_PROFILE:
+        note = "Trained with the paper's profile."
+    else:
+        note = (f"Trained with the {profile['name']} profile ({config['image_size']} px input, "
+                f"{config['epochs']} epochs, batch {config['batch_size']}, {data['used']} photos), "
+                f"not the paper's profile (128 px, 25 epochs, batch 32, all photos): the best run finished "
+                f"on the CPU machine it was trained on.")
+    if data.get("synthetic"):
+        note += " WARNING: trained on synthetic landscapes, not photos."
+    return {
+        "name": "PolyChromify",
+        "experiment": run.experiment,
+        "model": config["experiment"]["model"],
+        "run": run.path.name,
+        "profile": profile["name"],
+        "profile_settings": profile,
+        "image_size": config["image_size"],
+        "epochs": config["epochs"],
+        "batch_size": config["batch_size"],
+        "params": provenance.get("params"),
+        "input": "L in [0, 100], shape (S, S, 1)",
+        "output": "ab / 128 in [-1, 1], shape (S, S, 2)",
+        "note": note,
+        "data": {"source": data["source"], "synthetic": bool(data.get("synthetic")),
+                 "data_hash": data["data_hash"], "used": data["used"], "split_sizes": data["split_sizes"],
+                 "train_images": provenance.get("train_images"), "val_images": provenance.get("val_images")},
+        "test_metrics": test,
+        "final_epoch": {k: v[-1] for k, v in run.history.items() if v},
+        "git_commit": provenance.get("git_commit"),
+        "versions": provenance.get("versions"),
+        "backend": provenance.get("backend"),
+        "precision": provenance.get("precision"),
+        "machine": provenance.get("machine"),
+        "timings": provenance.get("timings"),
+        "started_at": provenance.get("started_at"),
+        "finished_at": provenance.get("finished_at"),
+    }
+
+
+def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
+    """The model card for people (Markdown): a title (unless ``title`` is False), sections at ``level``."""
+    data = card["data"]
+    sizes = data["split_sizes"]
+    rows = [("accuracy", "pixel accuracy (a > b agrees), higher is better"), ("psnr", "PSNR, dB, higher is better"),
+            ("ssim", "SSIM, higher is better"), ("auc", "AuC of ab error 0..150, higher is better"),
+            ("ab_rmse", "ab RMSE, Lab units, lower is better"), ("ciede2000", "CIEDE2000, lower is better"),
+            ("colorfulness_gap", "colorfulness gap, lower is better")]
+    test = card["test_metrics"]
+    h = "#" * level + " "
+    lines = [f"# Model card: {card['name']} (pretrained, {card['profile']} profile)", ""] if title else []
+    lines += [
+        "PolyChromify (Ghiotto): a convolutional autoencoder with a per-pixel dense middle that predicts the",
+        "CIELAB a, b channels of a landscape photo from its L channel. `polychromify.pretrained.load_pretrained()`",
+        "loads it; `polychromify colorize PHOTO` uses it.",
+        "",
+        f"**{card['note']}**",
+        "",
+        h + "Model",
+        "",
+        f"- experiment `{card['experiment']}` (builder `models.{card['model']}`), {card['params']:,} parameters"
+        if card.get("params") else f"- experiment `{card['experiment']}` (builder `models.{card['model']}`)",
+        f"- input: {card['input']} with S = {card['image_size']}; output: {card['output']}",
+        f"- trained {card['epochs']} epochs, batch {card['batch_size']}, Adam, MSE, {card['precision']}, "
+        f"on {card['backend']}",
+        f"- run `{card['run']}`, finished {card['finished_at']}, commit `{card['git_commit']}`",
+        f"- versions: " + ", ".join(f"{k} {v}" for k, v in (card.get("versions") or {}).items()),
+        "",
+        h + "Data",
+        "",
+        f"- source: `{data['source']}`" + (" (SYNTHETIC)" if data["synthetic"] else ""),
+        f"- data hash: `{data['data_hash']}`",
+        f"- {data['used']} photos used; split train/val/test = "
+        f"{sizes.get('train')}/{sizes.get('val')}/{sizes.get('test')} (64/16/20 by content hash)",
+        "",
+        h + f"Metrics on the test split ({sizes.get('test')} photos, at {card['image_size']} px)",
+        "",
+        "| metric | model | gray (ab = 0) | mean ab |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for key, label in rows:
+        if key in test["model"]:
+            lines.append(f"| {label} | {test['model'][key]:.4f} | {test['gray'][key]:.4f} | {test['mean_ab'][key]:.4f} |")
+    timings = card.get("timings") or {}
+    lines += ["", h + "Use and limits", "",
+              "- Trained on landscapes only; other subjects get landscape colours (sky blues, vegetation greens).",
+              "- `colorize` predicts at the input size above and upsamples the colour to the photo's own size,",
+              "  keeping the photo's full-resolution lightness; images over 100 megapixels are refused.",
+              "- An MSE-trained model desaturates: compare its colorfulness with the truth's above.",
+              "", h + "Training time", "",
+              f"- {timings.get('train_seconds_total', 0):.0f} s of training on "
+              f"{(card.get('machine') or {}).get('cpus', '?')} CPUs "
+              f"({(card.get('machine') or {}).get('platform', '?')})", ""]
+    return "\n".join(lines)
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".partial", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o644)  # package data: readable by everyone
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _write_text_atomically(text: str, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def export_pretrained(run: Run, dest: Path | str = PRETRAINED_DIR, allow_synthetic: bool = False) -> Path:
+    """Copy a finished run's weights into ``dest`` with its model card (JSON and Markdown); returns ``dest``.
+
+    Each file is written atomically; the JSON card, written last, records the SHA-256 of the weights, so a
+    half-finished export is detected by ``load_pretrained``. Runs on synthetic data are refused unless
+    ``allow_synthetic`` (the tests use it).
+    """
+    run = Run(Path(run.path))
+    card = model_card(run)
+    if card["data"]["synthetic"] and not allow_synthetic:
+        raise ValueError(f"{run.path}: trained on synthetic landscapes; only a real-data run is shipped as pretrained")
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    _copy_atomically(run.weights, dest / WEIGHTS)
+    card["weights_sha256"] = _sha256(dest / WEIGHTS)
+    card["weights_bytes"] = (dest / WEIGHTS).stat().st_size
+    _write_text_atomically(card_markdown(card), dest / CARD_MD)
+    write_json(dest / CARD, card)
+    os.chmod(dest / CARD, 0o644)
+    return dest
+
+
+def pretrained_card(path: Path | str | None = None) -> dict:
+    """The shipped model card; FileNotFoundError when no model is shipped."""
+    folder = Path(path or PRETRAINED_DIR)
+    if not (folder / CARD).is_file() or not (folder / WEIGHTS).is_file():
+        raise FileNotFoundError(f"{folder}: no pretrained model here; export a finished run with "
+                                f"`polychromify pretrained export`")
+    return read_json(folder / CARD)
+
+
+def load_pretrained(path: Path | str | None = None, check: bool = True):
+    """The pretrained model (an uncompiled ``keras.Model``) built at its card's image size, weights loaded.
+
+    ``check`` verifies the weights file against the SHA-256 in the card (a ValueError if they differ).
+    """
+    from .models import build_model
+    folder = Path(path or PRETRAINED_DIR)
+    card = pretrained_card(folder)
+    if check and card.get("weights_sha256") and _sha256(folder / WEIGHTS) != card["weights_sha256"]:
+        raise ValueError(f"{folder / WEIGHTS}: does not match its model card (an interrupted export?); export again")
+    model = build_model(card["model"], card["image_size"])
+    model.load_weights(folder / WEIGHTS)
+    return model

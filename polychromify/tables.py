@@ -1,0 +1,306 @@
+"""The book's tables as pandas DataFrames: the paper's numbers (``paper``) beside ours, read from stored runs.
+
+Numbers stay numbers (NaN where a value is unknown); ``style`` formats a table for display, writing
+"n/a" for the missing ones. ``runs`` arguments map experiment names to finished ``results.Run`` folders.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import paper
+from .experiments import EXPERIMENTS, SELECTION, TUNING
+from .models import TABLE1
+
+PAPER = "paper"
+LABELS = {  # experiment -> short name in tables and legends
+    "ae_v0": "AE v0", "ae_v1": "AE v1", "ae_v2": "AE v2", "ae_v3": "AE v3", "cnn_selection": "CNN",
+    "polychromify_v1": "PolyChromify v1", "polychromify_v2": "PolyChromify v2", "polychromify": "PolyChromify",
+    "polychromify_v4": "PolyChromify v4", "polychromify_v5": "PolyChromify v5", "cnn": "CNN", "eccv16": "ECCV16",
+}
+NOT_REPORTED = "not reported in the public sources"
+
+METRICS = {  # key in metrics.json -> column label (arrow: which way is better)
+    "accuracy": "accuracy \u2191",
+    "psnr": "PSNR [dB] \u2191",
+    "ssim": "SSIM \u2191",
+    "auc": "AuC \u2191",
+    "colorfulness_pred": "colorfulness",
+    "colorfulness_gap": "colorfulness gap \u2193",
+    "ab_rmse": "ab RMSE \u2193",
+    "ciede2000": "CIEDE2000 \u2193",
+}
+
+
+# ---------------------------------------------------------------- labels
+
+def is_synthetic(runs: dict) -> bool:
+    """Whether any of the runs was trained on synthetic landscapes."""
+    return any(run.config["data"].get("synthetic") for run in runs.values())
+
+
+def ours(runs: dict) -> str:
+    """The column label of our numbers, e.g. "ours (quick profile)"."""
+    profiles = sorted({run.config["profile"]["name"] for run in runs.values()})
+    return f"ours ({'/'.join(profiles)} profile)"
+
+
+def _data(run) -> str:
+    data = run.config["data"]
+    return "synthetic" if data.get("synthetic") else f"real ({data['used']:,} photos)"
+
+
+# ---------------------------------------------------------------- the data
+
+def data_report(report) -> pd.DataFrame:
+    """What cleaning found and did (a ``data.DataReport``), one row per step."""
+    rows = {
+        "image files found": report.found,
+        "other files ignored": report.ignored,
+        "decoded": report.decoded,
+        "skipped (not decodable or checksum)": len(report.skipped),
+        "duplicates removed": len(report.duplicates),
+        "black borders cropped": len(report.cropped),
+        "dropped: too small after cropping": len(report.too_small),
+        "near-gray removed": len(report.near_gray),
+        "usable after cleaning": report.usable,
+        f"used ({report.image_size} px)": report.used,
+    }
+    if report.synthetic:
+        rows = {k: v for k, v in rows.items() if k.startswith(("usable", "used"))}
+    return pd.DataFrame({"photos": pd.Series(rows, dtype="Int64")})
+
+
+def split_sizes(sizes: dict, label: str) -> pd.DataFrame:
+    """Split sizes (train/val/test) beside the paper's 2752/688/860, with their fractions."""
+    index = ["train", "val", "test", "total"]
+    ours_sizes = {**sizes, "total": sum(sizes.get(s, 0) for s in ("train", "val", "test"))}
+    table = pd.DataFrame({
+        (PAPER, "photos"): [paper.SPLIT[s] for s in index],
+        (PAPER, "fraction"): [paper.SPLIT[s] / paper.SPLIT["total"] for s in index],
+        (label, "photos"): [ours_sizes.get(s, 0) for s in index],
+        (label, "fraction"): [ours_sizes.get(s, 0) / max(ours_sizes["total"], 1) for s in index],
+    }, index=index)
+    return table
+
+
+def split_verdict(data: dict, profile) -> str:
+    """A plain sentence on how our split (a ``Dataset.provenance`` record) differs from the paper's."""
+    sizes = data["split_sizes"]
+    used = sum(sizes.get(s, 0) for s in ("train", "val", "test"))
+    text = (f"Our runs use {used:,} {'synthetic pictures' if data.get('synthetic') else 'photos'}, split "
+            f"{sizes.get('train', 0):,}/{sizes.get('val', 0):,}/{sizes.get('test', 0):,}; the paper used "
+            f"{paper.SPLIT['total']:,} photos, split {paper.SPLIT['train']:,}/{paper.SPLIT['val']:,}/"
+            f"{paper.SPLIT['test']:,}. ")
+    if data.get("synthetic"):
+        return text + ("**These are not the paper's data**: no photo folder was configured, so every "
+                       "number below comes from procedurally generated landscapes.")
+    if profile.max_images is not None and used >= profile.max_images:
+        text += (f"The difference is on purpose: the `{profile.name}` profile caps the set at "
+                 f"{profile.max_images:,} photos so that every experiment trains on two CPU cores. ")
+    else:
+        text += ("The difference is cleaning: we drop duplicates (which would otherwise sit in two splits), "
+                 "near-gray photos and photos with too little left after cropping their black borders. ")
+    return text + ("Each photo's split is drawn from a seeded hash of its content, so the fractions are "
+                   "64/16/20 only on average.")
+
+
+def low_chroma_fraction(y: np.ndarray, threshold: float = 10.0) -> float:
+    """Fraction of pixels of model-space Y whose chroma sqrt(a^2 + b^2) is below ``threshold`` Lab units."""
+    from .data import AB_SCALE
+    ab = np.asarray(y, np.float32).reshape(-1, 2) * AB_SCALE
+    return float(np.mean(np.hypot(ab[:, 0], ab[:, 1]) < threshold))
+
+
+# ---------------------------------------------------------------- the models
+
+def models(image_size: int = 128) -> pd.DataFrame:
+    """Every model of the paper built live: section, layers, output shape, parameters (ours and the paper's).
+
+    The paper's count is the exact one where the public sources give it (``paper.TABLE2``).
+    """
+    from .models import build_model
+    rows = {}
+    for name, experiment in EXPERIMENTS.items():
+        label = LABELS[experiment.model] if experiment.model != "polychromify" else "PolyChromify (v3)"
+        if label in rows:  # cnn_selection is the same network as cnn
+            rows[label]["paper section"] += f"; {experiment.section}"
+            continue
+        model = build_model(experiment.model, image_size)
+        known = paper.TABLE2.get(experiment.model, {}).get("params_exact")
+        rows[label] = {"description": experiment.title, "paper section": experiment.section,
+                       "layers": len(model.layers) - 1, "output shape": str(tuple(model.output_shape[1:])),
+                       "parameters": model.count_params(),
+                       "parameters (paper)": known if known is not None else np.nan}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table["parameters (paper)"] = table["parameters (paper)"].astype("Int64")
+    return table
+
+
+def receptive_field(model) -> int:
+    """Side in input pixels of the square one output pixel depends on (square kernels, sequential model)."""
+    from keras import layers as keras_layers
+    side, jump = 1, 1
+    for layer in model.layers:
+        if isinstance(layer, keras_layers.Conv2D):
+            side += (layer.kernel_size[0] - 1) * layer.dilation_rate[0] * jump
+            jump *= layer.strides[0]
+        elif isinstance(layer, (keras_layers.MaxPooling2D, keras_layers.AveragePooling2D)):
+            side += (layer.pool_size[0] - 1) * jump
+            jump *= layer.strides[0]
+        elif isinstance(layer, keras_layers.UpSampling2D):
+            jump = max(1, jump // layer.size[0])
+    return side
+
+
+def layers(model) -> pd.DataFrame:
+    """A Keras model's layers: type, output shape and parameters."""
+    return pd.DataFrame(
+        [{"layer": layer.name, "type": type(layer).__name__, "output shape": str(tuple(layer.output.shape[1:])),
+          "parameters": layer.count_params()} for layer in model.layers]).set_index("layer")
+
+
+# ---------------------------------------------------------------- section V.A
+
+def selection(runs: dict) -> pd.DataFrame:
+    """Section V.A: the validation accuracy of AE v0..v3 and the CNN, the paper's beside ours."""
+    label = ours(runs)
+    rows = {}
+    for name in [n for n in SELECTION if n in runs]:
+        run = runs[name]
+        rows[LABELS[name]] = {
+            ("parameters", label): run.provenance["params"],
+            ("train / val photos", PAPER): "800 / 200",
+            ("train / val photos", label): f"{run.provenance['train_images']} / {run.provenance['val_images']}",
+            ("epochs", PAPER): 25,
+            ("epochs", label): run.config["epochs"],
+            ("validation accuracy", PAPER): paper.SELECTION_VAL_ACCURACY.get(name, np.nan),
+            ("validation accuracy", label): run.history["val_accuracy"][-1],
+            ("data", label): _data(run),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# ---------------------------------------------------------------- Table 1
+
+def table1(runs: dict) -> pd.DataFrame:
+    """Table 1: the five tuned versions (neurons, filters, S/U, BN) with validation accuracy and time."""
+    label = ours(runs)
+    version = {name: ("v3" if name == "polychromify" else name.rsplit("_", 1)[1]) for name in TUNING}
+    rows = {}
+    for name in [n for n in TUNING if n in runs]:
+        run, v = runs[name], version[name]
+        config = TABLE1[v]
+        rows[v] = {
+            ("configuration", "neurons"): config["neurons"],
+            ("configuration", "filters"): config["filters"],
+            ("configuration", "S/U"): "yes" if config["strided"] else "no",
+            ("configuration", "BN"): "yes" if config["batch_norm"] else "no",
+            ("configuration", "source"): "paper" if v == "v3" else "our reading",
+            ("parameters", label): run.provenance["params"],
+            ("validation accuracy", PAPER): paper.TUNING_VAL_ACCURACY.get(name, np.nan),
+            ("validation accuracy", label): run.history["val_accuracy"][-1],
+            ("training time [s]", PAPER): np.nan,
+            ("training time [s]", label): run.provenance["timings"]["train_seconds_total"],
+            ("data", label): _data(run),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# ---------------------------------------------------------------- Table 2 and the further metrics
+
+def table2(runs: dict) -> pd.DataFrame:
+    """Table 2: parameters, training time and test accuracy of the CNN, ECCV16 and PolyChromify."""
+    label = ours(runs)
+    rows = {}
+    for name, run in runs.items():
+        known = paper.TABLE2.get(name, {})
+        rows[LABELS[name]] = {
+            ("parameters", PAPER): known.get("params") or np.nan,
+            ("parameters", label): run.provenance["params"],
+            ("training time [s]", PAPER): known.get("time") or np.nan,
+            ("training time [s]", label): run.provenance["timings"]["train_seconds_total"],
+            ("test accuracy", PAPER): known.get("test_accuracy", np.nan),
+            ("test accuracy", label): run.metrics["model"]["test"]["accuracy"],
+            ("data", label): _data(run),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table[("parameters", PAPER)] = table[("parameters", PAPER)].astype("Int64")
+    return table
+
+
+def further_metrics(runs: dict, split: str = "test", baselines_from: str = "polychromify") -> pd.DataFrame:
+    """Every metric of each run on a split, then the gray (ab = 0) and mean-ab baselines (ours only)."""
+    rows = {LABELS[name]: run.metrics["model"][split] for name, run in runs.items()}
+    reference = runs.get(baselines_from) or next(iter(runs.values()))
+    rows["gray baseline (ab = 0)"] = reference.metrics["gray"][split]
+    rows["mean-ab baseline"] = reference.metrics["mean_ab"][split]
+    table = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)].rename(columns=METRICS)
+    truth = reference.metrics["model"][split]["colorfulness_true"]
+    table.attrs["colorfulness_true"] = truth
+    return table
+
+
+# ---------------------------------------------------------------- prose
+
+def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False) -> str:
+    """A plain sentence on whether our ranking by ``column`` (higher is better) agrees with the paper's.
+
+    ``table[column]`` must hold the sub-columns ``paper`` and one ``ours (...)``.
+    """
+    part = table[column]
+    ours_column = next(c for c in part.columns if c != PAPER)
+    theirs, mine = part[PAPER].astype(float).dropna(), part[ours_column].astype(float)
+    both = theirs.index.intersection(mine.index)
+    if both.empty:
+        return f"The public sources give no {what} to compare with."
+    best_theirs, best_mine = theirs[both].idxmax(), mine[both].idxmax()
+    order = lambda s: " > ".join(s.sort_values(ascending=False).index)  # noqa: E731
+    same_order = list(theirs[both].sort_values(ascending=False).index) == list(
+        mine[both].sort_values(ascending=False).index)
+    gap = float((mine[both] - theirs[both]).mean())
+    text = (f"By {what}, the paper ranks {order(theirs[both])}; our run ranks {order(mine[both])}. ")
+    if best_theirs == best_mine:
+        text += f"We agree on the best model, {best_mine}"
+        text += ", and on the whole order. " if same_order else ", but not on the whole order. "
+    else:
+        text += (f"**We disagree**: the paper's best is {best_theirs} ({theirs[best_theirs]:.4f}), "
+                 f"ours is {best_mine} ({mine[best_mine]:.4f}). ")
+    text += (f"Our values are {abs(gap):.4f} {'lower' if gap < 0 else 'higher'} than the paper's on average.")
+    if synthetic:
+        text += (" These runs were trained on synthetic landscapes, not on the paper's photos, so they "
+                 "test the code, not the paper's claims.")
+    return text
+
+
+def baseline_note(table: pd.DataFrame, model: str = "PolyChromify") -> str:
+    """A plain sentence on which metrics of ``further_metrics`` a model beats both trivial baselines on."""
+    baselines = [i for i in table.index if "baseline" in i]
+    better, worse = [], []
+    for column in table.columns:
+        if "\u2191" in column:
+            beats = all(table.at[model, column] > table.at[b, column] for b in baselines)
+        elif "\u2193" in column:
+            beats = all(table.at[model, column] < table.at[b, column] for b in baselines)
+        else:
+            continue
+        (better if beats else worse).append(column.rstrip(" \u2191\u2193"))
+    if not worse:
+        return f"{model} beats both trivial baselines on every metric."
+    if not better:
+        return (f"**{model} beats neither trivial baseline on any metric**: at this training budget it has not "
+                "learnt more than \"no colour\" or \"the average colour\".")
+    return (f"{model} beats both trivial baselines on {', '.join(better)}, **but not on {', '.join(worse)}**.")
+
+
+# ---------------------------------------------------------------- display
+
+def style(table: pd.DataFrame, precision: int = 4):
+    """The table formatted for the book: ``precision`` decimals (seconds, parameters and photo counts:
+    none), thousands separators, "n/a" for missing values."""
+    def whole(column) -> bool:
+        text = " ".join(column) if isinstance(column, tuple) else str(column)
+        return pd.api.types.is_numeric_dtype(table[column]) and any(w in text for w in ("[s]", "parameters", "photos"))
+    styler = table.style.format(precision=precision, thousands=",", na_rep="n/a")
+    wholes = [c for c in table.columns if whole(c)]
+    return styler.format("{:,.0f}", subset=wholes, na_rep="n/a") if wholes else styler

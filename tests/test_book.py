@@ -1,0 +1,98 @@
+"""The book build: ``polychromify book`` executes the notebooks and renders HTML with warnings as errors.
+
+``test_html_has_both_tables`` renders the book copy that ``test_notebooks.py`` executed with the smoke
+profile (the same session fixture, so nothing is executed twice); CI runs it with the other tests.
+"""
+import re
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from polychromify import book, cli
+from test_notebooks import executed_book  # noqa: F401  (the shared session fixture)
+from test_tables import fake_run
+
+
+def _tables(html: str) -> list[str]:
+    return re.findall(r"<table.*?</table>", html, flags=re.S)
+
+
+def test_html_has_both_tables(executed_book):  # noqa: F811
+    assert book.build_html(executed_book) == 0
+    pages = executed_book / "_build" / "html" / "book"
+    for page, caption in [("04_tuning", "Table 1"), ("05_results", "Table 2")]:
+        html = (pages / "_executed" / f"{page}.html").read_text()
+        assert caption in html
+        assert any(">paper<" in t and "ours (smoke profile)" in t for t in _tables(html)), page
+        assert "injected-parameters" not in html and 'profile = "smoke"' not in html
+        assert "Provenance." in html
+    assert html.count("<img") >= 3  # 05: the three colorization figures
+    for page in ("intro", "related_work", "conclusion", "references"):
+        assert (pages / f"{page}.html").is_file()
+    intro = (pages / "intro.html").read_text()
+    assert "synthetic landscapes" in intro  # the glued provenance of the runs
+
+
+def test_list_params_prints_every_parameter(capsys):
+    assert cli.main(["book", "--list-params"]) == 0
+    out = capsys.readouterr().out
+    for name in ("profile", "data_dir", "results_dir", "image_size", "epochs", "batch_size", "max_images",
+                 "seed", "precision"):
+        assert re.search(rf"^{name} = .+  # \S", out, flags=re.M), name
+    assert 'profile = "quick"  # smoke|quick|paper' in out
+
+
+def _notebook(path, *sources):
+    cells = [new_code_cell(sources[0], metadata={"tags": ["parameters"]}),
+             *(new_code_cell(s) for s in sources[1:])]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def test_a_failing_notebook_names_itself_and_its_cell(tmp_path, capsys):
+    _notebook(tmp_path / "notebooks" / "01_broken.ipynb", 'profile = "quick"  # p', "x = 1", "1 / 0")
+    assert book.build_book("smoke", root=tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "01_broken.ipynb failed in cell 3" in err and "ZeroDivisionError" in err
+    assert book.build_book("smoke", only="07", root=tmp_path) == 2
+
+
+def test_injected_parameters_cell_is_hidden_and_params_parsed(tmp_path):
+    _notebook(tmp_path / "notebooks" / "01_ok.ipynb", 'profile = "quick"  # p\nepochs = None  # e',
+              "assert profile == 'smoke' and epochs == 3")
+    out = tmp_path / "out.ipynb"
+    values = {"profile": "smoke", **dict(map(book.parse_param, ["epochs=3"]))}
+    assert book.execute(tmp_path / "notebooks" / "01_ok.ipynb", out, values, cwd=tmp_path) == 0
+    injected = [c for c in nbformat.read(out, as_version=4).cells
+                if "injected-parameters" in c.metadata.get("tags", [])]
+    assert book.HIDDEN in injected[0].metadata["tags"]
+
+
+def test_parse_param():
+    assert book.parse_param("epochs=3") == ("epochs", 3)
+    assert book.parse_param("data_dir=/x/y") == ("data_dir", "/x/y")
+    assert book.parse_param("max_images=None") == ("max_images", None)
+    with pytest.raises(ValueError):
+        book.parse_param("epochs")
+
+
+def test_chapter_keeps_only_real_overrides():
+    chapter = book.Chapter.from_parameters("smoke", None, None, epochs=None, image_size=16)
+    assert chapter.overrides == {"image_size": 16}
+    assert chapter.profile.image_size == 16 and chapter.profile.epochs == 2
+
+
+def test_provenance_names_profile_data_and_commit(tmp_path, monkeypatch):
+    monkeypatch.delenv("POLYCHROMIFY_DATA", raising=False)
+    chapter = book.Chapter.from_parameters("smoke")
+    runs = {"cnn": fake_run(tmp_path, "cnn"), "polychromify": fake_run(tmp_path, "polychromify", synthetic=False)}
+    text = book.provenance(chapter, runs, figures=True).data
+    assert "Profile `smoke`" in text
+    assert "Results of cnn: trained on synthetic landscapes" in text
+    assert "Results of polychromify: trained on the real photos (`landscapes`" in text
+    assert "commit `0123abcd01`" in text and "test the code, not the paper's claims" in text
+    assert "Photos in the figures: synthetic landscapes" in text
+    assert "`" not in book.plain(text) and "**" not in book.plain(text)

@@ -1,0 +1,105 @@
+"""polychromify.pretrained: export a run with its model card, load it back, refuse what must not be shipped."""
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polychromify import cli
+from polychromify.experiments import load_trained, run_experiment
+from polychromify.pretrained import (CARD, CARD_MD, PRETRAINED_DIR, WEIGHTS, export_pretrained, load_pretrained,
+                                     pretrained_card)
+from polychromify.results import Run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A results store holding a finished smoke run of polychromify (shared by the test modules: same folder)."""
+    results = tmp_path_factory.getbasetemp() / "smoke-store"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("POLYCHROMIFY_DATA", raising=False)
+        run = run_experiment("polychromify", "smoke", results_dir=results, verbose=0)
+    assert run.finished
+    return results, run
+
+
+def test_export_and_load_give_the_same_predictions(store, tmp_path):
+    _, run = store
+    dest = export_pretrained(run, tmp_path / "pretrained", allow_synthetic=True)
+    assert {p.name for p in dest.iterdir()} == {WEIGHTS, CARD, CARD_MD}
+    x = np.random.default_rng(0).uniform(0, 100, (3, 32, 32, 1)).astype(np.float32)
+    shipped, original = load_pretrained(dest), load_trained(run)
+    np.testing.assert_array_equal(shipped.predict(x, verbose=0), original.predict(x, verbose=0))
+    assert shipped.count_params() == 293_074
+
+
+def test_the_card_records_training_data_and_test_metrics(store, tmp_path):
+    _, run = store
+    card = pretrained_card(export_pretrained(run, tmp_path, allow_synthetic=True))
+    assert card["experiment"] == "polychromify" and card["profile"] == "smoke"
+    assert card["image_size"] == 32 and card["epochs"] == 2 and card["params"] == 293_074
+    assert card["data"]["data_hash"] == run.config["data"]["data_hash"]
+    assert card["data"]["split_sizes"] == run.config["data"]["split_sizes"] and card["data"]["used"] == 48
+    assert card["test_metrics"]["model"]["psnr"] == run.metrics["model"]["test"]["psnr"]
+    assert set(card["test_metrics"]) == {"model", "gray", "mean_ab"}
+    assert card["git_commit"] and card["versions"]["keras"]
+    assert "not the paper's profile" in card["note"] and "synthetic" in card["note"]
+    text = (tmp_path / CARD_MD).read_text()
+    assert "smoke profile" in text and f"{card['test_metrics']['gray']['psnr']:.4f}" in text
+    assert (tmp_path / WEIGHTS).stat().st_size == card["weights_bytes"] < 2_000_000  # weights only
+
+
+def test_synthetic_runs_are_not_shipped_by_default(store, tmp_path):
+    _, run = store
+    with pytest.raises(ValueError, match="synthetic"):
+        export_pretrained(run, tmp_path)
+    assert not (tmp_path / CARD).exists()
+
+
+def test_unfinished_runs_are_refused(store, tmp_path):
+    _, run = store
+    unfinished = tmp_path / "polychromify" / "smoke-unfinished"
+    unfinished.mkdir(parents=True)
+    shutil.copy(run.path / "config.json", unfinished)
+    with pytest.raises(ValueError, match="not finished"):
+        export_pretrained(Run(unfinished), tmp_path / "out", allow_synthetic=True)
+
+
+def test_a_missing_or_altered_model_is_a_clear_error(store, tmp_path):
+    _, run = store
+    with pytest.raises(FileNotFoundError, match="no pretrained model"):
+        load_pretrained(tmp_path / "nothing")
+    dest = export_pretrained(run, tmp_path / "p", allow_synthetic=True)
+    card = json.loads((dest / CARD).read_text())
+    card["weights_sha256"] = "0" * 64
+    (dest / CARD).write_text(json.dumps(card))
+    with pytest.raises(ValueError, match="does not match"):
+        load_pretrained(dest)
+
+
+def test_cli_export_wants_a_real_data_run(store, tmp_path, capsys):
+    results, _ = store
+    code = cli.main(["pretrained", "export", "--profile", "smoke", "--results", str(results),
+                     "--dest", str(tmp_path)])
+    assert code == 1 and "no finished real-data run" in capsys.readouterr().err
+    assert not (tmp_path / CARD).exists()
+
+
+def test_the_shipped_model_is_real_and_loads():
+    if not (PRETRAINED_DIR / CARD).is_file():
+        pytest.skip("no pretrained model shipped in this checkout")
+    card = pretrained_card()
+    assert card["data"]["synthetic"] is False and card["data"]["used"] > 0
+    model = load_pretrained()  # also checks the weights against the card's SHA-256
+    assert model.input_shape[1:] == (card["image_size"], card["image_size"], 1)
+    assert model.count_params() == card["params"]
+    assert card["profile"] == "paper" or "not the paper's profile" in card["note"]
+
+
+def test_the_wheel_includes_the_pretrained_folder():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "pretrained/*" in config["tool"]["setuptools"]["package-data"]["polychromify"]

@@ -1,0 +1,133 @@
+"""polychromify.results: the store's folders, what counts as finished, listing and finding runs, atomic JSON."""
+import json
+import re
+
+import pytest
+
+from polychromify import results
+from polychromify.results import (
+    FINISHED,
+    Run,
+    default_results_dir,
+    environment,
+    find_run,
+    fingerprint,
+    list_runs,
+    read_json,
+    run_folder,
+    write_json,
+)
+
+pytestmark = pytest.mark.usefixtures("isolated")
+
+
+def _config(epochs=1, profile="smoke", synthetic=True, data_hash="abc"):
+    return {"experiment": {"name": "polychromify"}, "profile": {"name": profile, "epochs": epochs},
+            "epochs": epochs, "data": {"synthetic": synthetic, "data_hash": data_hash}}
+
+
+def _fake_run(store, config, finished_at=None, experiment="polychromify") -> Run:
+    """A run folder as run_experiment leaves it: config first, provenance last (only when finished)."""
+    run = run_folder(store, experiment, config)
+    write_json(run.path / "config.json", config)
+    if finished_at is not None:
+        write_json(run.path / FINISHED, {"finished_at": finished_at})
+    return run
+
+
+def test_default_results_dir_follows_the_environment(monkeypatch, tmp_path):
+    assert default_results_dir() == tmp_path / "results"
+    monkeypatch.delenv("POLYCHROMIFY_RESULTS")
+    assert str(default_results_dir()) == "results"
+
+
+def test_fingerprint_is_stable_and_sensitive_to_every_value():
+    a = _config()
+    assert fingerprint(a) == fingerprint(json.loads(json.dumps(a)))  # key order and copies don't matter
+    assert re.fullmatch(r"[0-9a-f]{10}", fingerprint(a))
+    assert fingerprint(_config(epochs=2)) != fingerprint(a)
+    assert fingerprint(_config(data_hash="other")) != fingerprint(a)
+
+
+def test_run_folder_layout(tmp_path):
+    run = run_folder(tmp_path, "cnn", _config())
+    assert run.path == tmp_path / "cnn" / f"smoke-{fingerprint(_config())}"
+    assert run.experiment == "cnn"
+    assert not run.finished and not run.path.exists()  # naming a folder creates nothing
+    assert run.weights == run.path / "model.weights.h5"
+    assert run.checkpoint_dir == run.path / "checkpoint"
+    assert run_folder(tmp_path, "cnn", _config(epochs=2)).path != run.path
+    assert run_folder(tmp_path, "cnn", {"epochs": 1}).path.name.startswith("custom-")
+
+
+def test_a_run_without_provenance_is_not_finished_and_find_run_ignores_it(tmp_path):
+    store = tmp_path / "store"
+    unfinished = _fake_run(store, _config(epochs=2))
+    (unfinished.path / "history.json").write_text("{}")
+    (unfinished.path / "metrics.json").write_text("{}")  # everything but the provenance
+    assert not unfinished.finished
+    assert find_run("polychromify", "smoke", store) is None
+
+    finished = _fake_run(store, _config(epochs=1), finished_at="2024-01-01T00:00:00+00:00")
+    assert finished.finished
+    assert find_run("polychromify", "smoke", store).path == finished.path
+    assert find_run("polychromify", "quick", store) is None
+    assert find_run("cnn", "smoke", store) is None
+
+
+def test_find_run_prefers_real_data_then_the_newest(tmp_path):
+    store = tmp_path / "store"
+    old_real = _fake_run(store, _config(synthetic=False, data_hash="r1"), "2024-01-01T00:00:00+00:00")
+    new_real = _fake_run(store, _config(synthetic=False, data_hash="r2"), "2024-02-01T00:00:00+00:00")
+    newest_synthetic = _fake_run(store, _config(synthetic=True), "2024-03-01T00:00:00+00:00")
+    assert find_run("polychromify", "smoke", store).path == new_real.path
+    assert find_run("polychromify", "smoke", store, data_hash="r1").path == old_real.path
+    assert find_run("polychromify", "smoke", store, synthetic=True).path == newest_synthetic.path
+    assert find_run("polychromify", "smoke", store, data_hash="missing") is None
+
+
+def test_list_runs_lists_finished_and_unfinished_runs_sorted(tmp_path):
+    store = tmp_path / "store"
+    assert list_runs(store) == []  # no store yet
+    a = _fake_run(store, _config(epochs=1), "2024-01-01T00:00:00+00:00")
+    b = _fake_run(store, _config(epochs=2))
+    c = _fake_run(store, _config(epochs=1), "2024-01-01T00:00:00+00:00", experiment="cnn")
+    (store / "polychromify" / "not-a-run").mkdir()  # a folder without config.json is not a run
+    runs = list_runs(store)
+    assert [r.path for r in runs] == [c.path] + sorted([a.path, b.path])
+    assert [r.path for r in list_runs(store, "polychromify")] == sorted([a.path, b.path])
+    assert {r.path: r.finished for r in runs} == {a.path: True, b.path: False, c.path: True}
+    assert list_runs() == []  # the default store ($POLYCHROMIFY_RESULTS) is elsewhere and empty
+
+
+def test_write_json_is_atomic_and_leaves_no_temporary_files(tmp_path):
+    path = tmp_path / "deep" / "folder" / "value.json"
+    write_json(path, {"b": 1, "a": [1.5, "x"]})
+    assert read_json(path) == {"a": [1.5, "x"], "b": 1}
+    assert [p.name for p in path.parent.iterdir()] == ["value.json"]
+
+    circular = {"ok": 1}
+    circular["self"] = circular  # fails half-way through json.dump
+    with pytest.raises(ValueError):
+        write_json(path, circular)
+    assert read_json(path) == {"a": [1.5, "x"], "b": 1}  # the old content is intact
+    assert [p.name for p in path.parent.iterdir()] == ["value.json"]
+
+
+def test_write_json_converts_numpy_scalars_and_paths(tmp_path):
+    import numpy as np
+    write_json(tmp_path / "v.json", {"f": np.float32(0.5), "i": np.int64(3), "p": tmp_path})
+    assert read_json(tmp_path / "v.json") == {"f": 0.5, "i": 3, "p": str(tmp_path)}
+
+
+def test_environment_names_the_backend_versions_and_commit():
+    env = environment()
+    assert env["backend"] in ("tensorflow", "jax", "torch")
+    assert {"polychromify", "keras", "numpy", "python", env["backend"]} <= set(env["versions"])
+    assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?|unknown", env["git_commit"])
+    assert env["machine"]["cpus"] >= 1
+
+
+def test_git_commit_outside_a_repository_is_unknown(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert results.git_commit(tmp_path) == "unknown"

@@ -1,0 +1,138 @@
+"""The book's tables: the paper's numbers beside ours, from runs in a results store (here: made-up runs)."""
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from polychromify import paper, tables
+from polychromify.data import DataReport
+from polychromify.experiments import COMPARISON, SELECTION, TUNING
+from polychromify.metrics import METRIC_KEYS
+from polychromify.models import build_model
+from polychromify.results import Run
+
+
+def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=True, profile="smoke",
+             params=1000, seconds=12.0, image_size=32):
+    """A finished run folder with made-up numbers (no weights)."""
+    path = root / name / f"{profile}-0123456789"
+    path.mkdir(parents=True)
+    data = {"source": "synthetic landscapes (procedural)" if synthetic else "/data/landscapes",
+            "synthetic": synthetic, "data_hash": "ab" * 32, "used": 48, "image_size": image_size,
+            "split_sizes": {"train": 30, "val": 6, "test": 12}}
+    metrics = {who: {split: {k: 0.5 for k in METRIC_KEYS} for split in ("val", "test")}
+               for who in ("model", "gray", "mean_ab")}
+    metrics["model"]["test"]["accuracy"] = test_accuracy
+    metrics["gray"]["test"].update(psnr=20.0, ssim=0.9)
+    files = {
+        "config.json": {"experiment": {"name": name}, "profile": {"name": profile}, "image_size": image_size,
+                        "epochs": len(val_accuracy), "batch_size": 16, "data": data},
+        "history.json": {"val_accuracy": list(val_accuracy), "accuracy": list(val_accuracy)},
+        "metrics.json": metrics,
+        "provenance.json": {"params": params, "train_images": 30, "val_images": 6, "git_commit": "0123abcd" * 5,
+                            "timings": {"train_seconds_total": seconds}, "data": data,
+                            "finished_at": "2026-01-01T00:00:00+00:00"},
+    }
+    for file, value in files.items():
+        (path / file).write_text(json.dumps(value))
+    return Run(path)
+
+
+@pytest.fixture
+def runs(tmp_path):
+    names = dict.fromkeys([*SELECTION, *TUNING, *COMPARISON])
+    return {name: fake_run(tmp_path, name, val_accuracy=(0.5, 0.55 + 0.01 * i), test_accuracy=0.6 + 0.01 * i)
+            for i, name in enumerate(names)}
+
+
+def test_ours_names_the_profile(runs):
+    assert tables.ours(runs) == "ours (smoke profile)"
+    assert tables.is_synthetic(runs)
+
+
+def test_selection_puts_the_paper_beside_ours(runs):
+    table = tables.selection({n: runs[n] for n in SELECTION})
+    label = "ours (smoke profile)"
+    assert list(table.index) == ["AE v0", "AE v1", "AE v2", "AE v3", "CNN"]
+    assert table[("validation accuracy", "paper")]["AE v2"] == paper.SELECTION_VAL_ACCURACY["ae_v2"]
+    assert table[("validation accuracy", label)]["AE v0"] == 0.55
+    assert set(table[("data", label)]) == {"synthetic"}
+
+
+def test_table1_has_the_configurations_and_no_paper_times(runs):
+    table = tables.table1({n: runs[n] for n in TUNING})
+    assert list(table.index) == ["v1", "v2", "v3", "v4", "v5"]
+    assert table.loc["v3", ("configuration", "neurons")] == "H"
+    assert table.loc["v3", ("configuration", "source")] == "paper"
+    assert table.loc["v1", ("configuration", "source")] == "our reading"
+    assert table[("training time [s]", "paper")].isna().all()
+    assert table.loc["v3", ("validation accuracy", "paper")] == paper.TUNING_VAL_ACCURACY["polychromify"]
+
+
+def test_table2_and_its_html(runs):
+    table = tables.table2({n: runs[n] for n in COMPARISON})
+    assert list(table.index) == ["CNN", "ECCV16", "PolyChromify"]
+    assert table.loc["PolyChromify", ("parameters", "paper")] == 293_000
+    assert pd.isna(table.loc["ECCV16", ("parameters", "paper")])
+    html = tables.style(table).to_html()
+    assert "n/a" in html and "paper" in html and "ours (smoke profile)" in html
+    assert "0.6846" in html  # the paper's test accuracy, 4 decimals
+    assert "1,000" in html   # parameters: thousands separator, no decimals
+
+
+def test_further_metrics_end_with_the_baselines(runs):
+    table = tables.further_metrics({n: runs[n] for n in COMPARISON})
+    assert list(table.index)[-2:] == ["gray baseline (ab = 0)", "mean-ab baseline"]
+    assert table.loc["gray baseline (ab = 0)", "PSNR [dB] \u2191"] == 20.0
+    assert "beats neither" not in tables.baseline_note(table)  # ties: equal is not better
+    assert "but not on" in tables.baseline_note(table)
+
+
+def test_verdict_says_plainly_when_we_disagree():
+    label = "ours (quick profile)"
+    table = pd.DataFrame({("acc", "paper"): [0.6, 0.7], ("acc", label): [0.8, 0.5]}, index=["A", "B"])
+    text = tables.verdict(table, "acc", "accuracy")
+    assert "**We disagree**" in text and "B > A" in text and "A > B" in text
+    table[("acc", label)] = [0.5, 0.8]
+    assert "We agree on the best model, B, and on the whole order" in tables.verdict(table, "acc", "accuracy")
+    assert "synthetic" in tables.verdict(table, "acc", "accuracy", synthetic=True)
+
+
+def test_split_sizes_and_their_verdict():
+    table = tables.split_sizes({"train": 410, "val": 100, "test": 130}, "ours (quick profile)")
+    assert table.loc["total", ("paper", "photos")] == 4300
+    assert table.loc["total", ("ours (quick profile)", "photos")] == 640
+    assert math.isclose(table.loc["train", ("paper", "fraction")], 0.64)
+    from polychromify.profiles import get_profile
+    data = {"split_sizes": {"train": 410, "val": 100, "test": 130}, "synthetic": False}
+    assert "caps the set at 640" in tables.split_verdict(data, get_profile("quick"))
+    assert "cleaning" in tables.split_verdict(data, get_profile("paper"))
+    assert "not the paper's data" in tables.split_verdict({**data, "synthetic": True}, get_profile("quick"))
+
+
+def test_data_report_counts_each_step():
+    report = DataReport(source="x", found=10, decoded=9, skipped=[("a", "bad")], duplicates=[("b", "c")],
+                        near_gray=["d"], usable=7, used=7, image_size=32)
+    table = tables.data_report(report)
+    assert table.loc["image files found", "photos"] == 10
+    assert table.loc["used (32 px)", "photos"] == 7
+    assert len(tables.data_report(DataReport(source="s", synthetic=True, usable=5, used=5))) == 2
+
+
+def test_models_and_layers_count_parameters():
+    table = tables.models(16)
+    assert table.loc["PolyChromify (v3)", "parameters"] == 293_074
+    assert table.loc["PolyChromify (v3)", "parameters (paper)"] == 293_074
+    assert table.loc["CNN", "parameters"] == 98_370
+    assert "VI, Table 2" in table.loc["CNN", "paper section"] and "V.A" in table.loc["CNN", "paper section"]
+    model = build_model("polychromify", 16)
+    assert tables.layers(model)["parameters"].sum() == 293_074
+    assert tables.receptive_field(model) == 13
+
+
+def test_low_chroma_fraction():
+    y = np.zeros((1, 2, 2, 2), np.float32)
+    y[0, 0, 0] = [0.5, 0.0]  # 64 Lab units
+    assert tables.low_chroma_fraction(y) == 0.75
