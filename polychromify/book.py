@@ -56,11 +56,27 @@ class Chapter:
         return load_dataset(self.data_dir, self.profile)
 
     def obtain(self, *names: str) -> dict:
-        """Finished runs of the experiments, by name: loaded from the store, trained only when missing."""
-        from .experiments import obtain
+        """Finished runs of the experiments, by name: loaded from the store, trained only when missing.
+
+        With real photos and the profile unchanged, a stored run on the same photos (same data hash) is used
+        even if its config names the folder differently (``../shared/x`` and ``/work/shared/x`` are one
+        folder, but their configs, and so the run folders, differ).
+        """
+        from .experiments import experiment_data, get_experiment, obtain
+        from .results import find_run
         dataset = self.__dict__.get("dataset")  # reuse the data set only if it is already loaded
-        return {name: obtain(name, self.profile.name, self.data_dir, self.results_dir, dataset=dataset,
-                             **self.overrides) for name in names}
+        runs = {}
+        for name in names:
+            if self.real_data is not None and not self.overrides:
+                data = experiment_data(get_experiment(name), self.profile, self.data_dir, dataset, quiet=True)
+                stored = find_run(name, self.profile.name, self.results_dir, data_hash=data.data_hash)
+                if stored is not None:
+                    runs[name] = stored
+                    continue
+                dataset = data if data.image_size == self.profile.image_size else dataset
+            runs[name] = obtain(name, self.profile.name, self.data_dir, self.results_dir, dataset=dataset,
+                                **self.overrides)
+        return runs
 
     def results_data(self) -> dict:
         """The data record (``Dataset.provenance``) of the runs the later chapters show.
@@ -102,12 +118,15 @@ def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool =
         if chapter.overrides else ""
     lines = [f"**Provenance.** Profile `{p.name}`: {settings}{changed}."]
     if runs:
-        groups: dict[str, list[str]] = {}
+        groups: dict[str, dict[str, list[str]]] = {}  # data -> commit -> experiments
         for name, run in runs.items():
-            key = f"{_data_words(run.config['data'])}, at commit `{_short(run.provenance['git_commit'])}`"
-            groups.setdefault(key, []).append(name)
-        for key, names in groups.items():
-            lines.append(f"Results of {', '.join(names)}: trained on {key}.")
+            commits = groups.setdefault(_data_words(run.config["data"]), {})
+            commits.setdefault(_short(run.provenance["git_commit"]), []).append(name)
+        for data, commits in groups.items():
+            names = [name for group in commits.values() for name in group]
+            where = (f"commit `{next(iter(commits))}`" if len(commits) == 1 else "commits " + "; ".join(
+                f"`{commit}` ({', '.join(group)})" for commit, group in commits.items()))
+            lines.append(f"Results of {', '.join(names)}: trained on {data}, at {where}.")
         if any(run.config["data"].get("synthetic") for run in runs.values()):
             lines.append("**Results from synthetic landscapes test the code, not the paper's claims.**")
     if figures:
@@ -132,13 +151,13 @@ def plain(markdown: str) -> str:
     return markdown.replace("**", "").replace("`", "")
 
 
-def glue_figure(name: str, figure, dpi: int = 110) -> None:
-    """Glue a matplotlib figure as a PNG (shown where the text pastes it with ``{glue:figure}``)."""
+def glue_figure(name: str, figure, dpi: int = 110, display: bool = True) -> None:
+    """Glue a matplotlib figure as a PNG, for the text to paste with ``{glue:figure}`` (and show it here)."""
     from IPython.display import Image
     from myst_nb import glue
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    glue(name, Image(buffer.getvalue()), display=False)
+    glue(name, Image(buffer.getvalue()), display=display)
 
 
 # ---------------------------------------------------------------- the build

@@ -108,8 +108,8 @@ _LAYER_COLOURS = {"InputLayer": "#ffffff", "Conv2D": "#6baed6", "Dense": "#fd8d3
 
 
 def architecture(model):
-    """Fig. 2: a Keras model drawn from its layers: one block per layer, height by spatial size,
-    width by channels; under each block its type and width, above it its output shape."""
+    """Fig. 2: a Keras model drawn from its layers: one block per layer, its height by spatial size and
+    its width by channels; under each block the layer's name and type, above it its output shape."""
     from matplotlib.patches import Rectangle
     side = max(layer.output.shape[1] for layer in model.layers if len(layer.output.shape) == 4)
     fig = _figure(figsize=(max(8.0, 0.75 * len(model.layers)), 4.2), layout="constrained")

@@ -34,7 +34,14 @@ def default_results_dir() -> Path:
 
 
 def fingerprint(config: dict) -> str:
-    """A short stable hash of a JSON-able config."""
+    """A short stable hash of a JSON-able config.
+
+    The data enter by their content hash, not by the folder they were read from: the same photos
+    reached through another path (another clone, a symlink) give the same fingerprint.
+    """
+    config = dict(config)
+    if isinstance(config.get("data"), dict):
+        config["data"] = {k: v for k, v in config["data"].items() if k != "source"}
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
 
 

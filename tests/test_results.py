@@ -47,6 +47,9 @@ def test_fingerprint_is_stable_and_sensitive_to_every_value():
     assert re.fullmatch(r"[0-9a-f]{10}", fingerprint(a))
     assert fingerprint(_config(epochs=2)) != fingerprint(a)
     assert fingerprint(_config(data_hash="other")) != fingerprint(a)
+    moved = json.loads(json.dumps(a))
+    moved.setdefault("data", {})["source"] = "/another/clone/of/the/same/photos"
+    assert fingerprint(moved) == fingerprint(a)                        # the path is not the data
 
 
 def test_run_folder_layout(tmp_path):

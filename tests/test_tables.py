@@ -122,12 +122,12 @@ def test_data_report_counts_each_step():
 
 
 def test_models_and_layers_count_parameters():
-    table = tables.models(16)
+    table = tables.models(32)
     assert table.loc["PolyChromify (v3)", "parameters"] == 293_074
     assert table.loc["PolyChromify (v3)", "parameters (paper)"] == 293_074
     assert table.loc["CNN", "parameters"] == 98_370
     assert "VI, Table 2" in table.loc["CNN", "paper section"] and "V.A" in table.loc["CNN", "paper section"]
-    model = build_model("polychromify", 16)
+    model = build_model("polychromify", 32)
     assert tables.layers(model)["parameters"].sum() == 293_074
     assert tables.receptive_field(model) == 13
 
