@@ -339,7 +339,8 @@ def default_data_dir() -> Path | None:
 def manifest_key(root: Path, image_size: int, cleaning: Cleaning) -> str:
     """Cache key: the file list with sizes and modification times, the image size and the cleaning settings."""
     files, _ = find_files(root)
-    entries = [(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    stats = [(p, p.stat()) for p in files]
+    entries = [(p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns) for p, st in stats]
     manifest = root.with_name(root.name + ".sha256")
     payload = {"version": CACHE_VERSION, "root": str(Path(root).resolve()), "files": entries,
                "manifest": manifest.stat().st_mtime_ns if manifest.is_file() else None,

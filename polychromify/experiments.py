@@ -5,6 +5,7 @@ when the store already holds a finished run with the same config and data, resum
 """
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -154,7 +155,6 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
         return run
     if retrain and run.path.exists():
         (run.path / FINISHED).unlink(missing_ok=True)
-        import shutil
         shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
     write_json(run.path / "config.json", config)
 
@@ -183,7 +183,6 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
                     "train_seconds_total": float(sum(history.get("seconds", []))),
                     "seconds_per_epoch": history.get("seconds", []), "evaluate_seconds": eval_seconds},
         "started_at": started, "finished_at": datetime.now(timezone.utc).isoformat(timespec="microseconds")})
-    import shutil
     shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
     return run
 

@@ -25,3 +25,16 @@ def smoke_run(tmp_path_factory):
         mp.setenv("POLYCHROMIFY_CACHE", str(root / "cache"))
         return run_experiment("polychromify", "smoke", image_size=16, epochs=1, max_images=24,
                               results_dir=root / "results", verbose=0)
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory):
+    """A results store holding a finished smoke run of polychromify (32 px, 2 epochs), shared by the
+    colorize, pretrained and widgets tests: (results folder, run)."""
+    from polychromify.experiments import run_experiment
+    results = tmp_path_factory.getbasetemp() / "smoke-store"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("POLYCHROMIFY_DATA", raising=False)
+        run = run_experiment("polychromify", "smoke", results_dir=results, verbose=0)
+    assert run.finished
+    return results, run

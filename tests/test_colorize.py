@@ -10,7 +10,6 @@ from polychromify import cli
 from polychromify.colorize import (MAX_PIXELS, ColorizeModel, colorize, get_model, lab_to_rgb8, lightness, merge,
                                    upsample_ab)
 from polychromify.data import rgb_to_lab, xy_to_rgb
-from polychromify.experiments import run_experiment
 from polychromify.images import ImageError
 from polychromify.models import build_model
 from polychromify.synthetic import synthetic_landscape
@@ -21,17 +20,6 @@ def model():
     """An untrained PolyChromify at 32 px with fixed weights: enough to check the plumbing."""
     keras.utils.set_random_seed(3)
     return ColorizeModel(build_model("polychromify", 32), "polychromify", "test")
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A results store holding a finished smoke run of polychromify (shared by the test modules: same folder)."""
-    results = tmp_path_factory.getbasetemp() / "smoke-store"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("POLYCHROMIFY_DATA", raising=False)
-        run = run_experiment("polychromify", "smoke", results_dir=results, verbose=0)
-    assert run.finished
-    return results, run
 
 
 def _photo(height=200, width=300, seed=1):

@@ -8,23 +8,12 @@ import numpy as np
 import pytest
 
 from polychromify import cli
-from polychromify.experiments import load_trained, run_experiment
+from polychromify.experiments import load_trained
 from polychromify.pretrained import (CARD, CARD_MD, PRETRAINED_DIR, WEIGHTS, export_pretrained, load_pretrained,
                                      pretrained_card)
 from polychromify.results import Run
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A results store holding a finished smoke run of polychromify (shared by the test modules: same folder)."""
-    results = tmp_path_factory.getbasetemp() / "smoke-store"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("POLYCHROMIFY_DATA", raising=False)
-        run = run_experiment("polychromify", "smoke", results_dir=results, verbose=0)
-    assert run.finished
-    return results, run
 
 
 def test_export_and_load_give_the_same_predictions(store, tmp_path):

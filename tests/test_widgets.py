@@ -13,20 +13,8 @@ from test_notebooks import executed_book  # noqa: F401  (the session fixture tha
 
 from polychromify import book, widgets
 from polychromify.data import load_dataset, rgb_to_lab
-from polychromify.experiments import run_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A results store holding a finished smoke run of polychromify (shared by the test modules: same folder)."""
-    results = tmp_path_factory.getbasetemp() / "smoke-store"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("POLYCHROMIFY_DATA", raising=False)
-        run = run_experiment("polychromify", "smoke", results_dir=results, verbose=0)
-    assert run.finished
-    return results, run
 
 
 @pytest.fixture(scope="module")
