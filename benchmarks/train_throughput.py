@@ -49,6 +49,44 @@ def forward_macs(model: keras.Model) -> int:
     return int(total)
 
 
+def cpu_features() -> dict:
+    """The CPU's model, clock and the vector/bf16 features that decide what bf16 training can gain (Linux)."""
+    info = {"model": "?", "mhz": None, "flags": set()}
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return info
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "model name" and info["model"] == "?":
+            info["model"] = value
+        elif key == "cpu MHz" and info["mhz"] is None:
+            info["mhz"] = float(value)
+        elif key == "flags" and not info["flags"]:
+            info["flags"] = set(value.split())
+    return info
+
+
+def print_hardware_bound(cpu: dict, gflop_per_image: float) -> None:
+    """What the target needs against an upper bound of this CPU's float32 arithmetic.
+
+    The bound assumes two fused-multiply-add units per core of the widest vector width the CPU reports
+    (AVX-512: 16 float32 lanes, AVX2: 8), i.e. the best case of current x86 cores.
+    """
+    flags = cpu["flags"]
+    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
+    hw_bf16 = sorted(flags & {"avx512_bf16", "amx_bf16"})
+    print(f"cpu: {cpu['model']}, {os.cpu_count()} cores at {cpu['mhz'] or 0:.0f} MHz; "
+          f"vectors: {'AVX-512' if lanes == 16 else 'AVX2' if lanes == 8 else 'SSE'}; "
+          f"hardware bf16: {', '.join(hw_bf16) if hw_bf16 else 'none (bf16 arithmetic is emulated)'}")
+    if cpu["mhz"]:
+        peak = os.cpu_count() * cpu["mhz"] / 1e3 * 2 * 2 * lanes  # cores x GHz x 2 FMA units x 2 FLOP x lanes
+        need = TARGET_IMAGES_PER_S * gflop_per_image
+        print(f"the target needs {need:.0f} GFLOP/s; this CPU's float32 peak is at most {peak:.0f} GFLOP/s"
+              f"{' (the target is above it)' if need > peak else ''}")
+
+
 def measure(name: str, precision: str, image_size: int, batch_size: int, steps: int, seed: int = 0) -> dict:
     """Build, compile and train one model for 1 + steps batches; the timings and the FLOP count."""
     rng = np.random.default_rng(seed)
@@ -110,6 +148,9 @@ def main() -> None:
                   f"{r['step_s']:>9.3f}{r['images_per_s']:>10.2f}{r['gflop_per_image']:>11.2f}"
                   f"{r['gflop_per_s']:>9.1f}", flush=True)
     final = [r for r in results if r["model"] == "polychromify" and r["precision"] == "mixed_bfloat16"]
+    mine = [r for r in results if r["model"] == "polychromify"]
+    if mine and args.image_size == 128:
+        print_hardware_bound(cpu_features(), mine[0]["gflop_per_image"])
     if final and args.image_size == 128:
         verdict = "met" if final[0]["images_per_s"] >= TARGET_IMAGES_PER_S else "NOT met"
         print(f"target {verdict}: {final[0]['images_per_s']:.2f} images/s for polychromify with mixed_bfloat16")

@@ -90,19 +90,20 @@ def make_config(experiment: Experiment, profile: Profile, dataset: Dataset) -> d
             "data": dataset.provenance()}
 
 
-def _build_model(experiment: Experiment, image_size: int, precision: str = "float32"):
+def _build_model(experiment: Experiment, image_size: int, precision: str = "float32",
+                 bn_momentum: float | None = None):
     """The uncompiled model of an experiment under a precision policy."""
     from .models import build_model
     from .training import precision_policy
     with precision_policy(precision):
-        return build_model(experiment.model, image_size)
+        return build_model(experiment.model, image_size, bn_momentum)
 
 
 def build(experiment: Experiment, image_size: int, precision: str = "float32", y_train=None,
-          learning_rate: float = 1e-3):
+          learning_rate: float = 1e-3, bn_momentum: float | None = None):
     """The compiled model of an experiment (ECCV16 gets its own loss, fitted to the training set's prior)."""
     from .training import compile_model
-    model = _build_model(experiment, image_size, precision)
+    model = _build_model(experiment, image_size, precision, bn_momentum)
     if experiment.model != "eccv16":
         return compile_model(model, learning_rate)
     from . import eccv16
@@ -163,7 +164,8 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     keras.utils.set_random_seed(profile.seed)
     x_train, y_train = _limit(dataset.x_train, experiment.train_limit), _limit(dataset.y_train, experiment.train_limit)
     x_val, y_val = _limit(dataset.x_val, experiment.val_limit), _limit(dataset.y_val, experiment.val_limit)
-    model = build(experiment, s["image_size"], profile.precision, y_train, profile.learning_rate)
+    model = build(experiment, s["image_size"], profile.precision, y_train, profile.learning_rate,
+                  profile.bn_momentum)
     t = time.perf_counter()
     history = fit(model, x_train, y_train, x_val, y_val, epochs=s["epochs"], batch_size=s["batch_size"],
                   seed=profile.seed, checkpoint_dir=run.checkpoint_dir, verbose=verbose,

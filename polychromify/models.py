@@ -155,10 +155,19 @@ BUILDERS = {
 }
 
 
-def build_model(name: str, image_size: int = 128) -> keras.Model:
-    """The model called ``name`` (a key of ``BUILDERS``) for square inputs of ``image_size``."""
+def build_model(name: str, image_size: int = 128, bn_momentum: float | None = None) -> keras.Model:
+    """The model called ``name`` (a key of ``BUILDERS``) for square inputs of ``image_size``.
+
+    ``bn_momentum`` sets the momentum of every batch-normalization layer (None: Keras' 0.99, the paper's);
+    it shapes only how training updates the moving statistics, not the weights' layout.
+    """
     try:
         builder = BUILDERS[name]
     except KeyError:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(BUILDERS)}") from None
-    return builder(image_size=image_size)
+    model = builder(image_size=image_size)
+    if bn_momentum is not None:
+        for layer in model.layers:
+            if isinstance(layer, layers.BatchNormalization):
+                layer.momentum = bn_momentum
+    return model

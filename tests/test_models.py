@@ -103,3 +103,36 @@ def test_eccv16_parameter_count_is_size_independent_and_logits_stay_float32():
     assert model.layers[-1].dtype_policy.name == "float32"
     assert model.output.dtype == "float32"
     assert model.get_layer("conv1_1").compute_dtype == "bfloat16"
+
+
+def _inference_gap(bn_momentum: float, steps: int = 30) -> float:
+    """How far the CNN's inference-mode output (moving statistics) is from its training-mode output
+    (batch statistics) after a short training, on the training batch itself."""
+    from polychromify.training import compile_model
+    keras.utils.set_random_seed(0)
+    model = compile_model(build_model("cnn", 16, bn_momentum=bn_momentum))
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 100, (8, 16, 16, 1)).astype("float32")
+    y = np.tanh((x - 50) / 50) * np.array([0.3, -0.2], "float32")
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    gap = np.asarray(model(x, training=False)) - np.asarray(model(x, training=True))
+    return float(np.sqrt(np.mean(gap ** 2)))
+
+
+def test_bn_momentum_sets_every_batch_norm_layer_and_leaves_the_weights_alone():
+    default = build_model("cnn", 16)
+    fast = build_model("cnn", 16, bn_momentum=0.9)
+    bns = [layer for layer in fast.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(bns) == 4
+    assert all(layer.momentum == 0.9 for layer in bns)
+    assert all(layer.momentum == 0.99 for layer in default.layers
+               if isinstance(layer, keras.layers.BatchNormalization))
+    assert [w.shape for w in fast.weights] == [w.shape for w in default.weights]
+
+
+def test_short_training_needs_the_faster_bn_momentum():
+    # The quick profile's failure mode: after a few dozen steps, 0.99's moving statistics still carry
+    # their initial values, so inference differs from training; 0.9 has caught up.
+    slow, fast = _inference_gap(0.99), _inference_gap(0.9)
+    assert fast < 0.5 * slow
