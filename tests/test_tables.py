@@ -107,7 +107,7 @@ def test_split_sizes_and_their_verdict():
     assert math.isclose(table.loc["train", ("paper", "fraction")], 0.64)
     from polychromify.profiles import get_profile
     data = {"split_sizes": {"train": 410, "val": 100, "test": 130}, "synthetic": False}
-    assert "caps the set at 640" in tables.split_verdict(data, get_profile("quick"))
+    assert "caps the set at 500" in tables.split_verdict(data, get_profile("quick", max_images=500))
     assert "cleaning" in tables.split_verdict(data, get_profile("paper"))
     assert "not the paper's data" in tables.split_verdict({**data, "synthetic": True}, get_profile("quick"))
 
