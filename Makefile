@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test install clean
+.PHONY: book test install clean ort-web
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -24,3 +24,11 @@ test: $(STAMP)
 
 clean:
 	rm -rf _build book/_executed
+
+# onnxruntime-web from npm, for the browser test of the book's colorizer (tests/test_browser.py)
+ORT_WEB_VERSION := $(shell sed -n 's/^ORT_WEB_VERSION = "\(.*\)".*/\1/p' polychromify/browser.py)
+ort-web: .cache/onnxruntime-web-$(ORT_WEB_VERSION)/package/dist/ort.wasm.min.js
+.cache/onnxruntime-web-$(ORT_WEB_VERSION)/package/dist/ort.wasm.min.js:
+	mkdir -p $(@D)/../..
+	cd $(@D)/../.. && npm pack --silent onnxruntime-web@$(ORT_WEB_VERSION) >/dev/null && tar xzf onnxruntime-web-$(ORT_WEB_VERSION).tgz && rm onnxruntime-web-$(ORT_WEB_VERSION).tgz
+	test -f $@

@@ -1,0 +1,105 @@
+"""The book's in-browser colorizer: seconds per photo for the exported ONNX graph.
+
+Two measurements of the same graph (``polychromify.browser``), on a 1 MP (1152x864) and a 4 MP (2304x1728)
+synthetic landscape:
+
+- native onnxruntime in Python, on 1 thread and on every core: what the graph costs without a browser;
+- onnxruntime-web in headless Chromium (WebAssembly, 1 thread, as on a static page without cross-origin
+  isolation): the time the page reports from the moment the photo is decoded to both canvases drawn.
+  Needs Debian's chromium and chromium-driver, selenium, and onnxruntime-web (``make ort-web``).
+
+Each number is the median of ``--repeat`` runs; the load average is printed because other processes on the
+machine slow everything down.
+
+Run: python benchmarks/browser_speed.py [--repeat 3] [--model pretrained]
+"""
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from polychromify import browser  # noqa: E402
+from polychromify.colorize import get_model  # noqa: E402
+from polychromify.synthetic import synthetic_landscape  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"1 MP": (1152, 864), "4 MP": (2304, 1728)}  # (width, height)
+ORT_WEB = Path(os.environ.get("POLYCHROMIFY_ORT_WEB",
+                              ROOT / ".cache" / f"onnxruntime-web-{browser.ORT_WEB_VERSION}" / "package" / "dist"))
+
+
+def photo(width: int, height: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(synthetic_landscape(5, 1024)).resize((width, height), Image.Resampling.BICUBIC))
+
+
+def native(onnx: Path, size: int, photos: dict, repeat: int) -> None:
+    import onnxruntime as ort
+    for threads in (1, os.cpu_count() or 1):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        session = ort.InferenceSession(str(onnx), options)
+        for label, rgb in photos.items():
+            small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS))
+            browser.run_onnx(session, rgb, small)  # warm-up
+            times = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                browser.run_onnx(session, rgb, small)
+                times.append(time.perf_counter() - start)
+            print(f"onnxruntime (Python), {threads} thread{'s' if threads > 1 else ''}, {label}: "
+                  f"{statistics.median(times):.2f} s")
+
+
+def in_chromium(onnx: Path, size: int, photos: dict, repeat: int) -> None:
+    missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
+    if missing or not (ORT_WEB / browser.ORT_WEB_FILES[0]).is_file():
+        print(f"onnxruntime-web in Chromium: skipped ({', '.join(missing) or 'no onnxruntime-web: make ort-web'})")
+        return
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    with tempfile.TemporaryDirectory() as folder:
+        browser.write_local_page(folder, onnx.read_bytes(), size, ORT_WEB)
+        for label, rgb in photos.items():
+            Image.fromarray(rgb).save(Path(folder) / f"{label.replace(' ', '')}.png")
+        with browser.headless_chromium(folder) as driver:
+            widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
+            for label in photos:
+                times = []
+                for _ in range(repeat + 1):  # the first run loads onnxruntime-web and the model
+                    driver.execute_script("arguments[0].dataset.state = 'waiting'", widget)
+                    widget.find_element(By.CSS_SELECTOR, '[data-role="file"]').send_keys(
+                        str(Path(folder) / f"{label.replace(' ', '')}.png"))
+                    WebDriverWait(driver, 600).until(lambda _: widget.get_attribute("data-state") in ("done", "error"))
+                    if widget.get_attribute("data-state") == "error":
+                        raise RuntimeError(widget.find_element(By.CSS_SELECTOR, '[data-role="status"]').text)
+                    times.append(float(widget.get_attribute("data-seconds")))
+                print(f"onnxruntime-web {browser.ORT_WEB_VERSION} in Chromium (WebAssembly, 1 thread), {label}: "
+                      f"{statistics.median(times[1:]):.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--model", default=None, help="as `polychromify colorize --model`; default: pretrained")
+    args = parser.parse_args()
+    model = get_model(args.model)
+    print(f"model: {model.label or model.experiment}, input {model.image_size} px; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    photos = {label: photo(*size) for label, size in SIZES.items()}
+    with tempfile.TemporaryDirectory() as folder:
+        onnx = browser.export_onnx(Path(folder) / "colorizer.onnx", model)
+        print(f"ONNX graph: {onnx.stat().st_size / 1e6:.2f} MB")
+        native(onnx, model.image_size, photos, args.repeat)
+        in_chromium(onnx, model.image_size, photos, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""The book's in-browser colorizer: the ONNX graph equals ``colorize`` and the page works in a real browser.
+
+The graph is checked with onnxruntime against ``colorize.colorize``. The page is driven in headless Chromium
+(Debian's chromium and chromium-driver, with selenium) against onnxruntime-web from npm; that test skips
+when one of them is missing (``make ort-web`` fetches onnxruntime-web into ``.cache/``; ``.ci/run`` installs
+everything).
+"""
+import base64
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from polychromify import browser
+from polychromify.colorize import ColorizeModel, get_model
+from polychromify.synthetic import synthetic_landscape
+
+ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install -e '.[dev]')")
+colorize_module = sys.modules["polychromify.colorize"]
+ROOT = Path(__file__).resolve().parent.parent
+ORT_WEB = Path(os.environ.get("POLYCHROMIFY_ORT_WEB",
+                              ROOT / ".cache" / f"onnxruntime-web-{browser.ORT_WEB_VERSION}" / "package" / "dist"))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The shipped pretrained model's browser graph: (path, onnxruntime session, model size)."""
+    path = browser.export_onnx(tmp_path_factory.mktemp("onnx") / "colorizer.onnx")
+    return path, ort.InferenceSession(str(path)), get_model().image_size
+
+
+def _photo(height, width, seed=2):
+    return np.asarray(Image.fromarray(synthetic_landscape(seed, 128)).resize((width, height)))
+
+
+def _small(rgb, size):
+    """The small copy as ``colorize.predict_small_ab`` makes it."""
+    return np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0))
+
+
+def _levels(a, b):
+    return np.abs(a.astype(int) - b.astype(int))
+
+
+@pytest.mark.parametrize("shape", [(97, 133), (256, 256), (5, 3)])
+def test_graph_equals_colorize_within_one_level(exported, shape):
+    _, session, size = exported
+    rgb = _photo(*shape)
+    out = browser.run_onnx(session, rgb, _small(rgb, size))
+    expected = colorize_module.colorize(rgb)
+    assert out["rgba"].shape == rgb.shape
+    assert _levels(out["rgba"], expected).max() <= 1
+    assert _levels(out["rgba"], rgb).max() > 5  # it did change the colours
+
+
+def test_gray_output_and_chroma(exported):
+    _, session, size = exported
+    rgb = _photo(120, 160)
+    small = _small(rgb, size)
+    zero = browser.run_onnx(session, rgb, small, chroma=0.0)
+    for out in (zero["rgba"], zero["gray"]):
+        assert (out[..., 0] == out[..., 1]).all() and (out[..., 1] == out[..., 2]).all()
+        assert _levels(out, colorize_module.colorize(rgb, chroma=0.0)).max() <= 1
+    half = browser.run_onnx(session, rgb, small, chroma=0.5)["rgba"]
+    assert _levels(half, colorize_module.colorize(rgb, chroma=0.5)).max() <= 1
+    assert (zero["gray"] == browser.run_onnx(session, rgb, small, chroma=1.0)["gray"]).all()
+
+
+def test_alpha_is_ignored_and_output_opaque(exported):
+    _, session, size = exported
+    rgb = _photo(40, 60)
+    rgba = np.concatenate([rgb, np.zeros(rgb.shape[:2] + (1,), np.uint8)], axis=-1)
+    feeds = {"photo": rgba[None], "small": np.concatenate(
+        [_small(rgb, size), np.zeros((size, size, 1), np.uint8)], axis=-1)[None],
+        "chroma": np.ones((1, 1), np.float32)}
+    out = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
+    assert (out["rgba"][..., 3] == 255).all()
+    assert (out["rgba"][0, ..., :3] == browser.run_onnx(session, rgb, _small(rgb, size))["rgba"]).all()
+
+
+def test_eccv16_is_refused_with_a_reason():
+    bins = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(313, 1)])
+    with pytest.raises(ValueError, match="313 colour bins"):
+        browser.build_browser_model(ColorizeModel(bins, "eccv16", "eccv16 test"))
+
+
+def test_export_is_atomic(tmp_path, monkeypatch):
+    target = tmp_path / "colorizer.onnx"
+    target.write_bytes(b"previous")
+    model = ColorizeModel(keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 1)]), "polychromify")
+
+    def fail(self, *args, **kwargs):
+        Path(args[0]).write_bytes(b"half")
+        raise RuntimeError("export failed")
+    monkeypatch.setattr(keras.Model, "export", fail)
+    with pytest.raises(RuntimeError):
+        browser.export_onnx(target, model)
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["colorizer.onnx"]
+
+
+def test_page_embeds_model_and_example():
+    html = browser.page_html(b"\x00model", 64, example=_photo(10, 10))
+    assert base64.b64encode(b"\x00model").decode() in html
+    assert browser.ORT_WEB_URL in html and "data:image/jpeg;base64," in html
+    assert html.count('data-role="') >= 8 and "polychromifyColorizer(" in html
+
+
+# ---------------------------------------------------------------- the page in headless Chromium
+
+def _browser_missing() -> str | None:
+    for tool in ("chromium", "chromedriver"):
+        if shutil.which(tool) is None:
+            return f"{tool} not found (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[dev]')"
+    if not (ORT_WEB / "ort.wasm.min.js").is_file():
+        return f"onnxruntime-web not found in {ORT_WEB} (make ort-web)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def page(exported, tmp_path_factory):
+    """The colorizer page served on localhost, open in headless Chromium: (driver, widget element, folder)."""
+    missing = _browser_missing()
+    if missing:
+        pytest.skip(missing)
+    from selenium.webdriver.common.by import By
+    folder = tmp_path_factory.mktemp("page")
+    path, _, size = exported
+    browser.write_local_page(folder, path.read_bytes(), size, ORT_WEB, example=_photo(64, 96))
+    with browser.headless_chromium(folder) as driver:
+        yield driver, driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer"), folder
+
+
+def _wait(driver, widget, states=("done", "error"), timeout=120):
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, timeout).until(lambda _: widget.get_attribute("data-state") in states)
+    return widget.get_attribute("data-state")
+
+
+def _role(widget, role):
+    from selenium.webdriver.common.by import By
+    return widget.find_element(By.CSS_SELECTOR, f'[data-role="{role}"]')
+
+
+def _canvas(driver, widget, role):
+    url = driver.execute_script(f"return arguments[0].querySelector('[data-role=\"{role}\"]').toDataURL()", widget)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+
+
+def _upload(driver, widget, path):
+    driver.execute_script("arguments[0].dataset.state = 'waiting'", widget)
+    _role(widget, "file").send_keys(str(path))
+    return _wait(driver, widget)
+
+
+def test_page_colorizes_an_upload_like_python(page):
+    driver, widget, folder = page
+    rgb = _photo(150, 210, seed=4)
+    Image.fromarray(rgb).save(folder / "photo.png")
+    assert _upload(driver, widget, folder / "photo.png") == "done", _role(widget, "status").text
+    assert "photo.png: 210 × 150 px" in _role(widget, "status").text
+    result, gray = _canvas(driver, widget, "result"), _canvas(driver, widget, "gray")
+    assert result.shape == gray.shape == rgb.shape
+    # Only the small copy differs (the browser's resampling, not Lanczos): a few levels at most.
+    assert np.abs(result.astype(int) - colorize_module.colorize(rgb)).mean() < 1.0
+    assert _levels(gray, colorize_module.colorize(rgb, chroma=0.0)).max() <= 1
+    assert _role(widget, "save").is_enabled()
+    assert float(widget.get_attribute("data-seconds")) > 0
+
+
+def test_page_chroma_slider_reruns(page):
+    driver, widget, folder = page
+    Image.fromarray(_photo(80, 120, seed=5)).save(folder / "slider.png")
+    assert _upload(driver, widget, folder / "slider.png") == "done"
+    driver.execute_script("const s = arguments[0]; s.value = '0'; arguments[1].dataset.state = 'waiting';"
+                          "s.dispatchEvent(new Event('input'));", _role(widget, "chroma"), widget)
+    assert _wait(driver, widget) == "done"
+    assert _role(widget, "chroma-value").text == "0.00"
+    assert (_canvas(driver, widget, "result") == _canvas(driver, widget, "gray")).all()
+
+
+def test_page_example_button(page):
+    driver, widget, _ = page
+    driver.execute_script("arguments[0].dataset.state = 'waiting'", widget)
+    _role(widget, "example").click()
+    assert _wait(driver, widget) == "done"
+    assert _canvas(driver, widget, "result").shape == (64, 96, 3)
+
+
+def test_page_bad_file_says_why_and_next_file_works(page):
+    driver, widget, folder = page
+    (folder / "notes.jpg").write_text("not an image")
+    assert _upload(driver, widget, folder / "notes.jpg") == "error"
+    assert _role(widget, "status").text.startswith("notes.jpg: not an image this browser can read")
+    assert not _role(widget, "save").is_enabled()
+    Image.fromarray(_photo(30, 40)).save(folder / "after.png")
+    assert _upload(driver, widget, folder / "after.png") == "done"
