@@ -202,16 +202,20 @@ def page_html(onnx: bytes, image_size: int, ort_url: str = ORT_WEB_URL, example=
         url = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
         sample = (f'<button type="button" data-role="example" data-src="{url}" '
                   f'data-name="{html.escape(example_name)}">Try an example</button>')
-    canvas = 'style="max-width: 48%; height: auto; border: 1px solid #ccc"'
-    return f"""<div id="{root}" class="polychromify-colorizer" data-size="{int(image_size)}" \
+    figure = 'style="margin: 0; flex: 1 1 0; min-width: 12em"'
+    canvas = 'style="max-width: 100%; height: auto; border: 1px solid #ccc"'
+    return f"""<div id="{root}" class="polychromify-colorizer" data-size="{int(image_size)}" \\
 data-ort="{html.escape(ort_url)}" data-state="idle">
 <p><input type="file" accept="image/*" data-role="file"> {sample}
 <label>chroma <input type="range" min="0" max="2" step="0.05" value="1" data-role="chroma">
 <span data-role="chroma-value">1.00</span></label>
 <button type="button" data-role="save" disabled>Save the result</button></p>
 <p data-role="status" aria-live="polite"></p>
-<canvas data-role="gray" {canvas} aria-label="gray input"></canvas>
-<canvas data-role="result" {canvas} aria-label="colorized"></canvas>
+<div style="display: flex; gap: 1em; flex-wrap: wrap">
+<figure {figure}><canvas data-role="gray" {canvas}></canvas><figcaption>lightness only: what the network
+sees</figcaption></figure>
+<figure {figure}><canvas data-role="result" {canvas}></canvas><figcaption>colorized</figcaption></figure>
+</div>
 <script type="application/octet-stream" data-role="model">{base64.b64encode(onnx).decode()}</script>
 </div>
 <script>{SCRIPT.read_text()}</script>
