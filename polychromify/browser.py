@@ -39,7 +39,7 @@ from .colorize import _RGB_FROM_FXYZ, _Y_FROM_RGB, get_model
 from .data import AB_SCALE, L_MAX
 
 __all__ = ["ORT_WEB_URL", "build_browser_model", "colorizer_html", "export_onnx", "headless_chromium",
-           "onnx_bytes", "page_html", "run_onnx", "write_local_page"]
+           "onnx_bytes", "page_html", "run_onnx", "write_local_page", "write_web_page"]
 
 OPSET = 17
 INPUTS = ("photo", "small", "chroma")
@@ -233,6 +233,33 @@ def colorizer_html(model=None, example=None, ort_url: str = ORT_WEB_URL) -> str:
     if example is not None:
         example = np.asarray(Image.fromarray(load_rgb(example)).convert("L").convert("RGB"))
     return page_html(onnx_bytes(resolved), resolved.image_size, ort_url, example)
+
+
+def write_web_page(path, model=None, force: bool = False, title: str = "PolyChromify: colorize a photo") -> Path:
+    """A standalone web page with the colorizer of ``model`` (None: the pretrained one), for anyone to host or
+    open from disk (``polychromify web``). Written through a temporary file; an existing file is kept unless
+    ``force``."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"{path}: the page must end in .html")
+    if path.exists() and not force:
+        raise FileExistsError(f"{path}: exists (use --force to overwrite)")
+    body = colorizer_html(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+                    f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                    f"<title>{html.escape(title)}</title></head>\n<body style='font-family: sans-serif; "
+                    f"max-width: 60em; margin: 1em auto; padding: 0 1em'>\n<h1>{html.escape(title)}</h1>\n"
+                    f"<p>Choose a black-and-white landscape photo: it is colorized on this device, nothing is "
+                    f"uploaded. Model: {html.escape(get_model(model).label or 'pretrained')}.</p>\n"
+                    f"{body}</body></html>\n")
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
 
 
 # ---------------------------------------------------------------- checking the page in a real browser

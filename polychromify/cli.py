@@ -176,6 +176,16 @@ def cmd_pretrained_show(args) -> int:
     return 0
 
 
+def cmd_web(args) -> int:
+    from .browser import export_onnx, write_web_page
+    from .colorize import get_model
+    model = get_model(args.model, args.results)
+    if args.onnx:
+        print(f"wrote {export_onnx(args.onnx, model)}")
+    print(f"wrote {write_web_page(args.page, model, force=args.force)}")
+    return 0
+
+
 # ---------------------------------------------------------------- book
 
 def cmd_book(args) -> int:
@@ -246,6 +256,15 @@ def parser() -> argparse.ArgumentParser:
     _results_flag(col)
     col.set_defaults(func=cmd_colorize)
 
+    web = sub.add_parser("web", help="write a web page that colorizes in the browser (no server, no Python)")
+    web.add_argument("page", type=Path, nargs="?", default=Path("colorizer.html"),
+                     help="the page to write (default colorizer.html)")
+    web.add_argument("--model", help="experiment name of the results store, or a run folder (default: pretrained)")
+    web.add_argument("--onnx", type=Path, help="also write the model's ONNX graph here")
+    web.add_argument("--force", action="store_true", help="overwrite an existing page")
+    _results_flag(web)
+    web.set_defaults(func=cmd_web)
+
     pre = sub.add_parser("pretrained", help="the pretrained model shipped in the package").add_subparsers(
         dest="pretrained_command", required=True)
     exp = pre.add_parser("export", help="ship a finished real-data run as the pretrained model")
@@ -264,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"polychromify: {err}", file=sys.stderr)
         return 2
 

@@ -205,3 +205,27 @@ def test_page_bad_file_says_why_and_next_file_works(page):
     assert not _role(widget, "save").is_enabled()
     Image.fromarray(_photo(30, 40)).save(folder / "after.png")
     assert _upload(driver, widget, folder / "after.png") == "done"
+
+
+# ---------------------------------------------------------------- polychromify web
+
+def test_cli_writes_a_page_and_keeps_an_existing_one(store, tmp_path, capsys):
+    from polychromify import cli
+    results, run = store
+    page = tmp_path / "site" / "colorizer.html"
+    assert cli.main(["web", str(page), "--model", "polychromify", "--results", str(results),
+                     "--onnx", str(tmp_path / "model.onnx")]) == 0
+    text = page.read_text()
+    assert text.startswith("<!doctype html>") and "polychromifyColorizer(" in text
+    embedded = text.split('data-role="model">', 1)[1].split("</script>", 1)[0]
+    for onnx in (base64.b64decode(embedded), (tmp_path / "model.onnx").read_bytes()):
+        session = ort.InferenceSession(onnx)
+        assert [i.name for i in session.get_inputs()] == list(browser.INPUTS)
+        assert session.get_inputs()[1].shape[1:] == [run.config["image_size"], run.config["image_size"], 4]
+    page.write_text("mine")
+    assert cli.main(["web", str(page), "--results", str(results)]) == 2
+    assert "exists (use --force to overwrite)" in capsys.readouterr().err
+    assert page.read_text() == "mine"
+    assert cli.main(["web", str(tmp_path / "page.txt"), "--results", str(results)]) == 2
+    assert "must end in .html" in capsys.readouterr().err
+    assert sorted(p.name for p in page.parent.iterdir()) == ["colorizer.html"]
