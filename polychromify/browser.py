@@ -18,8 +18,9 @@ written here in ``keras.ops`` because ONNX has no colour operators; the tests ch
 ``colorize.colorize`` with onnxruntime. The one difference left is the small copy: the book's page draws
 it with the browser's high-quality canvas filter, Python uses Pillow's Lanczos.
 
-``export_onnx`` writes it (Keras exports through tf2onnx on the TensorFlow backend). ECCV16's output is
-a distribution over 313 bins, not ab: only the autoencoders and the CNN can be exported.
+``export_onnx`` writes it: Keras exports through tf2onnx on the TensorFlow backend (the default); on JAX
+the graph runs (the tests check it) but Keras' export needs the jax2onnx package, not a dependency here.
+ECCV16's output is a distribution over 313 bins, not ab: only the autoencoders and the CNN can be exported.
 """
 from __future__ import annotations
 

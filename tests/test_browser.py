@@ -6,9 +6,11 @@ when one of them is missing (``make ort-web`` fetches onnxruntime-web into ``.ca
 everything).
 """
 import base64
+import importlib.util
 import io
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -82,6 +84,32 @@ def test_alpha_is_ignored_and_output_opaque(exported):
     out = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
     assert (out["rgba"][..., 3] == 255).all()
     assert (out["rgba"][0, ..., :3] == browser.run_onnx(session, rgb, _small(rgb, size))["rgba"]).all()
+
+
+JAX_SCRIPT = """
+import sys, keras, numpy as np
+from PIL import Image
+from polychromify import browser
+from polychromify.synthetic import synthetic_landscape
+colorize = sys.modules["polychromify.colorize"]
+rgb = np.asarray(Image.fromarray(synthetic_landscape(2, 128)).resize((133, 97)))
+graph = browser.build_browser_model()
+size = graph.inputs[1].shape[1]
+small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0))
+rgba = lambda x: np.concatenate([x, np.full(x.shape[:-1] + (1,), 255, np.uint8)], axis=-1)[None]
+out = np.asarray(graph([rgba(rgb), rgba(small), np.ones((1, 1), np.float32)])["rgba"])[0, ..., :3]
+print(keras.backend.backend(), int(np.abs(out.astype(int) - colorize.colorize(rgb)).max()))
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install jax)")
+def test_graph_runs_on_jax():
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    backend, levels = result.stdout.split()[-2:]
+    assert backend == "jax" and int(levels) <= 1
 
 
 def test_eccv16_is_refused_with_a_reason():
