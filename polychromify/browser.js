@@ -129,6 +129,12 @@
       event.target.value = ""; // so that choosing the same file again colorizes it again
       if (file) open(file, file.name);
     });
+    root.addEventListener("dragover", (event) => event.preventDefault());
+    root.addEventListener("drop", (event) => {
+      event.preventDefault();
+      const file = event.dataTransfer && event.dataTransfer.files[0];
+      if (file) open(file, file.name);
+    });
     const example = $("example");
     if (example) {
       example.addEventListener("click", async () => {
@@ -151,6 +157,6 @@
         setTimeout(() => URL.revokeObjectURL(link.href), 1000);
       }, "image/png");
     });
-    say("Choose a photo (it stays on this device).", "idle");
+    say("Choose a photo or drop one here (it stays on this device).", "idle");
   };
 })();

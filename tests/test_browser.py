@@ -257,3 +257,17 @@ def test_cli_writes_a_page_and_keeps_an_existing_one(store, tmp_path, capsys):
     assert cli.main(["web", str(tmp_path / "page.txt"), "--results", str(results)]) == 2
     assert "must end in .html" in capsys.readouterr().err
     assert sorted(p.name for p in page.parent.iterdir()) == ["colorizer.html"]
+
+
+def test_page_takes_a_dropped_photo(page):
+    driver, widget, _ = page
+    driver.execute_script("""
+        const [widget, url] = arguments;
+        widget.dataset.state = "waiting";
+        fetch(url).then((r) => r.blob()).then((blob) => {
+            const data = new DataTransfer();
+            data.items.add(new File([blob], "dropped.jpg", { type: "image/jpeg" }));
+            widget.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+        });""", widget, _role(widget, "example").get_attribute("data-src"))
+    assert _wait(driver, widget) == "done"
+    assert _role(widget, "status").text.startswith("dropped.jpg: 96 × 64 px")
