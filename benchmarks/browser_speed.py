@@ -30,10 +30,8 @@ from polychromify import browser  # noqa: E402
 from polychromify.colorize import get_model  # noqa: E402
 from polychromify.synthetic import synthetic_landscape  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"1 MP": (1152, 864), "4 MP": (2304, 1728)}  # (width, height)
-ORT_WEB = Path(os.environ.get("POLYCHROMIFY_ORT_WEB",
-                              ROOT / ".cache" / f"onnxruntime-web-{browser.ORT_WEB_VERSION}" / "package" / "dist"))
+ORT_WEB = browser.local_ort_web()
 
 
 def photo(width: int, height: int) -> np.ndarray:

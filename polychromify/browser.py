@@ -40,7 +40,7 @@ from .colorize import _RGB_FROM_FXYZ, _Y_FROM_RGB, get_model
 from .data import AB_SCALE, L_MAX
 
 __all__ = ["ORT_WEB_URL", "build_browser_model", "colorizer_html", "export_onnx", "headless_chromium",
-           "onnx_bytes", "page_html", "run_onnx", "write_local_page", "write_web_page"]
+           "local_ort_web", "onnx_bytes", "page_html", "run_onnx", "write_local_page", "write_web_page"]
 
 OPSET = 17
 INPUTS = ("photo", "small", "chroma")
@@ -48,6 +48,7 @@ ORT_WEB_VERSION = "1.30.0"   # onnxruntime-web, from npm; its WebAssembly files 
 ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.js"
 SCRIPT = Path(__file__).resolve().parent / "browser.js"
 ORT_WEB_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+ORT_WEB_ENV = "POLYCHROMIFY_ORT_WEB"  # a local copy of onnxruntime-web's dist/ folder, for tests and benchmarks
 
 
 def _lightness(rgba):
@@ -264,6 +265,13 @@ def write_web_page(path, model=None, force: bool = False, title: str = "PolyChro
 
 
 # ---------------------------------------------------------------- checking the page in a real browser
+
+def local_ort_web() -> Path:
+    """onnxruntime-web's ``dist/`` folder for pages served without network: ``$POLYCHROMIFY_ORT_WEB``, else
+    where ``make ort-web`` unpacks it (``.cache/`` of the repository)."""
+    default = Path(__file__).resolve().parent.parent / ".cache" / f"onnxruntime-web-{ORT_WEB_VERSION}" / "package"
+    return Path(os.environ.get(ORT_WEB_ENV) or default / "dist")
+
 
 def write_local_page(folder, onnx: bytes, image_size: int, ort_dist, example=None) -> Path:
     """A page with the colorizer in ``folder``, using the onnxruntime-web files of ``ort_dist`` (the package's

@@ -25,9 +25,7 @@ from polychromify.synthetic import synthetic_landscape
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install -e '.[dev]')")
 colorize_module = sys.modules["polychromify.colorize"]
-ROOT = Path(__file__).resolve().parent.parent
-ORT_WEB = Path(os.environ.get("POLYCHROMIFY_ORT_WEB",
-                              ROOT / ".cache" / f"onnxruntime-web-{browser.ORT_WEB_VERSION}" / "package" / "dist"))
+ORT_WEB = browser.local_ort_web()
 
 
 @pytest.fixture(scope="module")
