@@ -13,7 +13,10 @@
       if (window.ort) return resolve();
       const script = existing || document.createElement("script");
       script.addEventListener("load", () => resolve());
-      script.addEventListener("error", () => reject(new Error(`could not load onnxruntime-web from ${url}`)));
+      script.addEventListener("error", () => {
+        script.remove(); // so that the next photo tries again
+        reject(new Error(`could not load onnxruntime-web from ${url}`));
+      });
       if (!existing) {
         script.src = url;
         script.dataset.polychromifyOrt = url;

@@ -269,3 +269,22 @@ def test_page_takes_a_dropped_photo(page):
         });""", widget, _role(widget, "example").get_attribute("data-src"))
     assert _wait(driver, widget) == "done"
     assert _role(widget, "status").text.startswith("dropped.jpg: 96 × 64 px")
+
+
+def test_page_says_when_onnxruntime_web_cannot_load(exported, tmp_path):
+    missing = _browser_missing()
+    if missing:
+        pytest.skip(missing)
+    from selenium.webdriver.common.by import By
+    path, _, size = exported
+    (tmp_path / "index.html").write_text("<!doctype html><html><head><meta charset='utf-8'></head><body>"
+                                         + browser.page_html(path.read_bytes(), size, ort_url="ort/missing.js",
+                                                             example=_photo(20, 30)) + "</body></html>")
+    with browser.headless_chromium(tmp_path) as driver:
+        widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
+        _role(widget, "example").click()
+        assert _wait(driver, widget) == "error"
+        assert _role(widget, "status").text == "example.jpg: could not load onnxruntime-web from ort/missing.js"
+        driver.execute_script("arguments[0].dataset.state = 'waiting'", widget)
+        _role(widget, "example").click()  # tries again, and says so again
+        assert _wait(driver, widget) == "error"
