@@ -26,12 +26,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from polychromify import browser  # noqa: E402
+from polychromify import browser, webpage  # noqa: E402
 from polychromify.colorize import get_model  # noqa: E402
 from polychromify.synthetic import synthetic_landscape  # noqa: E402
 
 SIZES = {"1 MP": (1152, 864), "4 MP": (2304, 1728)}  # (width, height)
-ORT_WEB = browser.local_ort_web()
+ORT_WEB = webpage.local_ort_web()
 
 
 def photo(width: int, height: int) -> np.ndarray:
@@ -58,16 +58,16 @@ def native(onnx: Path, size: int, photos: dict, repeat: int) -> None:
 
 def in_chromium(onnx: Path, size: int, photos: dict, repeat: int) -> None:
     missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
-    if missing or not (ORT_WEB / browser.ORT_WEB_FILES[0]).is_file():
+    if missing or not (ORT_WEB / webpage.ORT_WEB_FILES[0]).is_file():
         print(f"onnxruntime-web in Chromium: skipped ({', '.join(missing) or 'no onnxruntime-web: make ort-web'})")
         return
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     with tempfile.TemporaryDirectory() as folder:
-        browser.write_local_page(folder, onnx.read_bytes(), size, ORT_WEB)
+        webpage.write_local_page(folder, onnx.read_bytes(), size, ORT_WEB)
         for label, rgb in photos.items():
             Image.fromarray(rgb).save(Path(folder) / f"{label.replace(' ', '')}.png")
-        with browser.headless_chromium(folder) as driver:
+        with webpage.headless_chromium(folder) as driver:
             widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
             for label in photos:
                 times = []
@@ -79,7 +79,7 @@ def in_chromium(onnx: Path, size: int, photos: dict, repeat: int) -> None:
                     if widget.get_attribute("data-state") == "error":
                         raise RuntimeError(widget.find_element(By.CSS_SELECTOR, '[data-role="status"]').text)
                     times.append(float(widget.get_attribute("data-seconds")))
-                print(f"onnxruntime-web {browser.ORT_WEB_VERSION} in Chromium (WebAssembly, 1 thread), {label}: "
+                print(f"onnxruntime-web {webpage.ORT_WEB_VERSION} in Chromium (WebAssembly, 1 thread), {label}: "
                       f"{statistics.median(times[1:]):.2f} s")
 
 

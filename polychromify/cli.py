@@ -177,7 +177,8 @@ def cmd_pretrained_show(args) -> int:
 
 
 def cmd_web(args) -> int:
-    from .browser import export_onnx, write_web_page
+    from .browser import export_onnx
+    from .webpage import write_web_page
     from .colorize import get_model
     model = get_model(args.model, args.results)
     if args.onnx:

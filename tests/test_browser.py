@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import browser
+from polychromify import browser, webpage
 from polychromify.colorize import ColorizeModel, get_model
 from polychromify.synthetic import synthetic_landscape
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install -e '.[dev]')")
 colorize_module = sys.modules["polychromify.colorize"]
-ORT_WEB = browser.local_ort_web()
+ORT_WEB = webpage.local_ort_web()
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_alpha_is_ignored_and_output_opaque(exported):
 JAX_SCRIPT = """
 import sys, keras, numpy as np
 from PIL import Image
-from polychromify import browser
+from polychromify import browser, webpage
 from polychromify.synthetic import synthetic_landscape
 colorize = sys.modules["polychromify.colorize"]
 rgb = np.asarray(Image.fromarray(synthetic_landscape(2, 128)).resize((133, 97)))
@@ -132,9 +132,9 @@ def test_export_is_atomic(tmp_path, monkeypatch):
 
 
 def test_page_embeds_model_and_example():
-    html = browser.page_html(b"\x00model", 64, example=_photo(10, 10))
+    html = webpage.page_html(b"\x00model", 64, example=_photo(10, 10))
     assert base64.b64encode(b"\x00model").decode() in html
-    assert browser.ORT_WEB_URL in html and "data:image/jpeg;base64," in html
+    assert webpage.ORT_WEB_URL in html and "data:image/jpeg;base64," in html
     assert html.count('data-role="') >= 8 and "polychromifyColorizer(" in html
 
 
@@ -162,8 +162,8 @@ def page(exported, tmp_path_factory):
     from selenium.webdriver.common.by import By
     folder = tmp_path_factory.mktemp("page")
     path, _, size = exported
-    browser.write_local_page(folder, path.read_bytes(), size, ORT_WEB, example=_photo(64, 96))
-    with browser.headless_chromium(folder) as driver:
+    webpage.write_local_page(folder, path.read_bytes(), size, ORT_WEB, example=_photo(64, 96))
+    with webpage.headless_chromium(folder) as driver:
         yield driver, driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer"), folder
 
 
@@ -278,9 +278,9 @@ def test_page_says_when_onnxruntime_web_cannot_load(exported, tmp_path):
     from selenium.webdriver.common.by import By
     path, _, size = exported
     (tmp_path / "index.html").write_text("<!doctype html><html><head><meta charset='utf-8'></head><body>"
-                                         + browser.page_html(path.read_bytes(), size, ort_url="ort/missing.js",
+                                         + webpage.page_html(path.read_bytes(), size, ort_url="ort/missing.js",
                                                              example=_photo(20, 30)) + "</body></html>")
-    with browser.headless_chromium(tmp_path) as driver:
+    with webpage.headless_chromium(tmp_path) as driver:
         widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
         _role(widget, "example").click()
         assert _wait(driver, widget) == "error"

@@ -89,8 +89,8 @@ def test_the_shipped_model_is_real_and_loads():
     assert card["profile"] == "paper" or "not the paper's profile" in card["note"]
 
 
-def test_the_wheel_includes_the_pretrained_folder_and_the_browser_script():
+def test_the_wheel_includes_the_pretrained_folder_and_the_web_page_script():
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "polychromify.pretrained" in setuptools["packages"]
     assert setuptools["package-data"]["polychromify.pretrained"] == ["*"]
-    assert "browser.js" in setuptools["package-data"]["polychromify"]
+    assert "webpage.js" in setuptools["package-data"]["polychromify"]

@@ -1,0 +1,164 @@
+"""The web page of the in-browser colorizer: markup, the model embedded, and the script ``webpage.js``.
+
+``colorizer_html`` is what the book's chapter *Colorize anything* shows; ``write_web_page`` writes the same
+colorizer as a standalone page (``polychromify web``). The page loads onnxruntime-web from the jsDelivr CDN
+on first use and runs the ONNX graph of ``browser`` on the reader's device.
+
+For tests and benchmarks: ``write_local_page`` serves onnxruntime-web from a local copy (``make ort-web``
+fetches it from npm) and ``headless_chromium`` opens a page in Debian's Chromium, driven by selenium.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .browser import onnx_bytes
+from .colorize import get_model
+
+__all__ = ["ORT_WEB_URL", "colorizer_html", "headless_chromium", "local_ort_web", "page_html", "write_local_page",
+           "write_web_page"]
+
+ORT_WEB_VERSION = "1.30.0"   # onnxruntime-web, from npm; its WebAssembly files load from beside the script
+ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.js"
+ORT_WEB_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+ORT_WEB_ENV = "POLYCHROMIFY_ORT_WEB"  # a local copy of onnxruntime-web's dist/ folder, for tests and benchmarks
+SCRIPT = Path(__file__).resolve().parent / "webpage.js"
+
+
+def page_html(onnx: bytes, image_size: int, ort_url: str = ORT_WEB_URL, example=None,
+              example_name: str = "example.jpg") -> str:
+    """The colorizer for a web page: markup, the model (embedded, so that a book opened from disk works too)
+    and the script of ``webpage.js``. Only onnxruntime-web is fetched, from ``ort_url``, on first use.
+
+    ``example``: an optional uint8 RGB photo the reader can try with one click (embedded as a JPEG).
+    """
+    root = f"polychromify-{uuid.uuid4().hex[:8]}"
+    sample = ""
+    if example is not None:
+        from PIL import Image
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(example, np.uint8)).save(buffer, format="JPEG", quality=90)
+        url = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+        sample = (f'<button type="button" data-role="example" data-src="{url}" '
+                  f'data-name="{html.escape(example_name)}">Try an example</button>')
+    figure = 'style="margin: 0; flex: 1 1 0; min-width: 12em"'
+    canvas = 'style="max-width: 100%; height: auto; border: 1px solid #ccc"'
+    return f"""<div id="{root}" class="polychromify-colorizer" data-size="{int(image_size)}" \\
+data-ort="{html.escape(ort_url)}" data-state="idle">
+<p><input type="file" accept="image/*" data-role="file"> {sample}
+<label>chroma <input type="range" min="0" max="2" step="0.05" value="1" data-role="chroma">
+<span data-role="chroma-value">1.00</span></label>
+<button type="button" data-role="save" disabled>Save the result</button></p>
+<p data-role="status" aria-live="polite"></p>
+<div style="display: flex; gap: 1em; flex-wrap: wrap">
+<figure {figure}><canvas data-role="gray" {canvas}></canvas><figcaption>lightness only: what the network
+sees</figcaption></figure>
+<figure {figure}><canvas data-role="result" {canvas}></canvas><figcaption>colorized</figcaption></figure>
+</div>
+<script type="application/octet-stream" data-role="model">{base64.b64encode(onnx).decode()}</script>
+</div>
+<script>{SCRIPT.read_text()}</script>
+<script>polychromifyColorizer(document.getElementById("{root}"));</script>
+"""
+
+
+def colorizer_html(model=None, example=None, ort_url: str = ORT_WEB_URL) -> str:
+    """``page_html`` for ``model`` (as ``colorize.get_model``; None: the pretrained one), with ``example``
+    (a path, PIL image or array, as ``colorize``) turned black and white, as a reader's old photo would be."""
+    from PIL import Image
+
+    from .images import load_rgb
+    resolved = get_model(model)
+    if example is not None:
+        example = np.asarray(Image.fromarray(load_rgb(example)).convert("L").convert("RGB"))
+    return page_html(onnx_bytes(resolved), resolved.image_size, ort_url, example)
+
+
+def write_web_page(path, model=None, force: bool = False, title: str = "PolyChromify: colorize a photo") -> Path:
+    """A standalone web page with the colorizer of ``model`` (None: the pretrained one), for anyone to host or
+    open from disk (``polychromify web``). Written through a temporary file; an existing file is kept unless
+    ``force``."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"{path}: the page must end in .html")
+    if path.exists() and not force:
+        raise FileExistsError(f"{path}: exists (use --force to overwrite)")
+    body = colorizer_html(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+                    f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                    f"<title>{html.escape(title)}</title></head>\n<body style='font-family: sans-serif; "
+                    f"max-width: 60em; margin: 1em auto; padding: 0 1em'>\n<h1>{html.escape(title)}</h1>\n"
+                    f"<p>Choose a black-and-white landscape photo: it is colorized on this device, nothing is "
+                    f"uploaded. Model: {html.escape(get_model(model).label or 'pretrained')}.</p>\n"
+                    f"{body}</body></html>\n")
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------- checking the page in a real browser
+
+def local_ort_web() -> Path:
+    """onnxruntime-web's ``dist/`` folder for pages served without network: ``$POLYCHROMIFY_ORT_WEB``, else
+    where ``make ort-web`` unpacks it (``.cache/`` of the repository)."""
+    default = Path(__file__).resolve().parent.parent / ".cache" / f"onnxruntime-web-{ORT_WEB_VERSION}" / "package"
+    return Path(os.environ.get(ORT_WEB_ENV) or default / "dist")
+
+
+def write_local_page(folder, onnx: bytes, image_size: int, ort_dist, example=None) -> Path:
+    """A page with the colorizer in ``folder``, using the onnxruntime-web files of ``ort_dist`` (the package's
+    ``dist/`` folder from npm) copied beside it, so that it works with no network. Returns the page."""
+    folder = Path(folder)
+    (folder / "ort").mkdir(parents=True, exist_ok=True)
+    for name in ORT_WEB_FILES:
+        shutil.copy(Path(ort_dist) / name, folder / "ort" / name)
+    page = folder / "index.html"
+    page.write_text("<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'></head>"
+                    f"<body>{page_html(onnx, image_size, 'ort/' + ORT_WEB_FILES[0], example)}</body></html>")
+    return page
+
+
+@contextlib.contextmanager
+def headless_chromium(folder):
+    """Serve ``folder`` on localhost and open its index.html in headless Chromium (Debian's chromium and
+    chromium-driver, driven by selenium): yields the selenium driver."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+        options.add_argument(flag)
+    try:
+        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
+        try:
+            driver.get(f"http://127.0.0.1:{server.server_port}/index.html")
+            yield driver
+        finally:
+            driver.quit()
+    finally:
+        server.shutdown()
