@@ -24,13 +24,13 @@ ECCV16's output is a distribution over 313 bins, not ab: only the autoencoders a
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .colorize import _RGB_FROM_FXYZ, _Y_FROM_RGB, get_model
+from .files import atomic_path
 from .data import AB_SCALE, L_MAX
 
 __all__ = ["INPUTS", "build_browser_model", "export_onnx", "onnx_bytes", "run_onnx"]
@@ -141,14 +141,8 @@ def export_onnx(path, model=None) -> Path:
     graph = build_browser_model(model)
     size = graph.inputs[1].shape[1]
     graph([np.zeros((1, 3, 5, 4), np.uint8), np.zeros((1, size, size, 4), np.uint8), np.ones((1, 1), np.float32)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    try:
-        graph.export(tmp, format="onnx", verbose=False, opset_version=OPSET)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(path) as tmp:
+        graph.export(str(tmp), format="onnx", verbose=False, opset_version=OPSET)
     return path
 
 

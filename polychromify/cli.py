@@ -178,8 +178,8 @@ def cmd_pretrained_show(args) -> int:
 
 def cmd_web(args) -> int:
     from .browser import export_onnx
-    from .webpage import write_web_page
     from .colorize import get_model
+    from .webpage import write_web_page
     model = get_model(args.model, args.results)
     if args.onnx:
         print(f"wrote {export_onnx(args.onnx, model)}")

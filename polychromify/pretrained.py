@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from .files import atomic_path
 from .results import Run, read_json, write_json
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
@@ -113,7 +113,7 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
         f"- trained {card['epochs']} epochs, batch {card['batch_size']}, Adam, MSE, {card['precision']}, "
         f"on {card['backend']}",
         f"- run `{card['run']}`, finished {card['finished_at']}, commit `{card['git_commit']}`",
-        f"- versions: " + ", ".join(f"{k} {v}" for k, v in (card.get("versions") or {}).items()),
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in (card.get("versions") or {}).items()),
         "",
         h + "Data",
         "",
@@ -144,25 +144,13 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".partial", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o644)  # package data: readable by everyone
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def _write_text_atomically(text: str, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".partial", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text)
 
 
 def export_pretrained(run: Run, dest: Path | str = PRETRAINED_DIR, allow_synthetic: bool = False) -> Path:

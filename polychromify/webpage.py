@@ -15,14 +15,16 @@ import html
 import io
 import os
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from .browser import onnx_bytes
 from .colorize import get_model
+from .files import atomic_path
+from .images import load_rgb
 
 __all__ = ["ORT_WEB_URL", "colorizer_html", "headless_chromium", "local_ort_web", "page_html", "write_local_page",
            "write_web_page"]
@@ -44,7 +46,6 @@ def page_html(onnx: bytes, image_size: int, ort_url: str = ORT_WEB_URL, example=
     root = f"polychromify-{uuid.uuid4().hex[:8]}"
     sample = ""
     if example is not None:
-        from PIL import Image
         buffer = io.BytesIO()
         Image.fromarray(np.asarray(example, np.uint8)).save(buffer, format="JPEG", quality=90)
         url = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
@@ -74,9 +75,6 @@ sees</figcaption></figure>
 def colorizer_html(model=None, example=None, ort_url: str = ORT_WEB_URL) -> str:
     """``page_html`` for ``model`` (as ``colorize.get_model``; None: the pretrained one), with ``example``
     (a path, PIL image or array, as ``colorize``) turned black and white, as a reader's old photo would be."""
-    from PIL import Image
-
-    from .images import load_rgb
     resolved = get_model(model)
     if example is not None:
         example = np.asarray(Image.fromarray(load_rgb(example)).convert("L").convert("RGB"))
@@ -92,21 +90,15 @@ def write_web_page(path, model=None, force: bool = False, title: str = "PolyChro
         raise ValueError(f"{path}: the page must end in .html")
     if path.exists() and not force:
         raise FileExistsError(f"{path}: exists (use --force to overwrite)")
-    body = colorizer_html(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-                    f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-                    f"<title>{html.escape(title)}</title></head>\n<body style='font-family: sans-serif; "
-                    f"max-width: 60em; margin: 1em auto; padding: 0 1em'>\n<h1>{html.escape(title)}</h1>\n"
-                    f"<p>Choose a black-and-white landscape photo: it is colorized on this device, nothing is "
-                    f"uploaded. Model: {html.escape(get_model(model).label or 'pretrained')}.</p>\n"
-                    f"{body}</body></html>\n")
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    model = get_model(model)
+    with atomic_path(path) as tmp:
+        tmp.write_text(f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+                       f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                       f"<title>{html.escape(title)}</title></head>\n<body style='font-family: sans-serif; "
+                       f"max-width: 60em; margin: 1em auto; padding: 0 1em'>\n<h1>{html.escape(title)}</h1>\n"
+                       f"<p>Choose a black-and-white landscape photo: it is colorized on this device, nothing is "
+                       f"uploaded. Model: {html.escape(model.label or 'pretrained')}.</p>\n"
+                       f"{colorizer_html(model)}</body></html>\n", encoding="utf-8")
     return path
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .data import AB_SCALE, rgb_to_lab, rgb_to_xy
+from .data import rgb_to_lab, rgb_to_xy
 
 DISPLAY_SIDE = 256  # px: pictures are shown at this width (small photos scaled up, large ones down)
 

@@ -242,6 +242,7 @@ def test_cli_writes_a_page_and_keeps_an_existing_one(store, tmp_path, capsys):
     assert cli.main(["web", str(page), "--model", "polychromify", "--results", str(results),
                      "--onnx", str(tmp_path / "model.onnx")]) == 0
     text = page.read_text()
+    assert (page.stat().st_mode & 0o777) == 0o644  # a page to host: readable by the web server
     assert text.startswith("<!doctype html>") and "polychromifyColorizer(" in text
     embedded = text.split('data-role="model">', 1)[1].split("</script>", 1)[0]
     for onnx in (base64.b64decode(embedded), (tmp_path / "model.onnx").read_bytes()):
