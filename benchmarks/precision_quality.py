@@ -1,15 +1,18 @@
 """Does mixed_bfloat16 keep the quality of float32? Train the final model both ways and compare.
 
-The same experiment, profile, data and seed are run through the results store with each precision
-(so the runs are recorded, and a rerun only prints), then the validation/test metrics are printed side
-by side with the training time.
+The runs of ``experiments.precision_study`` (float32; float32 with the next seed, to show how far a seed
+alone moves the scores; mixed_bfloat16 with the same seed) go through the results store (so they are
+recorded, and a rerun only prints), then the test metrics are printed side by side with the changes,
+the book's verdict and each run's training time.
 
 Run: python benchmarks/precision_quality.py [--profile smoke] [--image-size 32] [--epochs 3]
      [--max-images 200] [--data DIR] [--results DIR]
 """
 import argparse
 
-from polychromify.experiments import run_experiment
+from polychromify import tables
+from polychromify.experiments import precision_study, run_experiment
+from polychromify.profiles import get_profile
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--experiment", default="polychromify")
@@ -21,17 +24,15 @@ parser.add_argument("--data", default=None)
 parser.add_argument("--results", default=None)
 args = parser.parse_args()
 
-rows = {}
-for precision in ("float32", "mixed_bfloat16"):
-    run = run_experiment(args.experiment, args.profile, data_dir=args.data, results_dir=args.results, verbose=0,
-                         image_size=args.image_size, epochs=args.epochs, max_images=args.max_images,
-                         precision=precision)
-    rows[precision] = (run.metrics["model"], run.provenance["timings"]["train_seconds_total"], run.path)
+settings = dict(image_size=args.image_size, epochs=args.epochs, max_images=args.max_images)
+runs = {label: run_experiment(args.experiment, args.profile, data_dir=args.data, results_dir=args.results,
+                              verbose=0, **settings, **changes)
+        for label, changes in precision_study(get_profile(args.profile, **settings)).items()}
 
-keys = ["accuracy", "psnr", "ssim", "ab_rmse", "ciede2000"]
+run = next(iter(runs.values()))
 print(f"{args.experiment}, profile {args.profile}, {args.image_size} px, {args.epochs} epochs, "
       f"{args.max_images} photos; data: {run.config['data']['source']}")
-print(f"{'precision':16}{'split':6}" + "".join(f"{k:>11}" for k in keys) + f"{'train s':>10}")
-for precision, (metrics, seconds, path) in rows.items():
-    for split in ("val", "test"):
-        print(f"{precision:16}{split:6}" + "".join(f"{metrics[split][k]:11.4f}" for k in keys) + f"{seconds:10.1f}")
+print(tables.variants(runs).round(4).to_string())
+print(tables.precision_note(runs).replace("**", ""))
+for label, run in runs.items():
+    print(f"{label}: trained in {run.provenance['timings']['train_seconds_total']:.1f} s ({run.path})")

@@ -26,6 +26,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from polychromify.experiments import build, get_experiment  # noqa: E402
+from polychromify.results import cpu_info  # noqa: E402
 
 TARGET_IMAGES_PER_S = 6.0  # the final model with bf16
 
@@ -49,32 +50,13 @@ def forward_macs(model: keras.Model) -> int:
     return int(total)
 
 
-def cpu_features() -> dict:
-    """The CPU's model, clock and the vector/bf16 features that decide what bf16 training can gain (Linux)."""
-    info = {"model": "?", "mhz": None, "flags": set()}
-    try:
-        text = open("/proc/cpuinfo").read()
-    except OSError:
-        return info
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key, value = key.strip(), value.strip()
-        if key == "model name" and info["model"] == "?":
-            info["model"] = value
-        elif key == "cpu MHz" and info["mhz"] is None:
-            info["mhz"] = float(value)
-        elif key == "flags" and not info["flags"]:
-            info["flags"] = set(value.split())
-    return info
-
-
 def print_hardware_bound(cpu: dict, gflop_per_image: float) -> None:
     """What the target needs against an upper bound of this CPU's float32 arithmetic.
 
     The bound assumes two fused-multiply-add units per core of the widest vector width the CPU reports
     (AVX-512: 16 float32 lanes, AVX2: 8), i.e. the best case of current x86 cores.
     """
-    flags = cpu["flags"]
+    flags = set(cpu["features"])
     lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
     hw_bf16 = sorted(flags & {"avx512_bf16", "amx_bf16"})
     print(f"cpu: {cpu['model']}, {os.cpu_count()} cores at {cpu['mhz'] or 0:.0f} MHz; "
@@ -150,7 +132,7 @@ def main() -> None:
     final = [r for r in results if r["model"] == "polychromify" and r["precision"] == "mixed_bfloat16"]
     mine = [r for r in results if r["model"] == "polychromify"]
     if mine and args.image_size == 128:
-        print_hardware_bound(cpu_features(), mine[0]["gflop_per_image"])
+        print_hardware_bound(cpu_info(), mine[0]["gflop_per_image"])
     if final and args.image_size == 128:
         verdict = "met" if final[0]["images_per_s"] >= TARGET_IMAGES_PER_S else "NOT met"
         print(f"target {verdict}: {final[0]['images_per_s']:.2f} images/s for polychromify with mixed_bfloat16")

@@ -69,7 +69,7 @@ class Chapter:
         for name in names:
             if self.real_data is not None and not self.overrides:
                 data = experiment_data(get_experiment(name), self.profile, self.data_dir, dataset, quiet=True)
-                stored = find_run(name, self.profile.name, self.results_dir, data_hash=data.data_hash)
+                stored = find_run(name, self.profile, self.results_dir, data_hash=data.data_hash)
                 if stored is not None:
                     runs[name] = stored
                     continue
@@ -77,6 +77,16 @@ class Chapter:
             runs[name] = obtain(name, self.profile.name, self.data_dir, self.results_dir, dataset=dataset,
                                 **self.overrides)
         return runs
+
+    def varied(self, **changes) -> "Chapter":
+        """This chapter with some profile settings changed (its runs are variants of the profile's)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return Chapter(self.profile.replace(**changes), self.data_dir, self.results_dir,
+                       {**self.overrides, **changes})
+
+    def obtain_variants(self, name: str, variants: dict[str, dict]) -> dict:
+        """One experiment's run for each labelled set of profile changes, by label (``obtain`` for each)."""
+        return {label: self.varied(**changes).obtain(name)[name] for label, changes in variants.items()}
 
     def results_data(self) -> dict:
         """The data record (``Dataset.provenance``) of the runs the later chapters show.
@@ -86,7 +96,7 @@ class Chapter:
         """
         if self.real_data is None and not self.overrides:
             from .results import find_run
-            run = find_run("polychromify", self.profile.name, self.results_dir)
+            run = find_run("polychromify", self.profile, self.results_dir)
             if run is not None:
                 return run.config["data"]
         return self.dataset.provenance()

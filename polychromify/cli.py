@@ -98,7 +98,7 @@ def cmd_evaluate(args) -> int:
     experiment, profile = get_experiment(args.experiment), _profile(args)
     dataset = experiment_data(experiment, profile, args.data)
     exact = run_folder(args.results or default_results_dir(), experiment.name, make_config(experiment, profile, dataset))
-    run = exact if exact.finished else find_run(experiment.name, profile.name, args.results, data_hash=dataset.data_hash)
+    run = exact if exact.finished else find_run(experiment.name, profile, args.results, data_hash=dataset.data_hash)
     if run is None or run.config["image_size"] != dataset.image_size:
         print(f"polychromify: no finished run of {args.experiment} with profile {args.profile} on this data "
               f"({dataset.report.source}); train it first: polychromify train {args.experiment} "

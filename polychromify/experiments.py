@@ -54,6 +54,15 @@ TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4
 COMPARISON = ["cnn", "eccv16", "polychromify"]
 
 
+def precision_study(profile: Profile) -> dict[str, dict]:
+    """The runs of the final model that measure what training in mixed_bfloat16 costs, as profile changes by
+    label: float32; float32 with the next seed (how far a seed alone moves the scores); mixed_bfloat16 with
+    the profile's seed."""
+    return {"float32": {"precision": "float32"},
+            f"float32, seed {profile.seed + 1}": {"precision": "float32", "seed": profile.seed + 1},
+            "mixed_bfloat16": {"precision": "mixed_bfloat16"}}
+
+
 def get_experiment(name: str) -> Experiment:
     try:
         return EXPERIMENTS[name]
@@ -196,12 +205,14 @@ def obtain(name: str, profile: Profile | str = "quick", data_dir=None, results_d
     With real data (``data_dir`` or ``$POLYCHROMIFY_DATA``), this is ``run_experiment``: the run of exactly
     this config and data, loaded or trained. Without real data, a finished real-data run of the same
     experiment and profile in the store is used as it is (so the book builds from the committed store on a
-    machine without the photos); only when there is none is the experiment trained on synthetic data.
+    machine without the photos): with overrides, only a run of exactly those settings. Only when there is
+    none is the experiment trained on synthetic data.
     """
     from .data import default_data_dir
     from .results import find_run
-    if data_dir is None and default_data_dir() is None and not overrides:
-        stored = find_run(name, get_profile(profile).name, results_dir, synthetic=False)
+    if data_dir is None and default_data_dir() is None:
+        stored = find_run(name, get_profile(profile, **overrides), results_dir, synthetic=False,
+                          exact=bool(overrides))
         if stored is not None:
             return stored
     return run_experiment(name, profile, data_dir, results_dir, dataset=dataset, **overrides)

@@ -24,6 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .profiles import PROFILES, Profile
+
 RESULTS_ENV = "POLYCHROMIFY_RESULTS"
 FINISHED = "provenance.json"
 
@@ -126,23 +128,31 @@ def list_runs(results_dir: Path | None = None, experiment: str | None = None) ->
     return [Run(p.parent) for p in sorted(root.glob(pattern))]
 
 
-def find_run(experiment: str, profile: str, results_dir: Path | None = None, data_hash: str | None = None,
-             synthetic: bool | None = None) -> Run | None:
-    """The newest finished run of an experiment with a profile (optionally on given data), or None.
+def find_run(experiment: str, profile, results_dir: Path | None = None, data_hash: str | None = None,
+             synthetic: bool | None = None, exact: bool = False) -> Run | None:
+    """The best finished run of an experiment with a profile (optionally on given data), or None.
 
-    Real-data runs are preferred over synthetic ones unless ``synthetic`` says otherwise.
+    ``profile`` is a profile name or a ``Profile`` (a name stands for that profile as defined in
+    ``polychromify.profiles``). Runs of that profile's name qualify; the best is the newest, preferring
+    real data (unless ``synthetic`` says which) and then runs whose settings are exactly that profile's
+    (not, say, a ``--precision mixed_bfloat16`` or ``--epochs 3`` variant). With ``exact`` only those.
     """
+    if not isinstance(profile, Profile):
+        profile = PROFILES.get(profile, Profile(profile))
+    wanted = json.loads(json.dumps(profile.to_dict()))  # as stored: tuples become lists
     candidates = []
     for run in list_runs(results_dir, experiment):
-        if not run.finished or run.config.get("profile", {}).get("name") != profile:
+        stored = run.config.get("profile", {})
+        if not run.finished or stored.get("name") != profile.name:
             continue
+        same = stored == wanted
         data = run.config.get("data", {})
-        if data_hash and data.get("data_hash") != data_hash:
+        if (exact and not same) or (data_hash and data.get("data_hash") != data_hash):
             continue
         if synthetic is not None and bool(data.get("synthetic")) != synthetic:
             continue
-        candidates.append((not data.get("synthetic"), run.provenance.get("finished_at", ""), run))
-    return max(candidates, key=lambda c: c[:2])[2] if candidates else None
+        candidates.append((not data.get("synthetic"), same, run.provenance.get("finished_at", ""), run))
+    return max(candidates, key=lambda c: c[:3])[3] if candidates else None
 
 
 def git_commit(cwd: Path | None = None) -> str:
@@ -156,6 +166,27 @@ def git_commit(cwd: Path | None = None) -> str:
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+CPU_FEATURES = ("fma", "avx2", "avx512f", "avx512_bf16", "amx_bf16")  # what decides float32/bf16 training speed
+
+
+def cpu_info(cpuinfo: str | Path = "/proc/cpuinfo") -> dict:
+    """The CPU's model, clock (MHz) and which of ``CPU_FEATURES`` it has (Linux; "?" and none elsewhere)."""
+    info = {"model": "?", "mhz": None, "features": []}
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return info
+    for line in text.splitlines():
+        key, _, value = (part.strip() for part in line.partition(":"))
+        if key == "model name" and info["model"] == "?":
+            info["model"] = value
+        elif key == "cpu MHz" and info["mhz"] is None:
+            info["mhz"] = float(value)
+        elif key == "flags" and not info["features"]:
+            info["features"] = [f for f in CPU_FEATURES if f in value.split()]
+    return info
 
 
 def environment() -> dict:
@@ -174,4 +205,4 @@ def environment() -> dict:
         pass
     return {"backend": backend, "versions": versions, "git_commit": git_commit(),
             "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                        "cpus": os.cpu_count()}}
+                        "cpus": os.cpu_count(), "cpu": cpu_info()}}

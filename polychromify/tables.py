@@ -241,6 +241,16 @@ def further_metrics(runs: dict, split: str = "test", baselines_from: str = "poly
     return table
 
 
+def variants(runs: dict, split: str = "test") -> pd.DataFrame:
+    """Every metric of variant runs of one experiment, by label, then each variant's change from the first."""
+    table = pd.DataFrame.from_dict({label: run.metrics["model"][split] for label, run in runs.items()},
+                                   orient="index")[list(METRICS)].rename(columns=METRICS)
+    first = table.index[0]
+    for label in list(table.index[1:]):
+        table.loc[f"change: {label} \u2212 {first}"] = table.loc[label] - table.loc[first]
+    return table
+
+
 # ---------------------------------------------------------------- prose
 
 def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False) -> str:
@@ -291,6 +301,39 @@ def baseline_note(table: pd.DataFrame, model: str = "PolyChromify") -> str:
         return (f"**{model} beats neither trivial baseline on any metric**: at this training budget it has not "
                 "learnt more than \"no colour\" or \"the average colour\".")
     return (f"{model} beats both trivial baselines on {', '.join(better)}, **but not on {', '.join(worse)}**.")
+
+
+def precision_note(runs: dict, split: str = "test") -> str:
+    """A plain sentence on how much training in mixed_bfloat16 changed the final model's scores, set against
+    how much a different seed alone changes them (``experiments.precision_study``'s runs, by label)."""
+    f32, b16 = runs["float32"].metrics["model"][split], runs["mixed_bfloat16"].metrics["model"][split]
+
+    def change(key, label, digits=2, unit="", higher_is_better=True):
+        d = b16[key] - f32[key]
+        if not d:
+            return f"{label} unchanged"
+        return (f"{label} {abs(d):.{digits}f}{unit} {'higher' if d > 0 else 'lower'} "
+                f"({'better' if (d > 0) == higher_is_better else 'worse'})")
+
+    text = (f"Trained in mixed_bfloat16 instead of float32, with the same seed, the final model's {split} "
+            f"scores change: {change('psnr', 'PSNR', unit=' dB')}, {change('ssim', 'SSIM', digits=4)}, "
+            f"{change('ab_rmse', 'ab RMSE', higher_is_better=False)}, "
+            f"{change('ciede2000', 'CIEDE2000', higher_is_better=False)}. ")
+    seed_label = next((label for label in runs if label.startswith("float32, seed")), None)
+    if seed_label is None:
+        return text
+    seeded = runs[seed_label].metrics["model"][split]
+    names = {"psnr": "PSNR", "ssim": "SSIM", "ab_rmse": "ab RMSE", "ciede2000": "CIEDE2000"}
+    within = [n for k, n in names.items() if abs(b16[k] - f32[k]) <= abs(seeded[k] - f32[k])]
+    beyond = [n for n in names.values() if n not in within]
+    moves = ", ".join(f"{abs(seeded[k] - f32[k]):.{4 if k == 'ssim' else 2}f}" for k in names)
+    text += f"Changing only the seed ({seed_label}) moves them by {moves} respectively. "
+    if not beyond:
+        return text + "Every change bf16 makes is within what a different seed alone does: it keeps the quality."
+    if not within:
+        return text + "**bf16 moves every score more than a different seed does**: it costs quality here."
+    return text + (f"bf16's change is within a different seed's on {', '.join(within)}, **but larger on "
+                   f"{', '.join(beyond)}**.")
 
 
 # ---------------------------------------------------------------- display

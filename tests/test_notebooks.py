@@ -145,3 +145,6 @@ def test_smoke_numbers_match_the_model_and_the_paper(executed_book):
     results = glued(read(executed_book, "05_results"))
     assert float(results["paper_test_accuracy_polychromify"]["text/plain"]) == pytest.approx(0.6846, abs=1e-4)
     assert "synthetic" in results["table2_verdict_text"]["text/plain"]
+    precision = results["precision_verdict_text"]["text/plain"]  # three smoke runs: float32, seed 43, bf16
+    assert "Trained in mixed_bfloat16 instead of float32" in precision and "Changing only the seed" in precision
+    assert "mixed_bfloat16" in results["precision_table"]["text/html"]

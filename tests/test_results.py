@@ -89,6 +89,24 @@ def test_find_run_prefers_real_data_then_the_newest(tmp_path):
     assert find_run("polychromify", "smoke", store, data_hash="missing") is None
 
 
+def test_find_run_prefers_the_profile_as_defined_over_a_variant_of_it(tmp_path):
+    from polychromify.profiles import get_profile
+    store = tmp_path / "store"
+    real = dict(synthetic=False, data_hash="r")
+
+    def config(profile):
+        return {**_config(**real), "profile": json.loads(json.dumps(profile.to_dict()))}
+
+    quick = _fake_run(store, config(get_profile("quick")), "2024-01-01T00:00:00+00:00")
+    bf16 = _fake_run(store, config(get_profile("quick", precision="mixed_bfloat16")), "2024-02-01T00:00:00+00:00")
+    assert bf16.finished and bf16.path != quick.path
+    assert find_run("polychromify", "quick", store).path == quick.path  # the newer variant is not "quick"
+    assert find_run("polychromify", get_profile("quick", precision="mixed_bfloat16"), store).path == bf16.path
+    assert find_run("polychromify", get_profile("quick", epochs=3), store).path == bf16.path  # none exact: newest
+    assert find_run("polychromify", get_profile("quick", epochs=3), store, exact=True) is None
+    assert find_run("polychromify", "quick", store, exact=True).path == quick.path
+
+
 def test_list_runs_lists_finished_and_unfinished_runs_sorted(tmp_path):
     store = tmp_path / "store"
     assert list_runs(store) == []  # no store yet
@@ -129,6 +147,17 @@ def test_environment_names_the_backend_versions_and_commit():
     assert {"polychromify", "keras", "numpy", "python", env["backend"]} <= set(env["versions"])
     assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?|unknown", env["git_commit"])
     assert env["machine"]["cpus"] >= 1
+    assert set(env["machine"]["cpu"]["features"]) <= set(results.CPU_FEATURES)
+
+
+def test_cpu_info_reads_the_model_clock_and_features(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9654\ncpu MHz\t\t: 2400.000\n"
+                       "flags\t\t: fpu sse avx2 fma avx512f avx512_bf16 avx512_vnni\n\n"
+                       "processor\t: 1\nmodel name\t: ignored\nflags\t\t: fpu\n")
+    assert results.cpu_info(cpuinfo) == {"model": "AMD EPYC 9654", "mhz": 2400.0,
+                                  "features": ["fma", "avx2", "avx512f", "avx512_bf16"]}
+    assert results.cpu_info(tmp_path / "missing") == {"model": "?", "mhz": None, "features": []}
 
 
 def test_git_commit_outside_a_repository_is_unknown(tmp_path, monkeypatch):

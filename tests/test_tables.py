@@ -90,6 +90,33 @@ def test_further_metrics_end_with_the_baselines(runs):
     assert "but not on" in tables.baseline_note(table)
 
 
+def _variant(root, label, **scores):
+    run = fake_run(root / label.replace(",", "").replace(" ", "_"), "polychromify")
+    metrics = run.metrics
+    metrics["model"]["test"].update(scores)
+    (run.path / "metrics.json").write_text(json.dumps(metrics))
+    return run
+
+
+def test_variants_and_the_precision_note_weigh_bf16_against_a_seed(tmp_path):
+    f32 = _variant(tmp_path, "float32", psnr=21.0, ssim=0.90, ab_rmse=18.0, ciede2000=13.0)
+    seed = _variant(tmp_path, "float32, seed 43", psnr=20.9, ssim=0.89, ab_rmse=17.0, ciede2000=14.0)
+    b16 = _variant(tmp_path, "mixed_bfloat16", psnr=20.75, ssim=0.895, ab_rmse=18.5, ciede2000=13.5)
+    runs = {"float32": f32, "float32, seed 43": seed, "mixed_bfloat16": b16}
+    table = tables.variants(runs)
+    assert list(table.index) == ["float32", "float32, seed 43", "mixed_bfloat16",
+                                 "change: float32, seed 43 \u2212 float32", "change: mixed_bfloat16 \u2212 float32"]
+    assert table.loc["change: mixed_bfloat16 \u2212 float32", "PSNR [dB] \u2191"] == pytest.approx(-0.25)
+    note = tables.precision_note(runs)
+    assert "PSNR 0.25 dB lower (worse)" in note and "ab RMSE 0.50 higher (worse)" in note
+    assert "moves them by 0.10, 0.0100, 1.00, 1.00" in note
+    assert note.endswith("within a different seed's on SSIM, ab RMSE, CIEDE2000, **but larger on PSNR**.")
+    assert "keeps the quality" in tables.precision_note({**runs, "mixed_bfloat16": seed})
+    assert "costs quality" in tables.precision_note({**runs, "float32, seed 43": f32})
+    alone = tables.precision_note({"float32": f32, "mixed_bfloat16": b16})
+    assert alone.startswith("Trained in mixed_bfloat16") and "Changing only the seed" not in alone
+
+
 def test_verdict_says_plainly_when_we_disagree():
     label = "ours (quick profile)"
     table = pd.DataFrame({("acc", "paper"): [0.6, 0.7], ("acc", label): [0.8, 0.5]}, index=["A", "B"])
