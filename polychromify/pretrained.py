@@ -136,11 +136,27 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
               "- `colorize` predicts at the input size above and upsamples the colour to the photo's own size,",
               "  keeping the photo's full-resolution lightness; images over 100 megapixels are refused.",
               "- An MSE-trained model desaturates: compare its colorfulness with the truth's above.",
-              "", h + "Training time", "",
-              f"- {timings.get('train_seconds_total', 0):.0f} s of training on "
-              f"{(card.get('machine') or {}).get('cpus', '?')} CPUs "
-              f"({(card.get('machine') or {}).get('platform', '?')})", ""]
+              "", h + "Training time", "", *_training_time(card), ""]
     return "\n".join(lines)
+
+
+def _training_time(card: dict) -> list[str]:
+    """The card's training-time lines: the total, per epoch, the machine, and whether it was resumed."""
+    timings, machine = card.get("timings") or {}, card.get("machine") or {}
+    cpu = machine.get("cpu") or {}
+    where = f"{machine.get('cpus', '?')} CPUs" + (f" of an {cpu['model']}" if cpu.get("model", "?") != "?" else "")
+    if cpu.get("features"):
+        where += f" ({', '.join(cpu['features'])})"
+    total, this_session = timings.get("train_seconds_total", 0), timings.get("train_seconds_this_session")
+    epochs = sorted(timings.get("seconds_per_epoch") or [])
+    hours = f" ({total / 3600:.1f} h)" if total >= 3600 else ""
+    lines = [f"- {total:.0f} s of training{hours} on {where}, {machine.get('platform', '?')}"]
+    if epochs:
+        lines.append(f"- per epoch: {epochs[0]:.0f} to {epochs[-1]:.0f} s, median {epochs[len(epochs) // 2]:.0f} s")
+    if this_session is not None and this_session < total - 1:
+        lines.append(f"- resumed from a checkpoint: the last session trained {this_session:.0f} s on the machine "
+                     "above; earlier sessions' machines may have differed, and other work shared the CPU at times")
+    return lines
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

@@ -94,3 +94,16 @@ def test_the_wheel_includes_the_pretrained_folder_and_the_web_page_script():
     assert "polychromify.pretrained" in setuptools["packages"]
     assert setuptools["package-data"]["polychromify.pretrained"] == ["*"]
     assert "webpage.js" in setuptools["package-data"]["polychromify"]
+
+
+def test_the_card_says_where_and_how_long_it_trained_and_that_it_was_resumed():
+    from polychromify.pretrained import card_markdown
+    card = json.loads((PRETRAINED_DIR / CARD).read_text())
+    card["machine"] = {"cpus": 2, "platform": "Linux-x", "cpu": {"model": "AMD EPYC", "features": ["avx512_bf16"]}}
+    card["timings"] = {"train_seconds_total": 7300.0, "train_seconds_this_session": 7300.0,
+                       "seconds_per_epoch": [300.0, 500.0, 400.0]}
+    text = card_markdown(card).split("Training time")[1]
+    assert "- 7300 s of training (2.0 h) on 2 CPUs of an AMD EPYC (avx512_bf16), Linux-x" in text
+    assert "per epoch: 300 to 500 s, median 400 s" in text and "resumed" not in text
+    card["timings"]["train_seconds_this_session"] = 900.0
+    assert "resumed from a checkpoint: the last session trained 900 s" in card_markdown(card)
