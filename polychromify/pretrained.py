@@ -130,7 +130,6 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
     for key, label in rows:
         if key in test["model"]:
             lines.append(f"| {label} | {test['model'][key]:.4f} | {test['gray'][key]:.4f} | {test['mean_ab'][key]:.4f} |")
-    timings = card.get("timings") or {}
     lines += ["", h + "Use and limits", "",
               "- Trained on landscapes only; other subjects get landscape colours (sky blues, vegetation greens).",
               "- `colorize` predicts at the input size above and upsamples the colour to the photo's own size,",
