@@ -92,6 +92,21 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_campaign(args) -> int:
+    from .campaign import CAMPAIGN, finished, pending, run_campaign, runnable
+    if args.list:
+        todo = pending(args.profile, args.results)
+        for entry in CAMPAIGN:
+            run = finished(entry, args.profile, args.results)
+            why = runnable(entry, large=args.large) if entry in todo else None
+            state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
+            print(f"{entry.label:44}{state}")
+        return 0
+    run_campaign(args.profile, args.data, args.results, only=args.only, accelerator=args.accelerator,
+                 large=args.large, log=lambda line: print(f"campaign: {line}", flush=True))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from .experiments import evaluate_model, experiment_data, get_experiment, load_trained, make_config
     from .results import default_results_dir, find_run, run_folder, write_json
@@ -196,6 +211,7 @@ def cmd_book(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from .experiments import EXPERIMENTS
+    from .profiles import PROFILES
     p = argparse.ArgumentParser(prog="polychromify", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -223,6 +239,17 @@ def parser() -> argparse.ArgumentParser:
     _profile_flags(train)
     train.set_defaults(func=cmd_train)
 
+    camp = sub.add_parser("campaign", help="train the runs the paper edition of the book needs (resumable)")
+    camp.add_argument("--profile", default="paper", choices=list(PROFILES))
+    camp.add_argument("--list", action="store_true", help="list the campaign's runs, finished or pending")
+    camp.add_argument("--only", nargs="+", metavar="EXPERIMENT", help="train only these experiments")
+    camp.add_argument("--accelerator", action="store_true", help="a GPU trains: run every entry")
+    camp.add_argument("--large", action="store_true",
+                      help="also train ECCV16 (one uninterrupted sitting of hours: start it at a session's start)")
+    _data_flag(camp)
+    _results_flag(camp)
+    camp.set_defaults(func=cmd_campaign)
+
     ev = sub.add_parser("evaluate", help="recompute the metrics of a stored run")
     ev.add_argument("experiment", choices=list(EXPERIMENTS), metavar="EXPERIMENT")
     ev.add_argument("--save", action="store_true", help="write the metrics back into the run")
@@ -236,7 +263,6 @@ def parser() -> argparse.ArgumentParser:
     res.set_defaults(func=cmd_results)
 
     book = sub.add_parser("book", help="execute the notebooks and build the HTML book")
-    from .profiles import PROFILES
     book.add_argument("--profile", default="quick", choices=list(PROFILES))
     book.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                       help="a notebook parameter (repeatable)")

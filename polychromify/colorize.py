@@ -193,7 +193,7 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
     if isinstance(model, ColorizeModel):
         return model
     if model is not None and not isinstance(model, (str, Path)):
-        return ColorizeModel(model, "eccv16" if model.output_shape[-1] > 2 else "polychromify", model.name)
+        return ColorizeModel(model, "eccv16_zhang" if model.output_shape[-1] > 2 else "polychromify", model.name)
     if model is None or str(model) == "pretrained":
         from .pretrained import load_pretrained, pretrained_card
         key = ("pretrained",)
@@ -235,7 +235,7 @@ def predict_small_ab(rgb: np.ndarray, model=None) -> np.ndarray:
     x = rgb_to_lab(small)[None, ..., :1]
     y = model.model.predict_on_batch(x)
     y = np.asarray(y, np.float32)
-    if model.experiment == "eccv16" or y.shape[-1] != 2:
+    if y.shape[-1] != 2:  # ECCV16 with Zhang's recipe: 313 class scores
         from . import eccv16
         y = np.asarray(eccv16.decode_ab(y), np.float32)
     return np.clip(y[0], -1.0, 1.0) * AB_SCALE

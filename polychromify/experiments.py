@@ -29,6 +29,18 @@ class Experiment:
     train_limit: int | None = None   # cap on training photos (the paper's model selection: 800)
     val_limit: int | None = None     # cap on validation photos (the paper's model selection: 200)
     batch_size: int | None = None    # None: the profile's
+    data_protocol: str = "ours"      # "ours" (cleaned, content-hash split) or "author" (data.load_author_protocol)
+
+
+# Fields added to Experiment after runs were stored: they enter a run's config only when not at their
+# default, so the runs stored before them keep their fingerprints.
+_LATER_FIELDS = {"data_protocol": "ours"}
+
+# Models whose checkpoints are too big for the repository (ECCV16: 32M parameters with Adam's two moments,
+# about 390 MB; AE v3: 5.5M, 66 MB): they wait in the user cache directory (``data.default_cache_dir()``)
+# until the run finishes, so such a run resumes only on the same machine. The ECCV16s also take hours.
+CACHED_CHECKPOINTS = {"eccv16", "eccv16_zhang", "ae_v3"}
+LARGE_MODELS = {"eccv16", "eccv16_zhang"}
 
 
 # Section V.A compared the variants on 800 training / 200 validation photos with batch 16 (the author's
@@ -46,12 +58,17 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("polychromify", "polychromify", "IV, Table 1 v3, Table 2", "PolyChromify (final, v3)"),
     Experiment("polychromify_v4", "polychromify_v4", "V.B, Table 1", "PolyChromify v4"),
     Experiment("polychromify_v5", "polychromify_v5", "V.B, Table 1", "PolyChromify v5"),
-    Experiment("cnn", "cnn", "VI, Table 2", "CNN baseline"),
-    Experiment("eccv16", "eccv16", "VI, Table 2", "ECCV16 (Zhang et al. 2016) from scratch"),
+    Experiment("cnn", "cnn", "V.C, Table 2", "CNN baseline"),
+    Experiment("eccv16", "eccv16", "V.C, Table 2", "ECCV16, the author's Keras translation (MSE)"),
+    Experiment("eccv16_zhang", "eccv16_zhang", "beyond the paper",
+               "ECCV16 with Zhang et al.'s recipe (313 classes, rebalancing, annealed mean)"),
+    Experiment("polychromify_author_data", "polychromify", "beyond the paper",
+               "PolyChromify (final) under the author's data protocol", data_protocol="author"),
 ]}
 SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
 TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
 COMPARISON = ["cnn", "eccv16", "polychromify"]
+ZHANG = "eccv16_zhang"  # the one model trained as a classifier, decoded by annealed mean
 
 
 def precision_study(profile: Profile) -> dict[str, dict]:
@@ -72,7 +89,7 @@ def get_experiment(name: str) -> Experiment:
 
 def settings(experiment: Experiment, profile: Profile) -> dict:
     """The effective image size, epochs and batch size of an experiment under a profile."""
-    eccv = experiment.model == "eccv16"
+    eccv = experiment.model in LARGE_MODELS
     return {
         "image_size": (profile.eccv16_image_size or profile.image_size) if eccv else profile.image_size,
         "epochs": (profile.eccv16_epochs or profile.epochs) if eccv else profile.epochs,
@@ -84,7 +101,10 @@ def experiment_data(experiment: Experiment, profile: Profile, data_dir=None, dat
                     quiet: bool = False) -> Dataset:
     """The data set an experiment trains on (at its image size)."""
     size = settings(experiment, profile)["image_size"]
-    if dataset is not None and dataset.image_size == size:
+    if experiment.data_protocol == "author":
+        from .data import load_author_protocol
+        return load_author_protocol(data_dir, profile.replace(image_size=size), quiet=quiet)
+    if dataset is not None and dataset.image_size == size and dataset.protocol == "ours":
         return dataset
     return load_dataset(data_dir, profile.replace(image_size=size), quiet=quiet)
 
@@ -95,8 +115,22 @@ def _limit(x: np.ndarray, n: int | None) -> np.ndarray:
 
 def make_config(experiment: Experiment, profile: Profile, dataset: Dataset) -> dict:
     """Everything that shapes a run; its hash names the run's folder."""
-    return {"experiment": asdict(experiment), "profile": profile.to_dict(), **settings(experiment, profile),
-            "data": dataset.provenance()}
+    from .models import MODEL_REVISIONS
+    described = {k: v for k, v in asdict(experiment).items() if _LATER_FIELDS.get(k, object()) != v}
+    config = {"experiment": described, "profile": profile.to_dict(), **settings(experiment, profile),
+              "data": dataset.provenance()}
+    if experiment.model in MODEL_REVISIONS:
+        config["model_revision"] = MODEL_REVISIONS[experiment.model]
+    return config
+
+
+def checkpoint_dir(experiment: Experiment, run: Run) -> Path:
+    """Where a run's checkpoint lives: in its folder of the store, or for ``CACHED_CHECKPOINTS`` in the user
+    cache."""
+    if experiment.model not in CACHED_CHECKPOINTS:
+        return run.checkpoint_dir
+    from .data import default_cache_dir
+    return default_cache_dir() / "checkpoints" / run.experiment / run.path.name
 
 
 def _build_model(experiment: Experiment, image_size: int, precision: str = "float32",
@@ -113,7 +147,7 @@ def build(experiment: Experiment, image_size: int, precision: str = "float32", y
     """The compiled model of an experiment (ECCV16 gets its own loss, fitted to the training set's prior)."""
     from .training import compile_model
     model = _build_model(experiment, image_size, precision, bn_momentum)
-    if experiment.model != "eccv16":
+    if experiment.model != ZHANG:
         return compile_model(model, learning_rate)
     from . import eccv16
     return eccv16.compile_eccv16(model, y_train, learning_rate)
@@ -123,7 +157,7 @@ def predict_ab(experiment: Experiment, model, x: np.ndarray, batch_size: int = 3
     """Model-space Y predicted for L images (ECCV16's class scores are decoded by annealed mean)."""
     from .training import predict
     out = predict(model, x, batch_size)
-    if experiment.model == "eccv16":
+    if experiment.model == ZHANG:
         from . import eccv16
         out = np.asarray(eccv16.decode_ab(out), dtype=np.float32)
     return out
@@ -163,9 +197,10 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     run = run_folder(Path(results_dir or default_results_dir()), name, config)
     if run.finished and not retrain:
         return run
+    checkpoints = checkpoint_dir(experiment, run)
     if retrain and run.path.exists():
         (run.path / FINISHED).unlink(missing_ok=True)
-        shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
+        shutil.rmtree(checkpoints, ignore_errors=True)
     write_json(run.path / "config.json", config)
 
     started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
@@ -176,9 +211,11 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     model = build(experiment, s["image_size"], profile.precision, y_train, profile.learning_rate,
                   profile.bn_momentum)
     t = time.perf_counter()
+    segments = []
     history = fit(model, x_train, y_train, x_val, y_val, epochs=s["epochs"], batch_size=s["batch_size"],
-                  seed=profile.seed, checkpoint_dir=run.checkpoint_dir, verbose=verbose,
-                  max_epochs_this_call=max_epochs_this_call)
+                  seed=profile.seed, checkpoint_dir=checkpoints, verbose=verbose,
+                  max_epochs_this_call=max_epochs_this_call, segments=segments,
+                  segment={**environment(), "started_at": started})
     train_seconds = time.perf_counter() - t
     if len(history.get("loss", [])) < s["epochs"]:
         return run  # stopped early on purpose; the checkpoint resumes it
@@ -193,8 +230,9 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
         "timings": {"train_seconds_this_session": train_seconds,
                     "train_seconds_total": float(sum(history.get("seconds", []))),
                     "seconds_per_epoch": history.get("seconds", []), "evaluate_seconds": eval_seconds},
+        "segments": segments,
         "started_at": started, "finished_at": datetime.now(timezone.utc).isoformat(timespec="microseconds")})
-    shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
+    shutil.rmtree(checkpoints, ignore_errors=True)
     return run
 
 

@@ -1,12 +1,14 @@
 """Every model of the paper, one builder each; each returns an uncompiled, named ``keras.Model``.
 
 Every model takes the L channel, shape (S, S, 1) with L in [0, 100] as the paper feeds it (no
-normalisation), and outputs Y = ab / 128, shape (S, S, 2), through a final ``Dense(2, tanh)``.
-Dense layers act on the last axis, i.e. per pixel: a "dense middle" keeps the feature maps' size.
+normalisation), and outputs Y = ab / 128, shape (S, S, 2), through a final ``Dense(2, tanh)`` (section V.A:
+"the output layer was always the same"). Dense layers act on the last axis, i.e. per pixel: a "dense
+middle" keeps the feature maps' size.
 
-Sources: the paper's sections IV and V, and where the paper is silent on widths, the author's public
-notebook (davide97g/polychromify, ``notebooks/modeling.ipynb``). Deviations are listed per builder.
-ECCV16 lives in ``polychromify.eccv16``.
+Sources: the paper's sections IV and V; where the paper is silent (widths of section V.A, where strides
+and batch norm sit), the author's code of June 2021 (``../shared/paper/author-2021-06/notebooks``).
+Deviations are listed per builder. Zhang et al.'s own ECCV16 recipe lives in ``polychromify.eccv16``;
+the author's trained model (his Conv2D output) in ``polychromify.author_model``.
 """
 from __future__ import annotations
 
@@ -23,17 +25,14 @@ FILTERS = {  # section V.B: encoder and decoder convolution filters
     "H": (32, 64, 128, 128, 64, 32),
 }
 
-# Table 1: the five tuned versions. The paper's table gives neurons, filters, S/U and BN per version;
-# the public sources give only v3 (the final model: H neurons, L filters, no S/U, no BN, confirmed by
-# its 293,074 parameters). Our reading of the others changes one factor at a time from the best
-# model of section V.A (AE v2 = M neurons, L filters): v2 wider filters, v3 wider neurons,
-# v4 = v3 + batch norm, v5 = v3 + strides/upsampling.
+# Table 1 of the paper: the five tuned versions as printed (neurons, filters, strides & upsampling, batch norm).
+# v3 is the final model (293,074 parameters, Table 2's 293 x 10^3).
 TABLE1 = {
-    "v1": dict(neurons="M", filters="L", strided=False, batch_norm=False),
-    "v2": dict(neurons="M", filters="H", strided=False, batch_norm=False),
+    "v1": dict(neurons="L", filters="L", strided=False, batch_norm=False),
+    "v2": dict(neurons="M", filters="L", strided=False, batch_norm=False),
     "v3": dict(neurons="H", filters="L", strided=False, batch_norm=False),
-    "v4": dict(neurons="H", filters="L", strided=False, batch_norm=True),
-    "v5": dict(neurons="H", filters="L", strided=True, batch_norm=False),
+    "v4": dict(neurons="H", filters="H", strided=True, batch_norm=False),
+    "v5": dict(neurons="H", filters="H", strided=True, batch_norm=True),
 }
 
 
@@ -112,45 +111,88 @@ def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", 
                  batch_norm: bool = False, name: str = "polychromify") -> keras.Model:
     """PolyChromify, sections IV and V.B: convolutional encoder, dense middle, convolutional decoder.
 
-    ``neurons`` (L/M/H) and ``filters`` (L/H) pick the widths of section V.B; ``strided`` gives the encoder
-    stride 2 and the decoder 2x upsampling after each convolution (S/U); ``batch_norm`` adds batch
-    normalization after every convolution (BN). The defaults are the final model (Table 1 v3):
-    293,074 parameters, as Table 2 states (293 x 10^3).
+    ``neurons`` (L/M/H) and ``filters`` (L/H) pick the widths of section V.B. The defaults are the final
+    model (Table 1 v3): 293,074 parameters, Table 2's 293 x 10^3.
 
-    Deviation: the author's saved model ends in Conv2D(2, 3x3, tanh) (293,330 parameters); the paper
-    describes and counts a Dense(2, tanh) output, which we follow.
+    The paper says only *whether* a version has strides & upsampling (S/U) and batch normalization (BN),
+    not where. We follow the author's code of Table 1's v5 (his notebook at commit 235d2b0):
+
+    - ``strided``: the first encoder convolution has stride 2 and one 2x upsampling follows the last
+      decoder convolution (the network works at half resolution in between);
+    - ``batch_norm``: batch normalization after the first, second and fourth dense layers (256, 128 and
+      the decoder's 128 for H neurons), not after the convolutions.
+
+    Deviation: the author's code ends in Conv2D(2, 3x3, tanh) (293,330 parameters for v3); the paper
+    describes and counts a Dense(2, tanh) output, which we follow (see ``author_model`` for his).
     """
-    if strided and image_size % 8:
-        raise ValueError(f"{name}: image_size must be a multiple of 8 with strides (3 stride-2 steps), "
-                         f"got {image_size}")
+    if strided and image_size % 2:
+        raise ValueError(f"{name}: image_size must be even with strides, got {image_size}")
     f = FILTERS[filters]
     inputs = _input(image_size)
     x = inputs
     for i, n in enumerate(f[:3]):
-        x = _conv(x, n, strides=2 if strided else 1, batch_norm=batch_norm, name=f"enc{i + 1}")
+        x = _conv(x, n, strides=2 if strided and i == 0 else 1, name=f"enc{i + 1}")
     for i, units in enumerate(NEURONS[neurons]):
         x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+        if batch_norm and i in (0, 1, 3):
+            x = layers.BatchNormalization(name=f"dense{i + 1}_bn")(x)
     for i, n in enumerate(f[3:]):
-        x = _conv(x, n, batch_norm=batch_norm, name=f"dec{i + 1}")
-        if strided:
-            x = layers.UpSampling2D(2, name=f"up{i + 1}")(x)
+        x = _conv(x, n, name=f"dec{i + 1}")
+    if strided:
+        x = layers.UpSampling2D(2, name="up")(x)
     return keras.Model(inputs, _ab_output(x), name=name)
 
 
 def table1(version: str, image_size: int = 128) -> keras.Model:
-    """Table 1's version v1..v5 of PolyChromify (see ``TABLE1`` for our reading of each)."""
+    """Table 1's version v1..v5 of PolyChromify (``TABLE1``)."""
     return polychromify(image_size, **TABLE1[version], name=f"polychromify_{version}")
 
 
 def eccv16(image_size: int = 128) -> keras.Model:
-    """ECCV16 (Zhang et al. 2016) trained from scratch; see ``polychromify.eccv16``."""
-    from .eccv16 import eccv16 as build
-    return build(image_size)
+    """ECCV16 as the author trained it (section V.C, Table 2): his Keras translation of Zhang et al.'s
+    network (notebook ``modeling.ipynb``), trained like his own models (Y regression, MSE).
 
+    Zhang's convolutional trunk (blocks 1-7, batch normalization after each, dilation 2 in blocks 5-6,
+    a 4x4 stride-2 transposed convolution and two 256-filter convolutions in block 8), then the author's
+    head: Conv2D(313, 1x1, relu), Conv2D(2, 1x1, tanh) (a per-pixel Dense(2, tanh)), and a 4x nearest
+    upsampling from 1/4 resolution. No input normalisation (L in [0, 100], as his other models).
+    32,241,005 parameters (Table 2: 32 x 10^6). Zhang's own recipe is ``eccv16_zhang``.
+    """
+    if image_size % 8:
+        raise ValueError(f"eccv16: image_size must be a multiple of 8, got {image_size}")
+    inputs = _input(image_size)
+    x = inputs
+    blocks = [(64, 2, 1, 2), (128, 2, 1, 2), (256, 3, 1, 2), (512, 3, 1, 1), (512, 3, 2, 1), (512, 3, 2, 1),
+              (512, 3, 1, 1)]  # (filters, convolutions, dilation, stride of the last one)
+    for b, (filters, count, dilation, stride) in enumerate(blocks, start=1):
+        for i in range(1, count + 1):
+            x = layers.Conv2D(filters, 3, strides=stride if i == count else 1, dilation_rate=dilation,
+                              padding="same", activation="relu", name=f"conv{b}_{i}")(x)
+        x = layers.BatchNormalization(name=f"conv{b}_bn")(x)
+    x = layers.Conv2DTranspose(256, 4, strides=2, padding="same", activation="relu", name="conv8_1")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv8_2")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv8_3")(x)
+    x = layers.Conv2D(313, 1, activation="relu", name="conv8_313")(x)
+    x = layers.Conv2D(2, 1, activation="tanh", dtype="float32", name="ab_quarter")(x)
+    return keras.Model(inputs, layers.UpSampling2D(4, dtype="float32", name="ab")(x), name="eccv16")
+
+
+def eccv16_zhang(image_size: int = 128) -> keras.Model:
+    """ECCV16 with Zhang et al.'s own recipe (313-bin classification, rebalancing, annealed mean), trained
+    from scratch: beyond the paper; see ``polychromify.eccv16``."""
+    from .eccv16 import eccv16 as build
+    return build(image_size, name="eccv16_zhang")
+
+
+# Builders whose architecture changed after runs of them were stored: the revision enters a run's config
+# (experiments.make_config), so a stored run of the old architecture is never taken for the new one.
+# Revision 2 (stop 11): Table 1's versions as the paper prints them; ECCV16 as the author's translation.
+MODEL_REVISIONS = {"polychromify_v1": 2, "polychromify_v2": 2, "polychromify_v4": 2, "polychromify_v5": 2,
+                   "eccv16": 2}
 
 BUILDERS = {
     "ae_v0": ae_v0, "ae_v1": ae_v1, "ae_v2": ae_v2, "ae_v3": ae_v3, "cnn": cnn,
-    "polychromify": polychromify, "eccv16": eccv16,
+    "polychromify": polychromify, "eccv16": eccv16, "eccv16_zhang": eccv16_zhang,
     **{f"polychromify_{v}": (lambda image_size=128, v=v: table1(v, image_size)) for v in TABLE1},
 }
 

@@ -55,15 +55,18 @@ def _finished_epochs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"epoch-\d{4}", p.name))
 
 
-def save_checkpoint(model: keras.Model, folder: Path, epoch: int, history: dict) -> Path:
-    """Write weights, optimizer state and history after ``epoch`` (1-based) atomically; keep only the newest."""
+def save_checkpoint(model: keras.Model, folder: Path, epoch: int, history: dict,
+                    segments: list | None = None) -> Path:
+    """Write weights, optimizer state, history and training segments after ``epoch`` (1-based) atomically;
+    keep only the newest."""
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"epoch-{epoch:04d}"
     partial = folder / f"epoch-{epoch:04d}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     model.save_weights(partial / "model.weights.h5")  # with the optimizer's variables
-    (partial / "history.json").write_text(json.dumps({"epoch": epoch, "history": history}))
+    (partial / "history.json").write_text(json.dumps({"epoch": epoch, "history": history,
+                                                      "segments": segments or []}))
     for path in partial.iterdir():  # make the data durable before the rename makes it visible
         with open(path, "rb") as f:
             os.fsync(f.fileno())
@@ -74,16 +77,17 @@ def save_checkpoint(model: keras.Model, folder: Path, epoch: int, history: dict)
     return final
 
 
-def load_checkpoint(model: keras.Model, folder: Path) -> tuple[int, dict]:
-    """Restore the newest complete checkpoint into a compiled model: (epochs done, history); (0, {}) if none."""
+def load_checkpoint(model: keras.Model, folder: Path) -> tuple[int, dict, list]:
+    """Restore the newest complete checkpoint into a compiled model: (epochs done, history, segments);
+    (0, {}, []) if none. Checkpoints written before segments were recorded give an empty list."""
     done = _finished_epochs(folder)
     if not done:
-        return 0, {}
+        return 0, {}, []
     latest = done[-1]
     model.optimizer.build(model.trainable_variables)  # so that its saved variables load too
     model.load_weights(latest / "model.weights.h5")
     state = json.loads((latest / "history.json").read_text())
-    return int(state["epoch"]), state["history"]
+    return int(state["epoch"]), state["history"], state.get("segments", [])
 
 
 # ---------------------------------------------------------------- fit
@@ -110,9 +114,9 @@ class _Shuffled(keras.utils.PyDataset):
 class _EpochCheckpoint(keras.callbacks.Callback):
     """Set the epoch's batch order, time the epoch, extend the history and checkpoint when it ends."""
 
-    def __init__(self, folder: Path | None, history: dict, data: _Shuffled):
+    def __init__(self, folder: Path | None, history: dict, data: _Shuffled, segments: list):
         super().__init__()
-        self.folder, self.history, self.data = folder, history, data
+        self.folder, self.history, self.data, self.segments = folder, history, data, segments
 
     def on_epoch_begin(self, epoch, logs=None):
         self.data.set_epoch(epoch)
@@ -123,23 +127,37 @@ class _EpochCheckpoint(keras.callbacks.Callback):
         logs["seconds"] = time.perf_counter() - self.start
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
+        if self.segments:
+            self.segments[-1]["last_epoch"] = epoch + 1
+            self.segments[-1]["seconds"] = self.segments[-1].get("seconds", 0.0) + logs["seconds"]
         if self.folder is not None:
-            save_checkpoint(self.model, self.folder, epoch + 1, self.history)
+            save_checkpoint(self.model, self.folder, epoch + 1, self.history, self.segments)
 
 
 def fit(model: keras.Model, x_train, y_train, x_val=None, y_val=None, *, epochs: int = 25, batch_size: int = 32,
         seed: int = 42, checkpoint_dir: Path | None = None, verbose: int | str = "auto",
-        max_epochs_this_call: int | None = None) -> dict:
+        max_epochs_this_call: int | None = None, segments: list | None = None,
+        segment: dict | None = None) -> dict:
     """Train a compiled model; resume from ``checkpoint_dir`` if it holds a checkpoint. Returns the history.
 
     The history maps loss, accuracy, val_loss, val_accuracy and seconds (per epoch) to lists with one
     value per epoch, the resumed epochs included. ``max_epochs_this_call`` stops early (for tests and
     time-boxed sessions); call again to continue.
+
+    A run trained in several sittings (a *segment* each, perhaps on different machines) keeps one record
+    per segment: pass ``segment`` (what to record: machine, commit, ...) and a list ``segments``, which is
+    filled with the checkpoint's earlier segments and this one (``first_epoch``, ``last_epoch``, ``seconds``).
     """
-    start_epoch, history = (load_checkpoint(model, Path(checkpoint_dir)) if checkpoint_dir else (0, {}))
-    data = _Shuffled(x_train, y_train, batch_size, seed)
-    callback = _EpochCheckpoint(Path(checkpoint_dir) if checkpoint_dir else None, history, data)
+    start_epoch, history, earlier = (load_checkpoint(model, Path(checkpoint_dir)) if checkpoint_dir
+                                     else (0, {}, []))
+    if segments is None:
+        segments = []
+    segments[:] = earlier
     last = epochs if max_epochs_this_call is None else min(epochs, start_epoch + max_epochs_this_call)
+    if segment is not None and start_epoch < last:
+        segments.append({**segment, "first_epoch": start_epoch + 1, "last_epoch": start_epoch, "seconds": 0.0})
+    data = _Shuffled(x_train, y_train, batch_size, seed)
+    callback = _EpochCheckpoint(Path(checkpoint_dir) if checkpoint_dir else None, history, data, segments)
     if start_epoch < last:
         validation = (x_val, y_val) if x_val is not None else None
         model.fit(data, initial_epoch=start_epoch, epochs=last, validation_data=validation, shuffle=False,

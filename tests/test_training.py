@@ -76,7 +76,7 @@ def test_resumed_run_equals_uninterrupted_run(uninterrupted, tmp_path):
     # A new process builds a new model with other initial weights: the checkpoint restores the weights
     # and Adam's moments and step count bit for bit.
     restored = _model(seed=SEED + 1)
-    assert load_checkpoint(restored, folder) == (1, first)
+    assert load_checkpoint(restored, folder)[:2] == (1, first)
     _assert_same_weights(restored, interrupted)
     saved_state = {v.path.split("/", 1)[1]: np.asarray(v) for v in interrupted.optimizer.variables}
     loaded_state = {v.path.split("/", 1)[1]: np.asarray(v) for v in restored.optimizer.variables}
@@ -188,13 +188,13 @@ def test_a_leftover_partial_checkpoint_is_ignored(tmp_path):
     (partial / "history.json").write_text('{"epoch": 3, "hist')
 
     fresh = _model(seed=SEED + 1)
-    assert load_checkpoint(fresh, folder) == (2, history)
+    assert load_checkpoint(fresh, folder) == (2, history, [])
     _assert_same_weights(fresh, model)
 
     only_partial = tmp_path / "only-partial"
     (only_partial / "epoch-0001.partial").mkdir(parents=True)
-    assert load_checkpoint(_model(), only_partial) == (0, {})
-    assert load_checkpoint(_model(), tmp_path / "missing") == (0, {})
+    assert load_checkpoint(_model(), only_partial) == (0, {}, [])
+    assert load_checkpoint(_model(), tmp_path / "missing") == (0, {}, [])
 
 
 def test_precision_policy_rejects_unknown_names_and_restores_the_previous_policy():
