@@ -15,6 +15,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from . import paper
+
 NEURONS = {  # section V.B: widths of the dense middle
     "L": (64, 32, 16, 32, 64),
     "M": (128, 64, 32, 64, 128),
@@ -25,23 +27,21 @@ FILTERS = {  # section V.B: encoder and decoder convolution filters
     "H": (32, 64, 128, 128, 64, 32),
 }
 
-# Table 1 of the paper: the five tuned versions as printed (neurons, filters, strides & upsampling, batch norm).
-# v3 is the final model (293,074 parameters, Table 2's 293 x 10^3).
-TABLE1 = {
-    "v1": dict(neurons="L", filters="L", strided=False, batch_norm=False),
-    "v2": dict(neurons="M", filters="L", strided=False, batch_norm=False),
-    "v3": dict(neurons="H", filters="L", strided=False, batch_norm=False),
-    "v4": dict(neurons="H", filters="H", strided=True, batch_norm=False),
-    "v5": dict(neurons="H", filters="H", strided=True, batch_norm=True),
-}
+# Table 1: the five tuned versions, built as the paper prints them (``paper.TABLE1``: neurons, filters, S/U,
+# BN). v3 is the final model (293,074 parameters, Table 2's 293 x 10^3).
+TABLE1 = {row["version"]: {k: row[k] for k in ("neurons", "filters", "strided", "batch_norm")}
+          for row in paper.TABLE1.values()}
 
 
 def _input(image_size: int) -> keras.KerasTensor:
     return keras.Input(shape=(image_size, image_size, 1), name="L")
 
 
-def _ab_output(x) -> keras.KerasTensor:
-    """The output every model shares: Dense(2, tanh) per pixel, kept in float32 under mixed precision."""
+def _ab_output(x, kernel: int | None = None) -> keras.KerasTensor:
+    """The output every model shares: Dense(2, tanh) per pixel, kept in float32 under mixed precision.
+    With ``kernel``, a Conv2D(2, kernel x kernel, tanh) instead (the author's code)."""
+    if kernel:
+        return layers.Conv2D(2, kernel, padding="same", activation="tanh", dtype="float32", name="ab")(x)
     return layers.Dense(2, activation="tanh", dtype="float32", name="ab")(x)
 
 
@@ -108,7 +108,8 @@ def cnn(image_size: int = 128) -> keras.Model:
 
 
 def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", strided: bool = False,
-                 batch_norm: bool = False, name: str = "polychromify") -> keras.Model:
+                 batch_norm: bool = False, output_kernel: int | None = None,
+                 name: str = "polychromify") -> keras.Model:
     """PolyChromify, sections IV and V.B: convolutional encoder, dense middle, convolutional decoder.
 
     ``neurons`` (L/M/H) and ``filters`` (L/H) pick the widths of section V.B. The defaults are the final
@@ -123,7 +124,8 @@ def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", 
       the decoder's 128 for H neurons), not after the convolutions.
 
     Deviation: the author's code ends in Conv2D(2, 3x3, tanh) (293,330 parameters for v3); the paper
-    describes and counts a Dense(2, tanh) output, which we follow (see ``author_model`` for his).
+    describes and counts a Dense(2, tanh) output, which we follow. ``output_kernel=3`` gives his output
+    (``polychromify_conv_output``, beyond the paper: it measures what the choice changes).
     """
     if strided and image_size % 2:
         raise ValueError(f"{name}: image_size must be even with strides, got {image_size}")
@@ -140,7 +142,7 @@ def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", 
         x = _conv(x, n, name=f"dec{i + 1}")
     if strided:
         x = layers.UpSampling2D(2, name="up")(x)
-    return keras.Model(inputs, _ab_output(x), name=name)
+    return keras.Model(inputs, _ab_output(x, output_kernel), name=name)
 
 
 def table1(version: str, image_size: int = 128) -> keras.Model:
@@ -193,6 +195,8 @@ MODEL_REVISIONS = {"polychromify_v1": 2, "polychromify_v2": 2, "polychromify_v4"
 BUILDERS = {
     "ae_v0": ae_v0, "ae_v1": ae_v1, "ae_v2": ae_v2, "ae_v3": ae_v3, "cnn": cnn,
     "polychromify": polychromify, "eccv16": eccv16, "eccv16_zhang": eccv16_zhang,
+    "polychromify_conv_output": lambda image_size=128: polychromify(image_size, output_kernel=3,
+                                                                    name="polychromify_conv_output"),
     **{f"polychromify_{v}": (lambda image_size=128, v=v: table1(v, image_size)) for v in TABLE1},
 }
 

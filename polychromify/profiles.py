@@ -5,6 +5,8 @@ change a value for one run with ``profile.replace(epochs=3)`` or ``get_profile("
 
 - ``smoke``: seconds; the tests and the notebooks' smoke runs.
 - ``quick``: every experiment of the book together in at most 45 minutes on a 2-core CPU.
+- ``ablation``: the paper's resolution (128 px) on 800 photos for 10 epochs: about 10 minutes a run on a
+  2-core CPU, for studies of many variants (``experiments.GENERALIZATION``).
 - ``paper``: exactly the paper's settings (128 px, batch 32, 25 epochs, Adam, MSE).
 """
 from __future__ import annotations
@@ -73,6 +75,7 @@ PROFILES = {
     # evaluation (plus 3 min of data preparation) on the idle 2-core machine, so both were cut.
     "quick": Profile("quick", image_size=64, epochs=5, max_images=576,
                      eccv16_image_size=64, eccv16_epochs=2, bn_momentum=0.9),
+    "ablation": Profile("ablation", image_size=128, epochs=10, max_images=800),
     "paper": Profile("paper"),
 }
 

@@ -10,15 +10,16 @@ import pandas as pd
 
 from . import paper
 from .experiments import EXPERIMENTS, SELECTION, TUNING
-from .models import TABLE1
+from .paper import NOTEBOOK, PAPER
 
-PAPER = "paper"
 LABELS = {  # experiment -> short name in tables and legends
     "ae_v0": "AE v0", "ae_v1": "AE v1", "ae_v2": "AE v2", "ae_v3": "AE v3", "cnn_selection": "CNN",
     "polychromify_v1": "PolyChromify v1", "polychromify_v2": "PolyChromify v2", "polychromify": "PolyChromify",
     "polychromify_v4": "PolyChromify v4", "polychromify_v5": "PolyChromify v5", "cnn": "CNN", "eccv16": "ECCV16",
+    "eccv16_zhang": "ECCV16, Zhang's recipe (beyond the paper)",
+    "author_model": "PolyChromify, the author's weights",
+    "polychromify_author_data": "PolyChromify, the author's data protocol",
 }
-NOT_REPORTED = "not reported in the public sources"
 
 METRICS = {  # key in metrics.json -> column label (arrow: which way is better)
     "accuracy": "accuracy \u2191",
@@ -115,26 +116,26 @@ def low_chroma_fraction(y: np.ndarray, threshold: float = 10.0) -> float:
 # ---------------------------------------------------------------- the models
 
 def models(image_size: int = 128) -> pd.DataFrame:
-    """Every model of the paper built live: section, layers, output shape, parameters (ours and the paper's).
-
-    The paper's count is the exact one where the public sources give it (``paper.TABLE2``).
-    """
+    """Every model of the paper built live: section, layers, output shape, parameters, ours beside the
+    paper's printed (rounded) count where Table 2 gives one, and whether ours rounds to it."""
     from .models import build_model
     rows = {}
     for name, experiment in EXPERIMENTS.items():
+        if experiment.model == "author_model" or experiment.data_protocol != "ours":
+            continue  # the same network as another row
         label = LABELS[experiment.model] if experiment.model != "polychromify" else "PolyChromify (v3)"
         if label in rows:  # cnn_selection is the same network as cnn
             rows[label]["paper section"] += f"; {experiment.section}"
             continue
         model = build_model(experiment.model, image_size)
-        known = paper.TABLE2.get(experiment.model, {}).get("params_exact")
+        printed = paper.TABLE2.get(experiment.model, {})
         rows[label] = {"description": experiment.title, "paper section": experiment.section,
                        "layers": len(model.layers) - 1, "output shape": str(tuple(model.output_shape[1:])),
                        "parameters": model.count_params(),
-                       "parameters (paper)": known if known is not None else np.nan}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table["parameters (paper)"] = table["parameters (paper)"].astype("Int64")
-    return table
+                       "parameters (paper)": printed.get("params_printed", ""),
+                       "rounds to the paper's": (paper.params_agree(model.count_params(), printed["params"])
+                                                 if printed else None)}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def receptive_field(model) -> int:
@@ -163,7 +164,8 @@ def layers(model) -> pd.DataFrame:
 # ---------------------------------------------------------------- section V.A
 
 def selection(runs: dict) -> pd.DataFrame:
-    """Section V.A: the validation accuracy of AE v0..v3 and the CNN, the paper's beside ours."""
+    """Section V.A: the validation accuracy of AE v0..v3 and the CNN, ours beside the author's notebook's (the
+    paper prints no number for this section, only Fig. 3)."""
     label = ours(runs)
     rows = {}
     for name in [n for n in SELECTION if n in runs]:
@@ -174,7 +176,7 @@ def selection(runs: dict) -> pd.DataFrame:
             ("train / val photos", label): f"{run.provenance['train_images']} / {run.provenance['val_images']}",
             ("epochs", PAPER): 25,
             ("epochs", label): run.config["epochs"],
-            ("validation accuracy", PAPER): paper.SELECTION_VAL_ACCURACY.get(name, np.nan),
+            ("validation accuracy", NOTEBOOK): paper.SELECTION_VAL_ACCURACY_NOTEBOOK.get(name, np.nan),
             ("validation accuracy", label): run.history["val_accuracy"][-1],
             ("data", label): _data(run),
         }
@@ -183,25 +185,31 @@ def selection(runs: dict) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- Table 1
 
+def _minutes(run) -> float:
+    return run.provenance["timings"]["train_seconds_total"] / 60
+
+
+def _cpu(run) -> str:
+    return run.provenance.get("machine", {}).get("cpu", {}).get("model", "?")
+
+
 def table1(runs: dict) -> pd.DataFrame:
-    """Table 1: the five tuned versions (neurons, filters, S/U, BN) with validation accuracy and time."""
+    """Table 1: the five tuned versions as the paper prints them (neurons, filters, S/U, BN), with validation
+    accuracy and training time, the paper's beside ours."""
     label = ours(runs)
-    version = {name: ("v3" if name == "polychromify" else name.rsplit("_", 1)[1]) for name in TUNING}
     rows = {}
     for name in [n for n in TUNING if n in runs]:
-        run, v = runs[name], version[name]
-        config = TABLE1[v]
-        rows[v] = {
-            ("configuration", "neurons"): config["neurons"],
-            ("configuration", "filters"): config["filters"],
-            ("configuration", "S/U"): "yes" if config["strided"] else "no",
-            ("configuration", "BN"): "yes" if config["batch_norm"] else "no",
-            ("configuration", "source"): "paper" if v == "v3" else "our reading",
+        run, printed = runs[name], paper.TABLE1[name]
+        rows[printed["version"]] = {
+            ("configuration", "neurons"): printed["neurons"],
+            ("configuration", "filters"): printed["filters"],
+            ("configuration", "S/U"): "yes" if printed["strided"] else "no",
+            ("configuration", "BN"): "yes" if printed["batch_norm"] else "no",
             ("parameters", label): run.provenance["params"],
-            ("validation accuracy", PAPER): paper.TUNING_VAL_ACCURACY.get(name, np.nan),
+            ("validation accuracy", PAPER): printed["val_accuracy"],
             ("validation accuracy", label): run.history["val_accuracy"][-1],
-            ("training time [s]", PAPER): np.nan,
-            ("training time [s]", label): run.provenance["timings"]["train_seconds_total"],
+            ("training time [min]", PAPER): printed["time_s"] / 60,
+            ("training time [min]", label): _minutes(run),
             ("data", label): _data(run),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -210,23 +218,27 @@ def table1(runs: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------- Table 2 and the further metrics
 
 def table2(runs: dict) -> pd.DataFrame:
-    """Table 2: parameters, training time and test accuracy of the CNN, ECCV16 and PolyChromify."""
+    """Table 2: parameters, training time and test accuracy, the paper's beside ours; the author's notebook's
+    test accuracy where it differs from the printed one (the CNN). Rows the paper does not have (the
+    author's own weights, Zhang's recipe) show ours only."""
     label = ours(runs)
     rows = {}
     for name, run in runs.items():
-        known = paper.TABLE2.get(name, {})
+        printed = paper.TABLE2.get(name, {})
+        notebook = paper.TABLE2_TEST_ACCURACY_NOTEBOOK.get(name, np.nan)
+        differs = printed and round(notebook, 4) != printed["test_accuracy"]
         rows[LABELS[name]] = {
-            ("parameters", PAPER): known.get("params") or np.nan,
+            ("parameters", PAPER): printed.get("params_printed", ""),
             ("parameters", label): run.provenance["params"],
-            ("training time [s]", PAPER): known.get("time") or np.nan,
-            ("training time [s]", label): run.provenance["timings"]["train_seconds_total"],
-            ("test accuracy", PAPER): known.get("test_accuracy", np.nan),
+            ("training time [min]", PAPER): printed["time_s"] / 60 if printed else np.nan,
+            ("training time [min]", label): _minutes(run) if run.provenance["timings"]["train_seconds_total"]
+            else np.nan,
+            ("test accuracy", PAPER): printed.get("test_accuracy", np.nan),
+            ("test accuracy", NOTEBOOK): notebook if differs else np.nan,
             ("test accuracy", label): run.metrics["model"]["test"]["accuracy"],
             ("data", label): _data(run),
         }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table[("parameters", PAPER)] = table[("parameters", PAPER)].astype("Int64")
-    return table
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def further_metrics(runs: dict, split: str = "test", baselines_from: str = "polychromify") -> pd.DataFrame:
@@ -253,30 +265,32 @@ def variants(runs: dict, split: str = "test") -> pd.DataFrame:
 
 # ---------------------------------------------------------------- prose
 
-def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False) -> str:
+def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False, reference: str = PAPER) -> str:
     """A plain sentence on whether our ranking by ``column`` (higher is better) agrees with the paper's.
 
-    ``table[column]`` must hold the sub-columns ``paper`` and one ``ours (...)``.
+    ``table[column]`` must hold the sub-column ``reference`` (the paper's, or the author's notebook's) and
+    one ``ours (...)``.
     """
     part = table[column]
-    ours_column = next(c for c in part.columns if c != PAPER)
-    theirs, mine = part[PAPER].astype(float).dropna(), part[ours_column].astype(float)
+    ours_column = next(c for c in part.columns if c.startswith("ours"))
+    theirs, mine = part[reference].astype(float).dropna(), part[ours_column].astype(float)
     both = theirs.index.intersection(mine.index)
+    who = "the paper" if reference == PAPER else reference
     if both.empty:
-        return f"The public sources give no {what} to compare with."
+        return f"{who[0].upper() + who[1:]} gives no {what} to compare with."
     best_theirs, best_mine = theirs[both].idxmax(), mine[both].idxmax()
     order = lambda s: " > ".join(s.sort_values(ascending=False).index)  # noqa: E731
     same_order = list(theirs[both].sort_values(ascending=False).index) == list(
         mine[both].sort_values(ascending=False).index)
     gap = float((mine[both] - theirs[both]).mean())
-    text = (f"By {what}, the paper ranks {order(theirs[both])}; our run ranks {order(mine[both])}. ")
+    text = (f"By {what}, {who} ranks {order(theirs[both])}; our run ranks {order(mine[both])}. ")
     if best_theirs == best_mine:
         text += f"We agree on the best model, {best_mine}"
         text += ", and on the whole order. " if same_order else ", but not on the whole order. "
     else:
-        text += (f"**We disagree**: the paper's best is {best_theirs} ({theirs[best_theirs]:.4f}), "
+        text += (f"**We disagree**: {who}'s best is {best_theirs} ({theirs[best_theirs]:.4f}), "
                  f"ours is {best_mine} ({mine[best_mine]:.4f}). ")
-    text += (f"Our values are {abs(gap):.4f} {'lower' if gap < 0 else 'higher'} than the paper's on average.")
+    text += (f"Our values are {abs(gap):.4f} {'lower' if gap < 0 else 'higher'} than {who}'s on average.")
     if synthetic:
         text += (" These runs were trained on synthetic landscapes, not on the paper's photos, so they "
                  "test the code, not the paper's claims.")
