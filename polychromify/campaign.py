@@ -63,15 +63,15 @@ def has_fast_bf16(cpu: dict | None = None) -> bool:
     return "avx512_bf16" in features or "amx_bf16" in features
 
 
-def finished(entry: Entry, profile: str = "paper", results_dir=None):
-    """The finished real-data run of an entry, or None."""
-    return find_run(entry.experiment, get_profile(profile, **entry.overrides), results_dir, synthetic=False,
+def finished(entry: Entry, profile: str = "paper", results_dir=None, synthetic: bool = False):
+    """The finished run of an entry on the real photos (on synthetic data with ``synthetic``), or None."""
+    return find_run(entry.experiment, get_profile(profile, **entry.overrides), results_dir, synthetic=synthetic,
                     exact=True)
 
 
-def pending(profile: str = "paper", results_dir=None) -> list[Entry]:
+def pending(profile: str = "paper", results_dir=None, synthetic: bool = False) -> list[Entry]:
     """The entries the store lacks, in campaign order."""
-    return [e for e in CAMPAIGN if finished(e, profile, results_dir) is None]
+    return [e for e in CAMPAIGN if finished(e, profile, results_dir, synthetic) is None]
 
 
 def runnable(entry: Entry, cpu: dict | None = None, accelerator: bool = False, large: bool = False) -> str | None:
@@ -97,8 +97,11 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
     Entries of ``CACHED_CHECKPOINTS`` checkpoint to the user cache: they resume only on the same machine.
     """
     import keras
+
+    from .data import default_data_dir
     done = []
-    for entry in pending(profile, results_dir):
+    synthetic = data_dir is None and default_data_dir() is None  # the tests' campaigns
+    for entry in pending(profile, results_dir, synthetic):
         if only and entry.experiment not in only and entry.label not in only:
             continue
         reason = runnable(entry, accelerator=accelerator, large=large)

@@ -138,11 +138,12 @@ def architecture(model):
 # ---------------------------------------------------------------- validation accuracy (Fig. 3, Fig. 4)
 
 def validation_curves(histories: dict, paper: dict | None = None, labels: dict | None = None,
-                      paper_epochs: int = 25):
+                      paper_epochs: int = 25, reference: str = "paper"):
     """Validation accuracy per epoch of our runs (left) and the final value beside the paper's (right).
 
     ``histories``: experiment -> history dict (with ``val_accuracy``); ``paper``: experiment -> the paper's
-    final validation accuracy (after ``paper_epochs``); ``labels``: experiment -> legend label.
+    final validation accuracy (after ``paper_epochs``); ``labels``: experiment -> legend label;
+    ``reference``: whose values ``paper`` holds, for the legend ("paper", "author's notebook").
     """
     labels = labels or {}
     paper = paper or {}
@@ -163,7 +164,7 @@ def validation_curves(histories: dict, paper: dict | None = None, labels: dict |
     theirs = [paper.get(n, np.nan) for n in names]
     finals.scatter(ours, y, color=[PALETTE.get(n, "k") for n in names], label="ours, last epoch", zorder=3)
     finals.scatter(theirs, y, marker="D", facecolor="none", edgecolor="k",
-                   label=f"paper, after {paper_epochs} epochs", zorder=3)
+                   label=f"{reference}, after {paper_epochs} epochs", zorder=3)
     for i, (a, b) in enumerate(zip(ours, theirs)):
         if np.isfinite(b):
             finals.plot([a, b], [i, i], color="k", lw=0.5, alpha=0.5)

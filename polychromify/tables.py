@@ -226,7 +226,7 @@ def table2(runs: dict) -> pd.DataFrame:
     for name, run in runs.items():
         printed = paper.TABLE2.get(name, {})
         notebook = paper.TABLE2_TEST_ACCURACY_NOTEBOOK.get(name, np.nan)
-        differs = printed and round(notebook, 4) != printed["test_accuracy"]
+        differs = printed and paper.as_printed(notebook) != printed["test_accuracy"]
         rows[LABELS[name]] = {
             ("parameters", PAPER): printed.get("params_printed", ""),
             ("parameters", label): run.provenance["params"],

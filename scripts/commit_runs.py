@@ -3,7 +3,8 @@
     python scripts/commit_runs.py [--every 1800] [--poll 60] [--results results]
 
 A finished run (its ``provenance.json`` written) is committed at once; an unfinished run's newest
-checkpoint at most every ``--every`` seconds, so that a session that ends abruptly loses at most that much
+checkpoint, for runs of the ``--checkpoints`` profiles only (default: paper; shorter runs finish within a
+sitting), at most every ``--every`` seconds, so that a session that ends abruptly loses at most that much
 training and the repository does not grow by a checkpoint per epoch. Only paths under the store are
 committed (``git commit -- PATH``), never other work in the tree. Stops when the campaign process named by
 ``--pid`` has ended and everything is committed.
@@ -69,6 +70,8 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=1800, help="seconds between checkpoint commits of a run")
     parser.add_argument("--poll", type=float, default=60)
     parser.add_argument("--pid", type=int, help="stop when this process (the campaign) has ended")
+    parser.add_argument("--checkpoints", nargs="*", default=["paper"], metavar="PROFILE",
+                        help="profiles whose unfinished runs' checkpoints are committed (default: paper)")
     args = parser.parse_args()
     last: dict[Path, float] = {}
     while True:
@@ -77,7 +80,8 @@ def main() -> None:
             if (run / "provenance.json").is_file():
                 if commit(run, f"Paper campaign: {run.parent.name}/{run.name} finished"):
                     print(f"commit_runs: committed finished {run}", flush=True)
-            elif (epoch := checkpoint_epoch(run)) is not None and time.time() - last.get(run, 0) >= args.every:
+            elif (run.name.split("-")[0] in args.checkpoints and (epoch := checkpoint_epoch(run)) is not None
+                  and time.time() - last.get(run, 0) >= args.every):
                 if commit(run, f"Paper campaign: {run.parent.name}/{run.name} checkpoint after epoch {epoch}"):
                     last[run] = time.time()
                     print(f"commit_runs: committed {run} at epoch {epoch}", flush=True)

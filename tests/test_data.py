@@ -186,3 +186,45 @@ def test_real_landscapes_report_finds_the_documented_defects(tmp_path):
     train, val, test = (r.split_sizes[s] for s in data.SPLITS)
     assert abs(train / r.usable - 0.64) < 0.02 and abs(test / r.usable - 0.20) < 0.02
     assert ds.x_train.shape[1:] == (128, 128, 1)
+
+
+# ---------------------------------------------------------------- the author's protocol
+
+def test_author_protocol_keeps_every_readable_file_and_splits_80_20_twice(folder, tmp_path):
+    from sklearn.model_selection import train_test_split
+    dataset = data.load_author_protocol(folder, get_profile("smoke", image_size=32), cache_dir=tmp_path / "cache",
+                                        quiet=True)
+    names = sorted(n for s in data.SPLITS for n in dataset.names[s])
+    # duplicates, the near-gray, boxed, mostly-black, RGBA and CMYK photos are all kept; the two that do not
+    # decode are reported, one line each naming the file
+    readable = {"gray.png", "boxed.png", "mostly_black.png", "alpha.png", "cmyk.jpg", "zz_copy_of_good00.png",
+                "zz_pixels_of_good01.png", "sub/nested.jpg", *(f"good{i:02d}.png" for i in range(16))}
+    assert set(names) == readable and len(names) == len(readable)
+    assert sorted(name for name, _ in dataset.report.skipped) == ["empty.png", "fake.jpg"]
+    assert all(reason.startswith(str(folder)) for _, reason in dataset.report.skipped)
+    # the split is scikit-learn's, applied as the author's notebook applied it
+    order = np.arange(len(readable))
+    rest, test = train_test_split(order, test_size=0.2, random_state=get_profile("smoke").seed)
+    train, val = train_test_split(rest, test_size=0.2, random_state=get_profile("smoke").seed)
+    assert {s: len(dataset.names[s]) for s in data.SPLITS} == {"train": len(train), "val": len(val),
+                                                               "test": len(test)}
+    assert dataset.protocol == "author" and dataset.provenance()["protocol"] == "author"
+    assert dataset.x_train.shape[1:] == (32, 32, 1) and dataset.y_test.shape[1:] == (32, 32, 2)
+
+
+def test_author_protocol_squashes_with_nearest_neighbour(tmp_path):
+    root = tmp_path / "photos"
+    stripes = np.zeros((40, 80, 3), np.uint8)
+    stripes[:, ::2] = 255  # one-pixel stripes: nearest keeps pure black and white, a filter would gray them
+    for i in range(12):
+        save(root / f"p{i:02d}.png", stripes)
+    dataset = data.load_author_protocol(root, get_profile("smoke", image_size=20), cache_dir=tmp_path / "c",
+                                        quiet=True)
+    rgb = np.concatenate([dataset.rgb[s] for s in data.SPLITS])
+    assert rgb.shape[1:] == (20, 20, 3)  # squashed, not centre-cropped
+    assert set(np.unique(rgb)) <= {0, 255}
+
+
+def test_our_protocol_is_untouched_by_the_authors(folder, tmp_path):
+    ours = load_dataset(folder, get_profile("smoke", image_size=32), cache_dir=tmp_path / "cache")
+    assert ours.protocol == "ours" and "protocol" not in ours.provenance()  # stored fingerprints stay valid

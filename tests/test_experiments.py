@@ -128,18 +128,32 @@ def test_unfinished_run_is_resumed_from_its_checkpoint(store_copy, monkeypatch):
         assert history[key][:1] == values
     assert done.provenance["timings"]["train_seconds_total"] == pytest.approx(sum(history["seconds"]))
     assert len(list_runs(results_dir, "polychromify")) == 2
+    # one record per sitting, each with its epochs, time, machine and commit
+    segments = done.provenance["segments"]
+    assert [(s["first_epoch"], s["last_epoch"]) for s in segments] == [(1, 1), (2, 2)]
+    assert [s["seconds"] for s in segments] == pytest.approx(history["seconds"])
+    assert all(s["machine"]["cpu"] and s["git_commit"] and s["started_at"] for s in segments)
 
 
-def test_eccv16_smoke_run_finishes_with_finite_metrics(tmp_path):
+@pytest.mark.parametrize("name,params", [("eccv16", 32_241_005), ("eccv16_zhang", 32_240_377)])
+def test_eccv16_smoke_runs_finish_with_finite_metrics_and_checkpoint_in_the_cache(tmp_path, monkeypatch, name,
+                                                                                   params):
     # ECCV16 has its own image size in the profiles (it costs 100x more); 16 px is a multiple of 8
-    run = run_experiment("eccv16", "smoke", results_dir=tmp_path / "results", verbose=0, eccv16_image_size=16,
+    saved = []
+    original = training.save_checkpoint
+    monkeypatch.setattr(training, "save_checkpoint", lambda m, folder, *a, **k: saved.append(folder) or
+                        original(m, folder, *a, **k))
+    run = run_experiment(name, "smoke", results_dir=tmp_path / "results", verbose=0, eccv16_image_size=16,
                          epochs=1, max_images=24, batch_size=32)
     assert run.finished
     assert run.config["image_size"] == 16 and run.config["epochs"] == 1
     assert {p.name for p in run.path.iterdir()} == RUN_FILES
-    assert run.provenance["params"] == 32_240_377
+    assert run.provenance["params"] == params
     assert np.all(np.isfinite(run.history["loss"]))
     _assert_metrics(run.metrics)
+    # its 390 MB checkpoints never go into the store, which is committed, but into the user cache
+    assert saved and all(tmp_path / "cache" in folder.parents for folder in saved)
+    assert not (run.path / "checkpoint").exists()
 
 
 def test_settings_give_eccv16_its_own_size_and_epochs():

@@ -15,14 +15,16 @@ PARAMS = {
     "ae_v3": 5_495_074,
     "cnn": 98_370,            # Table 2: 98 x 10^3
     "polychromify": 293_074,  # Table 2: 293 x 10^3
-    "polychromify_v1": 149_298,
-    "polychromify_v2": 369_858,
-    "polychromify_v3": 293_074,
-    "polychromify_v4": 293_970,
-    "polychromify_v5": 293_074,
+    "polychromify_v1": 92_770,   # Table 1 as printed: L neurons, L filters
+    "polychromify_v2": 149_298,  # M/L: the same network as AE v2
+    "polychromify_v3": 293_074,  # H/L: the final model
+    "polychromify_v4": 595_554,  # H/H, S/U
+    "polychromify_v5": 597_602,  # H/H, S/U, BN
+    "polychromify_conv_output": 293_330,  # the author's saved model's count
+    "eccv16": 32_241_005,        # the author's translation; Table 2: 32 x 10^6
 }
-NON_TRAINABLE = {"cnn": 480, "polychromify_v4": 448}  # batch-norm moving means and variances
-ECCV16_PARAMS = 32_240_377
+NON_TRAINABLE = {"cnn": 480, "polychromify_v5": 1_024, "eccv16": 4_992}  # batch-norm moving means/variances
+ECCV16_PARAMS = 32_240_377  # Zhang's recipe (eccv16_zhang)
 ECCV16_NON_TRAINABLE = 4_992
 
 
@@ -40,7 +42,7 @@ def test_parameter_count_at_128px(name):
 
 
 def test_every_builder_is_registered():
-    assert set(BUILDERS) == set(PARAMS) | {"eccv16"}
+    assert set(BUILDERS) == set(PARAMS) | {"eccv16_zhang"}
 
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
@@ -60,10 +62,42 @@ def test_named_uncompiled_model_with_output_shape_and_tanh_range(name):
     assert y.std() > 0  # not a constant (e.g. all-zero) output
 
 
-@pytest.mark.parametrize("name,size", [("ae_v3", 16), ("polychromify_v5", 20)])
-def test_strided_models_reject_sizes_they_cannot_reproduce(name, size):
-    with pytest.raises(ValueError, match="multiple of"):
+@pytest.mark.parametrize("name,size,match", [("ae_v3", 16, "multiple of"), ("polychromify_v5", 21, "even"),
+                                             ("eccv16", 20, "multiple of")])
+def test_strided_models_reject_sizes_they_cannot_reproduce(name, size, match):
+    with pytest.raises(ValueError, match=match):
         build_model(name, size)
+
+
+def test_table1_versions_are_built_as_the_paper_prints_them():
+    from polychromify import paper
+    for name, printed in paper.TABLE1.items():
+        model = build_model(name if name != "polychromify" else "polychromify_v3", 32)
+        dense = [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)][:-1]
+        convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+        assert tuple(dense) == {"L": (64, 32, 16, 32, 64), "M": (128, 64, 32, 64, 128),
+                                "H": (256, 128, 64, 128, 256)}[printed["neurons"]]
+        assert tuple(c.filters for c in convs) == {"L": (16, 32, 64, 64, 32, 16),
+                                                   "H": (32, 64, 128, 128, 64, 32)}[printed["filters"]]
+        ups = [layer for layer in model.layers if isinstance(layer, keras.layers.UpSampling2D)]
+        bns = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        assert bool(ups) == printed["strided"] and bool(bns) == printed["batch_norm"]
+
+
+def test_strides_and_batch_norm_sit_where_the_authors_v5_code_puts_them():
+    model = build_model("polychromify_v5", 32)
+    names = [layer.name for layer in model.layers]
+    assert [c.strides for c in model.layers if isinstance(c, keras.layers.Conv2D)] == [(2, 2)] + [(1, 1)] * 5
+    assert [n for n in names if n.endswith("_bn")] == ["dense1_bn", "dense2_bn", "dense4_bn"]
+    assert names.index("up") == names.index("dec3") + 1  # one 2x upsampling, after the last convolution
+    assert model.get_layer("enc1").output.shape[1] == 16 and model.get_layer("up").output.shape[1] == 32
+
+
+def test_the_authors_conv_output_variant_differs_only_in_its_output_layer():
+    ours, his = build_model("polychromify", 16), build_model("polychromify_conv_output", 16)
+    out = his.layers[-1]
+    assert isinstance(out, keras.layers.Conv2D) and out.kernel_size == (3, 3) and out.filters == 2
+    assert [w.shape for w in ours.weights[:-2]] == [w.shape for w in his.weights[:-2]]
 
 
 def test_unknown_model_is_a_value_error_listing_the_choices():
@@ -93,10 +127,10 @@ def test_output_layer_is_dense_tanh_in_float32_under_mixed_bfloat16(name):
     assert y.dtype == np.float32
 
 
-def test_eccv16_parameter_count_is_size_independent_and_logits_stay_float32():
+def test_eccv16_zhang_parameter_count_is_size_independent_and_logits_stay_float32():
     with precision_policy("mixed_bfloat16"):
-        model = build_model("eccv16", 16)  # small input: the count does not depend on the size
-    assert model.name == "eccv16"
+        model = build_model("eccv16_zhang", 16)  # small input: the count does not depend on the size
+    assert model.name == "eccv16_zhang"
     assert model.count_params() == ECCV16_PARAMS
     assert _non_trainable(model) == ECCV16_NON_TRAINABLE
     assert model.output_shape == (None, 4, 4, 313)  # Q logits at 1/4 resolution

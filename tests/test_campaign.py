@@ -1,0 +1,52 @@
+"""polychromify.campaign: the paper-scale campaign lists every run the book needs and trains what is missing."""
+import pytest
+
+from polychromify import campaign
+from polychromify.campaign import CAMPAIGN, Entry, pending, run_campaign, runnable
+from polychromify.experiments import COMPARISON, EXPERIMENTS, SELECTION, TUNING
+
+AVX2 = {"model": "AMD", "mhz": 2000.0, "features": ["fma", "avx2"]}
+AMX = {"model": "Intel Xeon", "mhz": 2100.0, "features": ["fma", "avx2", "avx512f", "avx512_bf16", "amx_bf16"]}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(isolated):
+    """Synthetic data, the default store and the cache in tmp_path."""
+
+
+def test_the_campaign_covers_every_experiment_of_the_paper_and_beyond():
+    names = {e.experiment for e in CAMPAIGN}
+    assert set(SELECTION) | set(TUNING) | set(COMPARISON) <= names
+    assert {"eccv16_zhang", "polychromify_author_data"} <= names
+    assert names <= set(EXPERIMENTS)
+    seeds = sorted(e.overrides.get("seed", 42) for e in CAMPAIGN if e.experiment == "polychromify" and not e.bf16)
+    assert seeds == [42, 43, 44]
+    assert Entry("polychromify", campaign.BF16) in CAMPAIGN  # bf16's effect, read against the seed spread
+    assert len({e.label for e in CAMPAIGN}) == len(CAMPAIGN)
+    # every run that may span sittings (and CPUs) is float32; only the one-sitting ECCV16s are bf16
+    assert {e.experiment for e in CAMPAIGN if e.bf16} == {"polychromify", "eccv16", "eccv16_zhang"}
+
+
+def test_runnable_leaves_bf16_to_bf16_hardware_and_eccv16_to_a_sitting_of_its_own():
+    eccv16 = Entry("eccv16", campaign.BF16)
+    assert "AVX-512 BF16 or AMX" in runnable(Entry("polychromify", campaign.BF16), AVX2)
+    assert runnable(Entry("polychromify", campaign.BF16), AMX) is None
+    assert "--large" in runnable(eccv16, AMX)
+    assert runnable(eccv16, AMX, large=True) is None
+    assert runnable(eccv16, AVX2, accelerator=True) is None
+    assert runnable(Entry("cnn"), AVX2) is None
+
+
+def test_run_campaign_trains_what_is_pending_and_then_nothing(isolated, monkeypatch):
+    monkeypatch.setattr(campaign, "CAMPAIGN", [Entry("polychromify"), Entry("polychromify", {"seed": 43}),
+                                               Entry("cnn")])
+    assert pending("smoke", synthetic=True) == campaign.CAMPAIGN
+    lines = []
+    done = run_campaign("smoke", only=["polychromify"], log=lines.append)
+    assert done == campaign.CAMPAIGN[:2]
+    assert pending("smoke", synthetic=True) == [Entry("cnn")]
+    assert pending("smoke") == campaign.CAMPAIGN  # synthetic runs never count as the real campaign's
+    run = campaign.finished(Entry("polychromify", {"seed": 43}), "smoke", synthetic=True)
+    assert run.config["profile"]["seed"] == 43
+    assert any(line.startswith("finished polychromify (seed=43)") for line in lines)
+    assert run_campaign("smoke", only=["polychromify"], log=lines.append) == []
