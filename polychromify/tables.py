@@ -19,6 +19,8 @@ LABELS = {  # experiment -> short name in tables and legends
     "eccv16_zhang": "ECCV16, Zhang's recipe (beyond the paper)",
     "author_model": "PolyChromify, the author's weights",
     "polychromify_author_data": "PolyChromify, the author's data protocol",
+    "polychromify_conv_output": "PolyChromify, the author's Conv2D output",
+    "polychromify_conv_output_author_data": "the author's recipe (his output and data protocol)",
 }
 
 METRICS = {  # key in metrics.json -> column label (arrow: which way is better)
