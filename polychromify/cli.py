@@ -20,7 +20,7 @@ def _profile_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-images", type=int, help="cap on the number of cleaned photos used")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"])
-    parser.add_argument("--eccv16-image-size", type=int, help="ECCV16's input side (it is ~10x costlier)")
+    parser.add_argument("--eccv16-image-size", type=int, help="ECCV16's input side (32M parameters: training is slower)")
     parser.add_argument("--eccv16-epochs", type=int)
 
 

@@ -98,7 +98,7 @@ def ae_v3(image_size: int = 128) -> keras.Model:
 
 
 def cnn(image_size: int = 128) -> keras.Model:
-    """CNN baseline, sections V.A and VI: 3x3 convolutions of 16-32-64-128 filters, each followed by
+    """CNN baseline, sections V.A and V.C: 3x3 convolutions of 16-32-64-128 filters, each followed by
     batch normalization; 98,370 parameters (Table 2: 98 x 10^3), of which 480 not trainable."""
     inputs = _input(image_size)
     x = inputs
@@ -124,7 +124,7 @@ def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", 
       the decoder's 128 for H neurons), not after the convolutions.
 
     Deviation: the author's code ends in Conv2D(2, 3x3, tanh) (293,330 parameters for v3); the paper
-    describes and counts a Dense(2, tanh) output, which we follow. ``output_kernel=3`` gives his output
+    describes a Dense(2, tanh) output (section IV), which we follow (both round to Table 2's 293 x 10^3). ``output_kernel=3`` gives his output
     (``polychromify_conv_output``, beyond the paper: it measures what the choice changes).
     """
     if strided and image_size % 2:

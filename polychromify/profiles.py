@@ -49,9 +49,9 @@ class Profile:
     seed: int = 42                 # split, shuffling and weight initialisation
     precision: str = "float32"     # float32 | mixed_bfloat16
     split: tuple[float, float, float] = (0.64, 0.16, 0.20)  # train/val/test, as in the paper
-    eccv16_image_size: int | None = None  # ECCV16 is 100x costlier; None: same as image_size
+    eccv16_image_size: int | None = None  # ECCV16 (32M parameters) trains slower; None: same as image_size
     eccv16_epochs: int | None = None      # None: same as epochs
-    # Batch-norm momentum of the moving mean/variance used at inference (CNN, PolyChromify v4). Paper:
+    # Batch-norm momentum of the moving mean/variance used at inference (CNN, PolyChromify v5, ECCV16). Paper:
     # Keras' default 0.99. With 0.99 the moving statistics need several hundred steps to forget their
     # initial values (mean 0, variance 1); the quick profile trains about 65 steps, after which a 0.99
     # model still predicts from unconverged statistics (measured: test ab RMSE 63 in inference mode vs 21

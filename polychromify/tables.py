@@ -174,9 +174,9 @@ def selection(runs: dict) -> pd.DataFrame:
         run = runs[name]
         rows[LABELS[name]] = {
             ("parameters", label): run.provenance["params"],
-            ("train / val photos", PAPER): "800 / 200",
+            ("train / val photos", NOTEBOOK): "800 / 200",
             ("train / val photos", label): f"{run.provenance['train_images']} / {run.provenance['val_images']}",
-            ("epochs", PAPER): 25,
+            ("epochs", NOTEBOOK): 25,
             ("epochs", label): run.config["epochs"],
             ("validation accuracy", NOTEBOOK): paper.SELECTION_VAL_ACCURACY_NOTEBOOK.get(name, np.nan),
             ("validation accuracy", label): run.history["val_accuracy"][-1],
