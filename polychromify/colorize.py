@@ -187,6 +187,7 @@ _MODELS: dict = {}  # cache: source key -> ColorizeModel
 def get_model(model=None, results_dir=None) -> ColorizeModel:
     """Resolve ``model``: None (the shipped pretrained model), a ``keras.Model``, a ``ColorizeModel``, an
     experiment name (its newest finished run in the results store, real data first) or a run folder.
+    ``"author_model"`` with no run in the store is built straight from the author's SavedModel.
 
     Loaded models are cached. Raises FileNotFoundError or ValueError with a one-line reason.
     """
@@ -202,8 +203,15 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
             _MODELS[key] = ColorizeModel(load_pretrained(), card["experiment"],
                                          f"pretrained ({card['experiment']}, {card['profile']} profile)")
         return _MODELS[key]
-    from .experiments import load_trained
-    from .results import Run
+    from .experiments import AUTHOR_MODEL, load_trained
+    from .results import Run, list_runs
+    if str(model) == AUTHOR_MODEL and not any(r.finished for r in list_runs(results_dir, AUTHOR_MODEL)):
+        from .author_model import AUTHOR_IMAGE_SIZE, author_model_path, load_author_model
+        key = ("author", str(author_model_path().resolve()))  # no run yet: straight from his SavedModel
+        if key not in _MODELS:
+            _MODELS[key] = ColorizeModel(load_author_model(), AUTHOR_MODEL,
+                                         f"author_model (his SavedModel, {AUTHOR_IMAGE_SIZE} px)")
+        return _MODELS[key]
     run = Run(Path(model)) if Path(model, "config.json").is_file() else newest_run(str(model), results_dir)
     if not run.finished:
         raise ValueError(f"{run.path}: the run is not finished")

@@ -68,7 +68,11 @@ EXPERIMENTS = {e.name: e for e in [
                "PolyChromify (final) with the author's Conv2D(2, 3x3) output"),
     Experiment("polychromify_conv_output_author_data", "polychromify_conv_output", "beyond the paper",
                "The author's recipe: his Conv2D output and his data protocol", data_protocol="author"),
+    Experiment("author_model", "author_model", "V.C (the author's trained final model)",
+               "PolyChromify as the author trained it (his weights)"),
 ]}
+# The model that is not trained: its weights are the author's own (``polychromify.author_model``).
+AUTHOR_MODEL = "author_model"
 # Why our final model generalizes worse than the author's trained one (book: "Our model and the author's"):
 # one factor at a time, then both (his recipe retrained by us).
 GENERALIZATION = ["polychromify", "polychromify_conv_output", "polychromify_author_data",
@@ -100,7 +104,8 @@ def settings(experiment: Experiment, profile: Profile) -> dict:
     eccv = experiment.model in LARGE_MODELS
     return {
         "image_size": (profile.eccv16_image_size or profile.image_size) if eccv else profile.image_size,
-        "epochs": (profile.eccv16_epochs or profile.epochs) if eccv else profile.epochs,
+        "epochs": 0 if experiment.model == AUTHOR_MODEL else
+                  (profile.eccv16_epochs or profile.epochs) if eccv else profile.epochs,
         "batch_size": experiment.batch_size or profile.batch_size,
     }
 
@@ -147,6 +152,9 @@ def _build_model(experiment: Experiment, image_size: int, precision: str = "floa
     from .models import build_model
     from .training import precision_policy
     with precision_policy(precision):
+        if experiment.model == AUTHOR_MODEL:
+            from .author_model import author_model
+            return author_model(image_size)
         return build_model(experiment.model, image_size, bn_momentum)
 
 
@@ -194,6 +202,7 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
 
     ``overrides`` change profile fields for this run (epochs=3, image_size=64, precision=...).
     With ``max_epochs_this_call`` the run may stop unfinished (its checkpoint stays); call again to go on.
+    The author's model is not trained: ``adopt_author_model`` stores his weights and evaluates them.
     """
     import keras
 
@@ -210,6 +219,8 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
         (run.path / FINISHED).unlink(missing_ok=True)
         shutil.rmtree(checkpoints, ignore_errors=True)
     write_json(run.path / "config.json", config)
+    if experiment.model == AUTHOR_MODEL:
+        return adopt_author_model(experiment, profile, dataset, run)
 
     started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     s = settings(experiment, profile)
@@ -232,15 +243,42 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     t = time.perf_counter()
     write_json(run.path / "metrics.json", evaluate_model(experiment, model, dataset))
     eval_seconds = time.perf_counter() - t
+    _write_finished(run, dataset, profile, model, len(x_train), len(x_val), started, segments=segments, timings={
+        "train_seconds_this_session": train_seconds, "train_seconds_total": float(sum(history.get("seconds", []))),
+        "seconds_per_epoch": history.get("seconds", []), "evaluate_seconds": eval_seconds})
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    return run
+
+
+def _write_finished(run: Run, dataset: Dataset, profile: Profile, model, train_images: int, val_images: int,
+                    started: str, timings: dict, segments: list, **extra) -> None:
+    """Write the run's provenance, last: from now on the run is finished."""
     write_json(run.path / FINISHED, {
         **environment(), "data": dataset.provenance(), "profile": profile.name, "precision": profile.precision,
-        "params": int(model.count_params()), "train_images": int(len(x_train)), "val_images": int(len(x_val)),
-        "timings": {"train_seconds_this_session": train_seconds,
-                    "train_seconds_total": float(sum(history.get("seconds", []))),
-                    "seconds_per_epoch": history.get("seconds", []), "evaluate_seconds": eval_seconds},
-        "segments": segments,
+        "params": int(model.count_params()), "train_images": int(train_images), "val_images": int(val_images),
+        "timings": timings, "segments": segments, **extra,
         "started_at": started, "finished_at": datetime.now(timezone.utc).isoformat(timespec="microseconds")})
-    shutil.rmtree(checkpoints, ignore_errors=True)
+
+
+def adopt_author_model(experiment: Experiment, profile: Profile, dataset: Dataset, run: Run) -> Run:
+    """Finish the run of the author's trained model without training: his weights (``author_model``, read from
+    his SavedModel) at the profile's image size, saved as the run's weights and evaluated on our val/test
+    split like every run. Its history is empty and its provenance names the SavedModel, the SHA-256 of its
+    variables files and the licence."""
+    from .author_model import load_author_weights, weights_source
+    from .training import save_model_weights
+    started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    size = settings(experiment, profile)["image_size"]
+    model = _build_model(experiment, size)
+    folder = load_author_weights(model)
+    save_model_weights(model, run.weights, lambda: _build_model(experiment, size))
+    write_json(run.path / "history.json", {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy",
+                                                            "seconds")})
+    t = time.perf_counter()
+    write_json(run.path / "metrics.json", evaluate_model(experiment, model, dataset))
+    _write_finished(run, dataset, profile, model, 0, 0, started, segments=[], weights=weights_source(folder),
+                    timings={"train_seconds_this_session": 0.0, "train_seconds_total": 0.0,
+                             "seconds_per_epoch": [], "evaluate_seconds": time.perf_counter() - t})
     return run
 
 
