@@ -32,6 +32,16 @@ def _results_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, help="results store (default: $POLYCHROMIFY_RESULTS or ./results)")
 
 
+def _model_name(value: str) -> str:
+    """An evaluate MODEL: an experiment name, "pretrained" or a run folder (an argparse error otherwise)."""
+    from .evaluation import PRETRAINED
+    from .experiments import EXPERIMENTS
+    if value in EXPERIMENTS or value == PRETRAINED or Path(value, "config.json").is_file():
+        return value
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose an experiment ({', '.join(EXPERIMENTS)}), "
+                                     f"{PRETRAINED} or a run folder)")
+
+
 def _profile(args):
     from .profiles import get_profile
     return get_profile(args.profile, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size,
@@ -108,27 +118,50 @@ def cmd_campaign(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .experiments import evaluate_model, experiment_data, get_experiment, load_trained, make_config
-    from .results import default_results_dir, find_run, run_folder, write_json
-    experiment, profile = get_experiment(args.experiment), _profile(args)
-    dataset = experiment_data(experiment, profile, args.data)
-    exact = run_folder(args.results or default_results_dir(), experiment.name, make_config(experiment, profile, dataset))
-    run = exact if exact.finished else find_run(experiment.name, profile, args.results, data_hash=dataset.data_hash)
-    if run is None or run.config["image_size"] != dataset.image_size:
-        print(f"polychromify: no finished run of {args.experiment} with profile {args.profile} on this data "
-              f"({dataset.report.source}); train it first: polychromify train {args.experiment} "
-              f"--profile {args.profile}", file=sys.stderr)
+    from .evaluation import evaluate_split, score_folder, training_split
+    from .results import write_json
+    profile = _profile(args)
+    dataset = training_split(args.data, profile, args.results) if args.data else None
+    try:
+        if args.data is not None and dataset is None:  # not a training collection: score every photo
+            scores = score_folder(args.models, args.data, profile, args.results)
+            for line in scores["skipped"]:
+                print(f"polychromify evaluate: {line}", file=sys.stderr)
+            _print_folder_scores(scores)
+            if args.json:
+                write_json(args.json, scores)
+            return 0
+        evaluated = {}
+        for name in args.models:
+            run, metrics = evaluate_split(name, profile, args.data, args.results, dataset)
+            if args.save:
+                write_json(run.path / "metrics.json", metrics)
+            print(f"{run.path}")
+            _print_metrics(metrics)
+            evaluated[name] = {"run": str(run.path), "metrics": metrics}
+    except FileNotFoundError as err:
+        print(f"polychromify: {err}", file=sys.stderr)
         return 1
-    metrics = evaluate_model(experiment, load_trained(run), dataset)
-    if args.save:
-        write_json(run.path / "metrics.json", metrics)
-    print(f"{run.path}")
-    _print_metrics(metrics)
+    if args.json:
+        write_json(args.json, evaluated)
     return 0
 
 
+METRIC_COLUMNS = ["accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_gap"]
+
+
+def _print_folder_scores(scores: dict) -> None:
+    print(f"{scores['folder']}: {scores['images']} photos scored, {len(scores['skipped'])} undecodable; "
+          f"profile {scores['profile']}")
+    print(f"{'':16}{'px':>5}" + "".join(f"{k:>17}" for k in METRIC_COLUMNS))
+    for name, row in scores["rows"].items():
+        print(f"{name:16}{row['image_size']:5d}" + "".join(f"{row['metrics'][k]:17.4f}" for k in METRIC_COLUMNS))
+    for name, row in scores["rows"].items():
+        print(f"  {name}: {row['source']}")
+
+
 def _print_metrics(metrics: dict) -> None:
-    keys = ["accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_gap"]
+    keys = METRIC_COLUMNS
     print(f"{'':16}" + "".join(f"{k:>17}" for k in keys))
     for who in ("model", "gray", "mean_ab"):
         for split in ("val", "test"):
@@ -250,10 +283,20 @@ def parser() -> argparse.ArgumentParser:
     _results_flag(camp)
     camp.set_defaults(func=cmd_campaign)
 
-    ev = sub.add_parser("evaluate", help="recompute the metrics of a stored run")
-    ev.add_argument("experiment", choices=list(EXPERIMENTS), metavar="EXPERIMENT")
-    ev.add_argument("--save", action="store_true", help="write the metrics back into the run")
-    _data_flag(ev)
+    ev = sub.add_parser("evaluate", help="recompute stored runs' metrics on their split, or score models on "
+                                         "any folder of photos")
+    ev.add_argument("models", nargs="+", type=_model_name, metavar="MODEL",
+                    help="an experiment (its finished run for --profile, real data first; author_model without "
+                         "a run: the author's SavedModel), pretrained (the shipped model, with --data of another "
+                         "folder) or a run folder")
+    ev.add_argument("--data", type=Path,
+                    help="a training collection (the data hash, under --profile, of a stored run): each run's "
+                         "val/test split is evaluated, as without --data ($POLYCHROMIFY_DATA, else synthetic). "
+                         "Any other folder: every photo in it (recursively, uncleaned) is scored beside the "
+                         "gray (ab = 0) and mean-ab baselines; the mean ab is that of the landscape training "
+                         "split of --profile ($POLYCHROMIFY_DATA, else synthetic)")
+    ev.add_argument("--json", type=Path, help="also write the numbers to this JSON file (atomically)")
+    ev.add_argument("--save", action="store_true", help="write the metrics back into the run (split evaluation)")
     _results_flag(ev)
     _profile_flags(ev)
     ev.set_defaults(func=cmd_evaluate)
@@ -276,7 +319,9 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("-o", "--output", type=Path, help="output file, .png/.jpg/.jpeg (one input only)")
     where.add_argument("--outdir", type=Path, help="folder for <stem>_colorized.<format> (default: beside each input)")
     col.add_argument("--format", default="png", choices=["png", "jpg"], help="output format without -o (default png)")
-    col.add_argument("--model", help="experiment name of the results store, or a run folder (default: pretrained)")
+    col.add_argument("--model", help="experiment name of the results store (author_model: the author's weights, "
+                                     "from his SavedModel when the store has no run), or a run folder "
+                                     "(default: pretrained)")
     col.add_argument("--chroma", type=float, default=1.0, help="scale of the predicted colour (0: gray, default 1)")
     col.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
     col.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")

@@ -1,0 +1,173 @@
+"""Score models on photos: a stored run on its own val/test split, or any models on any folder of photos.
+
+The paper measures every model on a test split of the landscape collection it trained on. How well a
+model *generalizes* shows only on photos from elsewhere: ``score_folder(["author_model", "polychromify"],
+"/work/shared/datasets/scenes-dev", "paper")`` scores each model on every photo of a folder, beside the gray
+(ab = 0) and the mean-ab baselines, with the same metrics (``metrics.evaluate``).
+
+A folder's photos are not cleaned (no border cropping, no near-gray or duplicate removal, unlike
+``data.load_dataset``): every image file under it (recursively; other files ignored) is read with
+``images.open_image``, centre-cropped and resized to each model's input size (``data.resize_square``) and
+converted with ``data.rgb_to_xy``. Files that do not decode are reported, one line each, and the rest are
+still scored.
+
+The mean-ab baseline predicts, everywhere, the mean ab of the landscape training split of the profile
+(``data.load_dataset``: ``$POLYCHROMIFY_DATA``, else synthetic landscapes, at the profile's image size),
+the same number a run's stored mean-ab baseline uses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .data import Dataset, find_files, load_dataset, resize_square, rgb_to_xy
+from .experiments import (AUTHOR_MODEL, Experiment, evaluate_model, experiment_data, get_experiment,
+                          load_trained, make_config, predict_ab)
+from .images import ImageError, open_image
+from .profiles import Profile, get_profile
+from .results import Run, default_results_dir, find_run, list_runs, run_folder
+
+PRETRAINED = "pretrained"  # the model shipped in the package (polychromify/pretrained/)
+
+__all__ = ["PRETRAINED", "Scored", "evaluate_split", "read_folder", "resolve_model", "score_folder",
+           "training_mean_ab", "training_split"]
+
+
+# ---------------------------------------------------------------- a run on its own split
+
+def training_split(folder, profile: Profile | str, results_dir=None) -> Dataset | None:
+    """The cleaned, split data set of ``folder`` when it is a training collection of the store (its data
+    hash under the profile is that of a finished run), else None."""
+    profile = get_profile(profile)
+    try:
+        dataset = load_dataset(folder, profile, quiet=True)
+    except ValueError:  # too few usable photos to split: no run trained on it
+        return None
+    hashes = {run.config["data"].get("data_hash") for run in list_runs(results_dir) if run.finished}
+    return dataset if dataset.data_hash in hashes else None
+
+
+def evaluate_split(name: str, profile: Profile | str, data_dir=None, results_dir=None,
+                   dataset: Dataset | None = None) -> tuple[Run, dict]:
+    """Recompute a stored run's metrics on its own val/test split: (the run, ``experiments.evaluate_model``'s
+    dict). The run is the one of exactly this profile and data, else the best finished one on this data;
+    FileNotFoundError when there is none."""
+    if name == PRETRAINED:
+        raise ValueError("pretrained: the shipped model has no split of its own here; score it on another "
+                         "folder (--data DIR)")
+    experiment, profile = get_experiment(name), get_profile(profile)
+    dataset = experiment_data(experiment, profile, data_dir, dataset)
+    exact = run_folder(results_dir or default_results_dir(), name, make_config(experiment, profile, dataset))
+    run = exact if exact.finished else find_run(name, profile, results_dir, data_hash=dataset.data_hash)
+    if run is None or run.config["image_size"] != dataset.image_size:
+        raise FileNotFoundError(f"no finished run of {name} with profile {profile.name} on this data "
+                                f"({dataset.report.source}); train it first: polychromify train {name} "
+                                f"--profile {profile.name}")
+    return run, evaluate_model(experiment, load_trained(run), dataset)
+
+
+# ---------------------------------------------------------------- any model on any folder
+
+@dataclass
+class Scored:
+    """A model ready to score: its Keras model, its experiment (how to decode its output), input size and
+    where it came from."""
+
+    name: str
+    model: object  # keras.Model
+    experiment: Experiment
+    image_size: int
+    source: str
+
+
+def resolve_model(name: str, profile: Profile | str, results_dir=None) -> Scored:
+    """``name``: an experiment (its best finished run of the profile in the store, real data first; the
+    author's model without a run is built from his SavedModel at the profile's image size), "pretrained"
+    (the shipped model) or a run folder. FileNotFoundError or ValueError with a one-line reason."""
+    profile = get_profile(profile)
+    if name == PRETRAINED:
+        from .pretrained import PRETRAINED_DIR, load_pretrained, pretrained_card
+        card = pretrained_card()
+        return Scored(name, load_pretrained(), get_experiment(card["experiment"]), int(card["image_size"]),
+                      f"{PRETRAINED_DIR} ({card['experiment']}, {card['profile']} profile)")
+    if Path(name, "config.json").is_file():
+        run = Run(Path(name))
+        if not run.finished:
+            raise ValueError(f"{run.path}: the run is not finished")
+    else:
+        experiment = get_experiment(name)
+        run = find_run(name, profile, results_dir)
+        if run is None and experiment.model == AUTHOR_MODEL:
+            from .author_model import author_model_path, load_author_model
+            return Scored(name, load_author_model(profile.image_size), experiment, profile.image_size,
+                          str(author_model_path().resolve()))
+        if run is None:
+            raise FileNotFoundError(f"no finished run of {name} with profile {profile.name} in "
+                                    f"{results_dir or default_results_dir()}; train it first: "
+                                    f"polychromify train {name} --profile {profile.name}")
+    synthetic = " (synthetic data)" if run.config["data"].get("synthetic") else ""
+    return Scored(name, load_trained(run), get_experiment(run.experiment), int(run.config["image_size"]),
+                  f"{run.path}{synthetic}")
+
+
+def read_folder(folder, sizes) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], list[str], list[str]]:
+    """Every image under ``folder`` at each of ``sizes``: ({size: (X, Y)}, names, skipped), where skipped
+    holds one line per file that does not decode, naming it and the reason."""
+    folder = Path(folder)
+    files, _ = find_files(folder)
+    sizes = sorted(set(sizes))
+    rgb = {size: [] for size in sizes}
+    names, skipped = [], []
+    for path in files:
+        try:
+            photo = open_image(path)[0]
+        except ImageError as err:
+            skipped.append(str(err))
+            continue
+        names.append(path.relative_to(folder).as_posix())
+        for size in sizes:
+            rgb[size].append(resize_square(photo, size))
+    if not names:
+        raise ValueError(f"{folder}: no readable photos ({len(files)} image files, {len(skipped)} undecodable)")
+    return {size: rgb_to_xy(np.stack(rgb[size])) for size in sizes}, names, skipped
+
+
+def training_mean_ab(profile: Profile | str, data_dir=None) -> tuple[np.ndarray, str]:
+    """The per-channel mean of Y (ab / AB_SCALE) over the profile's landscape training split, and that
+    collection's source."""
+    dataset = load_dataset(data_dir, profile, quiet=True)
+    return dataset.y_train.reshape(-1, 2).mean(axis=0, dtype=np.float64), dataset.report.source
+
+
+def score_folder(models, folder, profile: Profile | str = "paper", results_dir=None, train_data=None,
+                 batch_size: int = 32) -> dict:
+    """Score models (names for ``resolve_model``) on every photo of ``folder`` beside the gray and mean-ab
+    baselines, all with ``metrics.evaluate``; the baselines at the profile's image size, each model at its own.
+
+    Returns a JSON-able dict: folder, profile, images (scored), names, skipped (one line per undecodable file),
+    mean_ab (a, b in Lab units) with mean_ab_source (``train_data``, default ``$POLYCHROMIFY_DATA``), and
+    rows: {name: {"source", "image_size", "metrics"}} for each model, then "gray" and "mean_ab".
+    """
+    from . import metrics
+    from .data import AB_SCALE
+    profile = get_profile(profile)
+    scored = [resolve_model(name, profile, results_dir) for name in models]
+    arrays, names, skipped = read_folder(folder, [profile.image_size] + [s.image_size for s in scored])
+    mean_y, mean_source = training_mean_ab(profile, train_data)
+    rows = {}
+    for s in scored:
+        x, y = arrays[s.image_size]
+        rows[s.name] = {"source": s.source, "image_size": s.image_size,
+                        "metrics": metrics.evaluate(x, y, predict_ab(s.experiment, s.model, x, batch_size))}
+    x, y = arrays[profile.image_size]
+    baselines = {"gray": ("ab = 0", metrics.gray_baseline(y)),
+                 "mean_ab": (f"mean ab of the training split of {mean_source}",
+                             np.broadcast_to(mean_y, y.shape).astype(np.float32))}
+    for name, (source, prediction) in baselines.items():
+        rows[name] = {"source": source, "image_size": profile.image_size,
+                      "metrics": metrics.evaluate(x, y, prediction)}
+    return {"folder": str(folder), "profile": profile.name, "images": len(names), "names": names,
+            "skipped": skipped, "mean_ab": [float(v) * AB_SCALE for v in mean_y], "mean_ab_source": mean_source,
+            "rows": rows}
