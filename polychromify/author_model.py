@@ -31,7 +31,6 @@ import os
 from pathlib import Path
 
 import keras
-from keras import layers
 
 AUTHOR_MODEL_ENV = "POLYCHROMIFY_AUTHOR_MODEL"
 # Relative to the repository root: the author's materials shared beside the checkout.
@@ -43,24 +42,12 @@ PARAMS = 293_330
 __all__ = ["AUTHOR_LICENCE", "AUTHOR_MODEL_ENV", "author_model", "author_model_path", "load_author_model",
            "load_author_weights", "weights_source"]
 
-_CONV = (16, 32, 64)
-_DENSE = (256, 128, 64, 128, 256)
-_DECONV = (64, 32, 16)
-
-
 def author_model(image_size: int = AUTHOR_IMAGE_SIZE) -> keras.Model:
-    """The author's final model, section V.C, as his code builds it (Conv2D(2, 3x3, tanh) output); 293,330
-    parameters. Uncompiled, untrained; ``load_author_weights`` gives it his weights."""
-    inputs = keras.Input(shape=(image_size, image_size, 1), name="L")
-    x = inputs
-    for i, filters in enumerate(_CONV):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"enc{i + 1}")(x)
-    for i, units in enumerate(_DENSE):
-        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
-    for i, filters in enumerate(_DECONV):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"dec{i + 1}")(x)
-    outputs = layers.Conv2D(2, 3, padding="same", activation="tanh", dtype="float32", name="ab")(x)
-    return keras.Model(inputs, outputs, name="author_model")
+    """The author's final model, section V.C, as his code builds it: our final model with his
+    Conv2D(2, 3x3, tanh) output (``models.polychromify(output_kernel=3)``); 293,330 parameters. Uncompiled,
+    untrained; ``load_author_weights`` gives it his weights."""
+    from .models import polychromify
+    return polychromify(image_size, output_kernel=3, name="author_model")
 
 
 def author_model_path(path=None) -> Path:

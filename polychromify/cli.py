@@ -117,6 +117,13 @@ def cmd_campaign(args) -> int:
     return 0
 
 
+def cmd_study_generalization(args) -> int:
+    from .generalization import run_study
+    path = run_study(args.data, args.results, args.train_data, log=lambda line: print(f"study: {line}", flush=True))
+    print(path)
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from .evaluation import evaluate_split, score_folder, training_split
     from .results import write_json
@@ -282,6 +289,16 @@ def parser() -> argparse.ArgumentParser:
     _data_flag(camp)
     _results_flag(camp)
     camp.set_defaults(func=cmd_campaign)
+
+    study = sub.add_parser("study", help="studies stored in the results store for the book").add_subparsers(
+        dest="study_command", required=True)
+    gen = study.add_parser("generalization", help="our model and the author's on another collection, with "
+                           "the ablations and our model after each stored epoch")
+    gen.add_argument("--data", type=Path, required=True, help="a folder of photos never trained on")
+    gen.add_argument("--train-data", type=Path, help="the landscape collection, for the mean-ab baseline "
+                     "(default: $POLYCHROMIFY_DATA)")
+    _results_flag(gen)
+    gen.set_defaults(func=cmd_study_generalization)
 
     ev = sub.add_parser("evaluate", help="recompute stored runs' metrics on their split, or score models on "
                                          "any folder of photos")

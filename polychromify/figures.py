@@ -250,3 +250,29 @@ def colorization_examples(runs: dict, x: np.ndarray, y_true: np.ndarray, count: 
     row = {image: i for i, image in enumerate(shown)}
     return ({key: colorizations(x[shown], y_true[shown], predicted, [row[i] for i in index], labels)
              for key, index in picks.items()}, missing)
+
+
+def generalization_epochs(study: dict, metric: str = "auc", label: str = "AuC on the other collection"):
+    """Our paper-profile model after each stored epoch on the other collection's photos, beside the author's
+    trained model and the gray baseline (``generalization.run_study``'s file)."""
+    points = study["epochs"]["points"]
+    fig = _figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([p["epoch"] for p in points], [p["folder"][metric] for p in points], marker="o",
+            color=PALETTE.get("polychromify"), label="ours (paper profile), after each epoch")
+    ax.axhline(study["models"]["author_model"]["folder"][metric], color="k", ls="--",
+               label="the author's trained model")
+    ax.axhline(study["baselines"]["gray"][metric], color="0.5", ls=":", label="gray baseline (ab = 0)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(label)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def placeholder(text: str):
+    """A small figure that only says ``text`` (what the book shows where a stored result is missing)."""
+    fig = _figure(figsize=(6, 1.2))
+    fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=10)
+    return fig

@@ -363,3 +363,113 @@ def style(table: pd.DataFrame, precision: int = 4):
     styler = table.style.format(precision=precision, thousands=",", na_rep="n/a")
     wholes = [c for c in table.columns if whole(c)]
     return styler.format("{:,.0f}", subset=wholes, na_rep="n/a") if wholes else styler
+
+
+# ---------------------------------------------------------------- our model and the author's
+
+STUDY_METRICS = {"auc": "AuC \u2191", "ab_rmse": "ab RMSE \u2193", "psnr": "PSNR [dB] \u2191",
+                 "accuracy": "accuracy \u2191"}
+
+
+def generalization(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
+    """The author's trained model and our paper-profile model on another collection's photos and on our
+    landscape test split, with the gray and mean-ab baselines (``generalization.run_study``'s file)."""
+    rows = {}
+    for name in ("author_model", "polychromify"):
+        entry = study["models"][name]
+        rows[LABELS[name] + (" (paper profile)" if name == "polychromify" else "")] = {
+            **{(folder_label, label): entry["folder"][key] for key, label in STUDY_METRICS.items()},
+            **{("landscape test split", label): entry["test"][key] for key, label in STUDY_METRICS.items()}}
+    for name, label in (("gray", "gray baseline (ab = 0)"), ("mean_ab", "mean-ab baseline")):
+        rows[label] = {**{(folder_label, m): study["baselines"][name][k] for k, m in STUDY_METRICS.items()},
+                       **{("landscape test split", m): study.get("baselines_test", {}).get(name, {}).get(k, np.nan)
+                          for k, m in STUDY_METRICS.items()}}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def ablations(study: dict, folder_label: str = "other collection", keys=("auc", "ab_rmse")) -> pd.DataFrame:
+    """Each ablation of the study: mean and spread (max - min) over its seeds, on the other collection and
+    on the landscape test split, with the number of seeds."""
+    groups: dict[str, list] = {}
+    for entry in study["models"].values():
+        if entry["profile"] == "ablation":
+            groups.setdefault(entry["experiment"], []).append(entry)
+    rows = {}
+    for name, entries in groups.items():
+        row = {("", "seeds"): len(entries)}
+        for where, field in ((folder_label, "folder"), ("landscape test split", "test")):
+            for key in keys:
+                values = np.array([e[field][key] for e in entries], float)
+                row[(where, f"{STUDY_METRICS[key]} mean")] = values.mean()
+                row[(where, f"{STUDY_METRICS[key]} spread")] = values.max() - values.min()
+        rows[LABELS.get(name, name)] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def generalization_note(study: dict) -> str:
+    """Plain sentences: on the other collection, does each model beat the gray baseline (AuC higher, ab RMSE
+    lower), and how far is ours from the author's model."""
+    gray = study["baselines"]["gray"]
+    parts = []
+    for name in ("author_model", "polychromify"):
+        folder = study["models"][name]["folder"]
+        beats = [label for key, label, better in (("auc", "AuC", 1), ("ab_rmse", "ab RMSE", -1))
+                 if better * (folder[key] - gray[key]) > 0]
+        who = "The author's trained model" if name == "author_model" else "Our paper-profile model"
+        if len(beats) == 2:
+            parts.append(f"{who} beats the gray baseline on both AuC and ab RMSE.")
+        elif beats:
+            parts.append(f"{who} beats the gray baseline on {beats[0]} only, **not on "
+                         f"{'AuC' if beats[0] == 'ab RMSE' else 'ab RMSE'}**.")
+        else:
+            parts.append(f"{who} **beats the gray baseline on neither AuC nor ab RMSE**.")
+    ours, his = study["models"]["polychromify"]["folder"], study["models"]["author_model"]["folder"]
+    parts.append(f"Ours is {100 * (his['auc'] - ours['auc']):.1f} AuC points below the author's model and its ab "
+                 f"RMSE is {ours['ab_rmse'] - his['ab_rmse']:.2f} higher.")
+    return " ".join(parts)
+
+
+def ablation_note(study: dict, baseline: str = "polychromify") -> str:
+    """Plain sentences: how much each ablation moves the other collection's AuC from our recipe's, set against
+    how far our recipe's own seeds are apart."""
+    table = ablations(study)
+    label = LABELS[baseline]
+    if label not in table.index:
+        return "The ablation runs are not in the store yet."
+    col = ("other collection", f"{STUDY_METRICS['auc']} mean")
+    spread = table.loc[label, ("other collection", f"{STUDY_METRICS['auc']} spread")]
+    seeds = int(table.loc[label, ("", "seeds")])
+    base = table.loc[label, col]
+    text = [f"With our recipe the ablation runs reach an AuC of {100 * base:.1f} on the other collection"
+            + (f"; its {seeds} seeds are {100 * spread:.1f} points apart." if seeds > 1 else
+               " (one seed only: the spread between seeds is not measured yet, so no change below can be called "
+               "larger than noise).")]
+    for name in table.index.drop(label):
+        change = table.loc[name, col] - base
+        size = ("larger than the spread between seeds" if seeds > 1 and abs(change) > spread else
+                "within the spread between seeds" if seeds > 1 else "")
+        sign = "+" if change >= 0 else "\u2212"
+        text.append(f"{name}: {sign}{100 * abs(change):.1f} points"
+                    + (f", {size}" if size else "") + ".")
+    return " ".join(text)
+
+
+def epochs_note(study: dict, metric: str = "auc") -> str:
+    """Plain sentences: after which stored epoch our model did best on the other collection, and how it ends."""
+    points = study["epochs"]["points"]
+    if not points:
+        return "No checkpoint of the run is in the repository's history."
+    best = max(points, key=lambda p: p["folder"][metric])
+    last = points[-1]
+    his = study["models"]["author_model"]["folder"][metric]
+    gray = study["baselines"]["gray"][metric]
+    text = (f"On the other collection our model does best after epoch {best['epoch']} (AuC "
+            f"{100 * best['folder'][metric]:.1f}) and ends, after epoch {last['epoch']}, at "
+            f"{100 * last['folder'][metric]:.1f}: ")
+    text += ("training longer fits the landscape collection at the expense of other photos. "
+             if best["epoch"] != last["epoch"] else "it improves until the end. ")
+    text += (f"Even at its best it stays {100 * (his - best['folder'][metric]):.1f} points below the author's model"
+             if best["folder"][metric] < his else "At its best it reaches the author's model")
+    text += (f", and {'above' if best['folder'][metric] > gray else '**below**'} the gray baseline "
+             f"({100 * gray:.1f}).")
+    return text

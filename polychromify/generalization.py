@@ -1,0 +1,155 @@
+"""Why our final model generalizes worse than the author's trained one: the measurements behind the book's
+section "Our model and the author's", stored as a study in the results store.
+
+On photos of another collection (``../shared/datasets/scenes-dev``, never trained on), our paper-profile
+model scored worse than predicting no colour at all, while the author's trained model beat it; on the
+landscape photos the two are alike. The study scores, on such a folder and on our landscape test split:
+
+- the author's trained model (``author_model``) and our paper-profile final model, with the gray
+  (ab = 0) and mean-ab baselines;
+- the ablations of ``experiments.GENERALIZATION`` (one factor at a time: his Conv2D output, his data
+  protocol, both), every seed of each, at the ``ablation`` profile;
+- our paper-profile model after each epoch whose checkpoint the repository's history holds (the epochs
+  question: does it get worse with training?).
+
+The result is ``<results>/studies/generalization-<folder>.json``, written atomically with what it was
+computed from (runs, checkpoint commits, the folder's data hash, the machine), so the book shows it without
+weights or photos at hand. ``polychromify study generalization --data DIR`` recomputes it.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .experiments import GENERALIZATION, get_experiment, load_trained
+from .profiles import get_profile
+from .results import default_results_dir, environment, find_run, list_runs, read_json, write_json
+
+STUDY_PROFILE = "ablation"
+
+
+def study_path(folder, results_dir=None) -> Path:
+    return Path(results_dir or default_results_dir()) / "studies" / f"generalization-{Path(folder).name}.json"
+
+
+def ablation_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
+    """Experiment -> its finished real-data runs at the ablation profile (one per seed), seed order."""
+    out = {}
+    for name in GENERALIZATION:
+        runs = [r for r in list_runs(results_dir, name) if r.finished and r.path.name.startswith(f"{profile}-")
+                and not r.config["data"].get("synthetic")]
+        wanted = json.loads(json.dumps(get_profile(profile).to_dict()))  # as stored: tuples become lists
+        same = [r for r in runs if {k: v for k, v in r.config["profile"].items() if k != "seed"}
+                == {k: v for k, v in wanted.items() if k != "seed"}]
+        out[name] = sorted(same, key=lambda r: r.config["profile"]["seed"])
+    return out
+
+
+def checkpoint_commits(run, repo: Path | None = None) -> dict[int, str]:
+    """Epoch -> the commit whose tree holds that epoch's checkpoint of ``run`` (from the repository's history)."""
+    repo = repo or Path(run.path).resolve().parents[2]
+    rel = Path(run.path).resolve().relative_to(repo.resolve()) / "checkpoint"
+    log = subprocess.run(["git", "log", "--format=%H", "--", str(rel)], cwd=repo, capture_output=True,
+                         text=True, check=True).stdout.split()
+    found = {}
+    for commit in log:
+        names = subprocess.run(["git", "ls-tree", "--name-only", f"{commit}:{rel}"], cwd=repo, capture_output=True,
+                               text=True).stdout.split()
+        for name in names:
+            if name.startswith("epoch-") and int(name[6:]) not in found:
+                found[int(name[6:])] = commit
+    return dict(sorted(found.items()))
+
+
+def _checkpoint_model(run, commit: str, epoch: int, repo: Path):
+    """The model of ``run`` with the weights of its checkpoint after ``epoch``, read from ``commit``."""
+    from .experiments import build
+    rel = Path(run.path).resolve().relative_to(repo.resolve()) / "checkpoint" / f"epoch-{epoch:04d}" / \
+        "model.weights.h5"
+    blob = subprocess.run(["git", "show", f"{commit}:{rel}"], cwd=repo, capture_output=True, check=True).stdout
+    model = build(get_experiment(run.experiment), run.config["image_size"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.weights.h5"
+        path.write_bytes(blob)
+        model.optimizer.build(model.trainable_variables)  # the checkpoint holds Adam's variables too
+        model.load_weights(path)
+    return model
+
+
+def _folder_hash(folder: Path, names: list[str]) -> str:
+    import hashlib
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(hashlib.sha256((folder / name).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 20, 25), log=print) -> Path:
+    """Score every model of the study on ``folder`` and write the study file; returns its path."""
+    from . import metrics
+    from .evaluation import read_folder, resolve_model, training_mean_ab
+    from .experiments import predict_ab
+    folder = Path(folder)
+    paper_run = find_run("polychromify", "paper", results_dir, synthetic=False, exact=True)
+    author_run = find_run("author_model", "paper", results_dir, synthetic=False)
+    if paper_run is None or author_run is None:
+        raise FileNotFoundError("the study needs the paper-profile runs of polychromify and author_model; "
+                                "train them: polychromify train polychromify author_model --profile paper")
+    size = paper_run.config["image_size"]
+    arrays, names, skipped = read_folder(folder, [size])
+    x, y = arrays[size]
+
+    def score(model, experiment) -> dict:
+        return metrics.evaluate(x, y, predict_ab(get_experiment(experiment), model, x))
+
+    models = {}
+    for label, run in (("author_model", author_run), ("polychromify", paper_run)):
+        models[label] = {"experiment": run.experiment, "run": str(run.path), "profile": "paper",
+                         "seed": run.config["profile"]["seed"], "test": run.metrics["model"]["test"],
+                         "folder": score(resolve_model(str(run.path), "paper").model, run.experiment)}
+        log(f"scored {label}")
+    for name, runs in ablation_runs(results_dir).items():
+        for run in runs:
+            seed = run.config["profile"]["seed"]
+            models[f"{name} (ablation, seed {seed})"] = {
+                "experiment": name, "run": str(run.path), "profile": STUDY_PROFILE, "seed": seed,
+                "test": run.metrics["model"]["test"],
+                "folder": score(load_trained(run), name)}
+            log(f"scored {name} seed {seed}")
+    mean_y, mean_source = training_mean_ab("paper", data_dir)
+    baselines = {"gray": metrics.evaluate(x, y, metrics.gray_baseline(y)),
+                 "mean_ab": metrics.evaluate(x, y, np.broadcast_to(mean_y, y.shape).astype(np.float32))}
+    repo = Path(paper_run.path).resolve().parents[2]
+    commits = checkpoint_commits(paper_run, repo)
+    points = []
+    for epoch in epochs:
+        if epoch == paper_run.config["epochs"]:
+            model, commit = load_trained(paper_run), "final weights"
+        elif epoch in commits:
+            model, commit = _checkpoint_model(paper_run, commits[epoch], epoch, repo), commits[epoch]
+        else:
+            continue
+        points.append({"epoch": epoch, "commit": commit, "folder": score(model, "polychromify")})
+        log(f"scored polychromify after epoch {epoch}")
+    study = {"folder": str(folder), "folder_hash": _folder_hash(folder, names), "images": len(names),
+             "skipped": skipped, "image_size": size, "models": models, "baselines": baselines,
+             "baselines_test": {k: paper_run.metrics[k]["test"] for k in ("gray", "mean_ab")},
+             "mean_ab_source": mean_source,
+             "epochs": {"run": str(paper_run.path), "val_accuracy": paper_run.history["val_accuracy"],
+                        "points": points},
+             "provenance": {**environment(),
+                            "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
+    path = study_path(folder, results_dir)
+    write_json(path, study)
+    return path
+
+
+def load_study(folder_name: str = "scenes-dev", results_dir=None) -> dict | None:
+    """The stored study of a folder (by name), or None."""
+    path = study_path(folder_name, results_dir)
+    return read_json(path) if path.is_file() else None
