@@ -1,0 +1,77 @@
+"""The generalization study's tables, verdicts and figure (made-up study), and reading checkpoints from git."""
+import subprocess
+
+import pytest
+
+from polychromify import figures, generalization, tables
+from polychromify.results import Run
+
+
+def _m(auc, rmse, psnr=22.0, accuracy=0.6):
+    return {"auc": auc, "ab_rmse": rmse, "psnr": psnr, "accuracy": accuracy}
+
+
+@pytest.fixture
+def study():
+    ablation = lambda name, seed, auc: {"experiment": name, "profile": "ablation", "seed": seed,  # noqa: E731
+                                        "folder": _m(auc, 14.0), "test": _m(0.88, 15.0)}
+    return {
+        "images": 396, "image_size": 128,
+        "models": {
+            "author_model": {"experiment": "author_model", "profile": "paper", "folder": _m(0.91, 12.5),
+                             "test": _m(0.878, 16.7)},
+            "polychromify": {"experiment": "polychromify", "profile": "paper", "folder": _m(0.89, 14.3),
+                             "test": _m(0.880, 15.9)},
+            "a": ablation("polychromify", 42, 0.890), "b": ablation("polychromify", 43, 0.892),
+            "c": ablation("polychromify_conv_output", 42, 0.891),
+            "d": ablation("polychromify_author_data", 42, 0.900),
+        },
+        "baselines": {"gray": _m(0.896, 14.46), "mean_ab": _m(0.894, 14.47)},
+        "baselines_test": {"gray": _m(0.87, 17.5), "mean_ab": _m(0.86, 17.6)},
+        "epochs": {"points": [{"epoch": e, "folder": _m(a, 14.0)} for e, a in ((1, 0.893), (10, 0.8975), (25, 0.89))]},
+    }
+
+
+def test_generalization_table_and_verdict(study):
+    table = tables.generalization(study)
+    assert table.loc["PolyChromify, the author's weights", ("other collection", "AuC \u2191")] == 0.91
+    assert table.loc["gray baseline (ab = 0)", ("landscape test split", "ab RMSE \u2193")] == 17.5
+    note = tables.generalization_note(study)
+    assert "The author's trained model beats the gray baseline on both AuC and ab RMSE." in note
+    assert "Our paper-profile model beats the gray baseline on ab RMSE only, **not on AuC**." in note
+    assert "2.0 AuC points below" in note
+
+
+def test_ablations_are_read_against_the_spread_between_seeds(study):
+    table = tables.ablations(study)
+    assert table.loc["PolyChromify", ("", "seeds")] == 2
+    assert table.loc["PolyChromify", ("other collection", "AuC \u2191 spread")] == pytest.approx(0.002)
+    note = tables.ablation_note(study)
+    assert "its 2 seeds are 0.2 points apart" in note
+    assert "PolyChromify, the author's Conv2D output: +0.0 points, within the spread" in note
+    assert "PolyChromify, the author's data protocol: +0.9 points, larger than the spread" in note
+
+
+def test_epochs_note_and_figure(study):
+    note = tables.epochs_note(study)
+    assert note.startswith("On the other collection our model does best after epoch 10 (AuC 89.8)")
+    assert "at the expense of other photos" in note and "1.3 points below the author's model" in note
+    fig = figures.generalization_epochs(study)
+    assert len(fig.axes[0].lines) == 3
+
+
+def test_checkpoint_commits_finds_each_epoch_in_the_history(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+    git("init", "-q")
+    run = tmp_path / "results" / "polychromify" / "paper-0123456789"
+    for epoch in (1, 2):
+        folder = run / "checkpoint" / f"epoch-{epoch:04d}"
+        if epoch == 2:
+            subprocess.run(["git", "rm", "-rq", "results"], cwd=tmp_path, check=True)
+        folder.mkdir(parents=True)
+        (folder / "model.weights.h5").write_bytes(bytes([epoch]))
+        git("add", "-A")
+        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", f"epoch {epoch}")
+    commits = generalization.checkpoint_commits(Run(run), tmp_path)
+    assert sorted(commits) == [1, 2] and len(set(commits.values())) == 2
