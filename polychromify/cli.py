@@ -131,7 +131,15 @@ def cmd_evaluate(args) -> int:
     dataset = training_split(args.data, profile, args.results) if args.data else None
     try:
         if args.data is not None and dataset is None:  # not a training collection: score every photo
-            scores = score_folder(args.models, args.data, profile, args.results)
+            from .results import find_run
+            models = list(args.models)
+            if "polychromify" not in models and "pretrained" not in models:  # always beside our final model
+                if find_run("polychromify", profile, args.results) is not None:
+                    models.append("polychromify")
+                else:
+                    print(f"polychromify evaluate: no finished run of polychromify with profile {profile.name} "
+                          "to compare with", file=sys.stderr)
+            scores = score_folder(models, args.data, profile, args.results)
             for line in scores["skipped"]:
                 print(f"polychromify evaluate: {line}", file=sys.stderr)
             _print_folder_scores(scores)

@@ -122,3 +122,13 @@ def test_the_author_model_and_the_pretrained_one_score_a_folder_without_runs(pho
     assert author["source"] == str(SAVED_MODEL.resolve()) and author["image_size"] == 32  # the profile's size
     assert pretrained["image_size"] == 128 and "pretrained" in pretrained["source"]
     assert author["metrics"] != pretrained["metrics"]
+
+
+@pytest.mark.skipif(not SAVED_MODEL.is_dir(), reason=f"the author's SavedModel is not at {SAVED_MODEL}")
+def test_evaluate_data_always_shows_our_final_model(smoke_run, photos, isolated, capsys):
+    from polychromify.cli import main
+    results = smoke_run.path.parents[1]
+    assert main(["evaluate", "author_model", "--data", str(photos), *SMOKE_FLAGS, "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines()[2:6]] == ["author_model", "polychromify", "gray",
+                                                                   "mean_ab"]
