@@ -25,7 +25,7 @@ EXPECTED = {
     },
     "02_method": {
         "figures": ["fig_architecture"],
-        "numbers": ["params_final", "params_final_paper", "receptive_field", "image_size"],
+        "numbers": ["params_final", "receptive_field", "image_size"],
     },
     "03_model_selection": {
         "figures": ["fig_selection"],
