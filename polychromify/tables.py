@@ -451,6 +451,13 @@ def ablation_note(study: dict, baseline: str = "polychromify") -> str:
         sign = "+" if change >= 0 else "\u2212"
         text.append(f"{name}: {sign}{100 * abs(change):.1f} points"
                     + (f", {size}" if size else "") + ".")
+    others = table.index.drop(label)
+    if len(others) and (table.loc[others, col] < base).all():
+        text.append("None of the author's choices makes our model generalize better at this budget: his trained "
+                    "model's advantage is not explained by his output layer or his data protocol.")
+    elif len(others):
+        best = table.loc[others, col].idxmax()
+        text.append(f"Of the author's choices, {best} helps most.")
     return " ".join(text)
 
 
