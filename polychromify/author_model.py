@@ -46,8 +46,8 @@ def author_model(image_size: int = AUTHOR_IMAGE_SIZE) -> keras.Model:
     """The author's final model, section V.C, as his code builds it: our final model with his
     Conv2D(2, 3x3, tanh) output (``models.polychromify(output_kernel=3)``); 293,330 parameters. Uncompiled,
     untrained; ``load_author_weights`` gives it his weights."""
-    from .models import polychromify
-    return polychromify(image_size, output_kernel=3, name="author_model")
+    from .models import build_model
+    return build_model("author_model", image_size)
 
 
 def author_model_path(path=None) -> Path:

@@ -152,9 +152,6 @@ def _build_model(experiment: Experiment, image_size: int, precision: str = "floa
     from .models import build_model
     from .training import precision_policy
     with precision_policy(precision):
-        if experiment.model == AUTHOR_MODEL:
-            from .author_model import author_model
-            return author_model(image_size)
         return build_model(experiment.model, image_size, bn_momentum)
 
 

@@ -18,7 +18,6 @@ weights or photos at hand. ``polychromify study generalization --data DIR`` reco
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import tempfile
 from datetime import datetime, timezone
@@ -28,7 +27,8 @@ import numpy as np
 
 from .experiments import GENERALIZATION, get_experiment, load_trained
 from .profiles import get_profile
-from .results import default_results_dir, environment, find_run, list_runs, read_json, write_json
+from .results import (default_results_dir, environment, find_run, list_runs, read_json, stored_profile,
+                      write_json)
 
 STUDY_PROFILE = "ablation"
 
@@ -39,14 +39,14 @@ def study_path(folder, results_dir=None) -> Path:
 
 def ablation_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
     """Experiment -> its finished real-data runs at the ablation profile (one per seed), seed order."""
+    def unseeded(profile: dict) -> dict:
+        return {k: v for k, v in profile.items() if k != "seed"}
+    wanted = unseeded(stored_profile(get_profile(profile)))
     out = {}
     for name in GENERALIZATION:
-        runs = [r for r in list_runs(results_dir, name) if r.finished and r.path.name.startswith(f"{profile}-")
-                and not r.config["data"].get("synthetic")]
-        wanted = json.loads(json.dumps(get_profile(profile).to_dict()))  # as stored: tuples become lists
-        same = [r for r in runs if {k: v for k, v in r.config["profile"].items() if k != "seed"}
-                == {k: v for k, v in wanted.items() if k != "seed"}]
-        out[name] = sorted(same, key=lambda r: r.config["profile"]["seed"])
+        runs = [r for r in list_runs(results_dir, name) if r.finished and not r.config["data"].get("synthetic")
+                and unseeded(r.config["profile"]) == wanted]
+        out[name] = sorted(runs, key=lambda r: r.config["profile"]["seed"])
     return out
 
 
@@ -92,7 +92,7 @@ def _folder_hash(folder: Path, names: list[str]) -> str:
 def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 20, 25), log=print) -> Path:
     """Score every model of the study on ``folder`` and write the study file; returns its path."""
     from . import metrics
-    from .evaluation import read_folder, resolve_model, training_mean_ab
+    from .evaluation import read_folder, training_mean_ab
     from .experiments import predict_ab
     folder = Path(folder)
     paper_run = find_run("polychromify", "paper", results_dir, synthetic=False, exact=True)
@@ -111,7 +111,7 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
     for label, run in (("author_model", author_run), ("polychromify", paper_run)):
         models[label] = {"experiment": run.experiment, "run": str(run.path), "profile": "paper",
                          "seed": run.config["profile"]["seed"], "test": run.metrics["model"]["test"],
-                         "folder": score(resolve_model(str(run.path), "paper").model, run.experiment)}
+                         "folder": score(load_trained(run), run.experiment)}
         log(f"scored {label}")
     for name, runs in ablation_runs(results_dir).items():
         for run in runs:

@@ -197,6 +197,7 @@ BUILDERS = {
     "polychromify": polychromify, "eccv16": eccv16, "eccv16_zhang": eccv16_zhang,
     "polychromify_conv_output": lambda image_size=128: polychromify(image_size, output_kernel=3,
                                                                     name="polychromify_conv_output"),
+    "author_model": lambda image_size=128: polychromify(image_size, output_kernel=3, name="author_model"),
     **{f"polychromify_{v}": (lambda image_size=128, v=v: table1(v, image_size)) for v in TABLE1},
 }
 

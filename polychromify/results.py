@@ -128,6 +128,11 @@ def list_runs(results_dir: Path | None = None, experiment: str | None = None) ->
     return [Run(p.parent) for p in sorted(root.glob(pattern))]
 
 
+def stored_profile(profile: Profile) -> dict:
+    """A profile as a run's config.json holds it (JSON: tuples become lists), for comparing with stored runs."""
+    return json.loads(json.dumps(profile.to_dict()))
+
+
 def find_run(experiment: str, profile, results_dir: Path | None = None, data_hash: str | None = None,
              synthetic: bool | None = None, exact: bool = False) -> Run | None:
     """The best finished run of an experiment with a profile (optionally on given data), or None.
@@ -139,7 +144,7 @@ def find_run(experiment: str, profile, results_dir: Path | None = None, data_has
     """
     if not isinstance(profile, Profile):
         profile = PROFILES.get(profile, Profile(profile))
-    wanted = json.loads(json.dumps(profile.to_dict()))  # as stored: tuples become lists
+    wanted = stored_profile(profile)
     candidates = []
     for run in list_runs(results_dir, experiment):
         stored = run.config.get("profile", {})

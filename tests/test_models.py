@@ -21,6 +21,7 @@ PARAMS = {
     "polychromify_v4": 595_554,  # H/H, S/U
     "polychromify_v5": 597_602,  # H/H, S/U, BN
     "polychromify_conv_output": 293_330,  # the author's saved model's count
+    "author_model": 293_330,     # his architecture, for his weights
     "eccv16": 32_241_005,        # the author's translation; Table 2: 32 x 10^6
 }
 NON_TRAINABLE = {"cnn": 480, "polychromify_v5": 1_024, "eccv16": 4_992}  # batch-norm moving means/variances
