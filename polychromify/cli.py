@@ -112,9 +112,28 @@ def cmd_campaign(args) -> int:
             state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
             print(f"{entry.label:44}{state}")
         return 0
-    run_campaign(args.profile, args.data, args.results, only=args.only, accelerator=args.accelerator,
-                 large=args.large, log=lambda line: print(f"campaign: {line}", flush=True))
+    def log(line: str) -> None:
+        print(f"campaign: {line}", flush=True)
+    if not args.accelerator:
+        run_campaign(args.profile, args.data, args.results, only=args.only, large=args.large, log=log)
+        return 0
+    from .parallel import data_parallel, initialize_hosts
+    if initialize_hosts():
+        log("joined the other hosts (keras.distribution.initialize)")
+    with data_parallel(batch_size=_campaign_batch_sizes(args.profile)) as used:
+        log(f"devices: {used}")
+        run_campaign(args.profile, args.data, args.results, only=args.only, accelerator=True, large=args.large,
+                     log=log)
     return 0
+
+
+def _campaign_batch_sizes(profile: str) -> list[int]:
+    """Every batch size the campaign's runs train with (the paper profile: 16 and 32)."""
+    from .campaign import CAMPAIGN
+    from .experiments import get_experiment, settings
+    from .profiles import get_profile
+    return sorted({settings(get_experiment(e.experiment), get_profile(profile, **e.overrides))["batch_size"]
+                   for e in CAMPAIGN})
 
 
 def cmd_study_generalization(args) -> int:
@@ -291,7 +310,8 @@ def parser() -> argparse.ArgumentParser:
     camp.add_argument("--profile", default="paper", choices=list(PROFILES))
     camp.add_argument("--list", action="store_true", help="list the campaign's runs, finished or pending")
     camp.add_argument("--only", nargs="+", metavar="EXPERIMENT", help="train only these experiments")
-    camp.add_argument("--accelerator", action="store_true", help="a GPU trains: run every entry")
+    camp.add_argument("--accelerator", action="store_true",
+                      help="a GPU trains: run every entry, data-parallel over all the accelerators (JAX backend)")
     camp.add_argument("--large", action="store_true",
                       help="also train ECCV16 (one uninterrupted sitting of hours: start it at a session's start)")
     _data_flag(camp)

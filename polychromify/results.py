@@ -28,6 +28,7 @@ from .profiles import PROFILES, Profile
 
 RESULTS_ENV = "POLYCHROMIFY_RESULTS"
 FINISHED = "provenance.json"
+GIT_COMMIT_ENV = "POLYCHROMIFY_GIT_COMMIT"  # the commit of a work tree copied without its .git
 
 
 def default_results_dir() -> Path:
@@ -161,7 +162,8 @@ def find_run(experiment: str, profile, results_dir: Path | None = None, data_has
 
 
 def git_commit(cwd: Path | None = None) -> str:
-    """The current git commit, with '+dirty' when the work tree has changes; 'unknown' outside git."""
+    """The current git commit, with '+dirty' when the work tree has changes. Outside git (a copy of the
+    work tree, as a device machine gets), ``$POLYCHROMIFY_GIT_COMMIT`` if set, else 'unknown'."""
     where = cwd or Path(__file__).resolve().parent
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True,
@@ -170,7 +172,7 @@ def git_commit(cwd: Path | None = None) -> str:
                                capture_output=True, text=True, check=True).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get(GIT_COMMIT_ENV) or "unknown"
 
 
 CPU_FEATURES = ("fma", "avx2", "avx512f", "avx512_bf16", "amx_bf16")  # what decides float32/bf16 training speed
@@ -208,6 +210,29 @@ def environment() -> dict:
         versions[backend] = module.__version__
     except (KeyError, ImportError):
         pass
-    return {"backend": backend, "versions": versions, "git_commit": git_commit(),
-            "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                        "cpus": os.cpu_count(), "cpu": cpu_info()}}
+    env = {"backend": backend, "versions": versions, "git_commit": git_commit(),
+           "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                       "cpus": os.cpu_count(), "cpu": cpu_info()}}
+    return env | _devices(backend)
+
+
+def _devices(backend: str) -> dict:
+    """On JAX: the accelerators' kinds (one per device, e.g. "NVIDIA H200"; none on a CPU) with the float32
+    matrix precision asked of them (``jax_default_matmul_precision``: "default" lets a GPU use TF32) and,
+    while ``parallel.data_parallel`` is active, over how many devices the batches are split."""
+    if backend != "jax":
+        return {}
+    import jax
+    import keras
+
+    from .parallel import accelerator_kinds
+    out = {}
+    kinds = accelerator_kinds()
+    if kinds:
+        out["accelerators"] = kinds
+        out["matmul_precision"] = str(jax.config.jax_default_matmul_precision or "default")
+    distribution = keras.distribution.distribution()
+    if distribution is not None:
+        devices = distribution.device_mesh.devices
+        out["data_parallel"] = {"devices": int(devices.size), "platform": str(devices.flat[0]).split(":")[0]}
+    return out
