@@ -103,12 +103,12 @@ def cmd_train(args) -> int:
 
 
 def cmd_campaign(args) -> int:
-    from .campaign import CAMPAIGN, finished, pending, run_campaign, runnable
+    from .campaign import CAMPAIGN, finished, pending, resolve, run_campaign, runnable
     if args.list:
         todo = pending(args.profile, args.results)
         for entry in CAMPAIGN:
             run = finished(entry, args.profile, args.results)
-            why = runnable(entry, large=args.large) if entry in todo else None
+            why = runnable(resolve(entry, args.profile, args.results), large=args.large) if entry in todo else None
             state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
             print(f"{entry.label:44}{state}")
         return 0
@@ -269,6 +269,18 @@ def cmd_web(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    from .verify import verify_store
+    checks = verify_store(args.results, args.data, args.profile, args.experiment, write_samples=args.samples)
+    counts = {status: sum(c.status == status for c in checks) for status in ("ok", "differs", "skipped")}
+    print(f"polychromify verify: {counts['ok']} runs agree, {counts['differs']} differ, "
+          f"{counts['skipped']} skipped")
+    if args.json:
+        from .results import write_json
+        write_json(args.json, [{"run": str(c.run.path), "status": c.status, "details": c.details} for c in checks])
+    return 1 if counts["differs"] else 0
+
+
 # ---------------------------------------------------------------- book
 
 def cmd_book(args) -> int:
@@ -345,6 +357,18 @@ def parser() -> argparse.ArgumentParser:
     _results_flag(ev)
     _profile_flags(ev)
     ev.set_defaults(func=cmd_evaluate)
+
+    ver = sub.add_parser("verify", help="recompute every finished run's metrics from its stored weights and "
+                                        "the photos; exit 1 if any differ from the store")
+    ver.add_argument("--profile", nargs="+", choices=list(PROFILES), help="only runs of these profiles")
+    ver.add_argument("--experiment", nargs="+", choices=list(EXPERIMENTS), metavar="EXPERIMENT",
+                     help="only runs of these experiments")
+    ver.add_argument("--samples", action="store_true",
+                     help="also store the book's colorized dozen in runs that lack them")
+    ver.add_argument("--json", type=Path, help="also write the outcome to this JSON file (atomically)")
+    _data_flag(ver)
+    _results_flag(ver)
+    ver.set_defaults(func=cmd_verify)
 
     res = sub.add_parser("results", help="list what the results store holds")
     _results_flag(res)

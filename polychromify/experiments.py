@@ -192,6 +192,16 @@ def evaluate_model(experiment: Experiment, model, dataset: Dataset) -> dict:
     return out
 
 
+def store_samples(experiment: Experiment, run: Run, model, profile: Profile, dataset: Dataset) -> bool:
+    """Store the run's colorizations of the book's dozen test photos (``polychromify.samples``) when it trained
+    on its profile's own split; whether it did."""
+    from . import samples
+    if not samples.on_own_split(profile, dataset):
+        return False
+    samples.write_samples(run, lambda x: predict_ab(experiment, model, x), dataset)
+    return True
+
+
 def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, results_dir=None,
                    dataset: Dataset | None = None, retrain: bool = False, verbose: int | str = "auto",
                    max_epochs_this_call: int | None = None, **overrides) -> Run:
@@ -239,6 +249,7 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     write_json(run.path / "history.json", history)
     t = time.perf_counter()
     write_json(run.path / "metrics.json", evaluate_model(experiment, model, dataset))
+    store_samples(experiment, run, model, profile, dataset)
     eval_seconds = time.perf_counter() - t
     _write_finished(run, dataset, profile, model, len(x_train), len(x_val), started, segments=segments, timings={
         "train_seconds_this_session": train_seconds, "train_seconds_total": float(sum(history.get("seconds", []))),
@@ -273,6 +284,7 @@ def adopt_author_model(experiment: Experiment, profile: Profile, dataset: Datase
                                                             "seconds")})
     t = time.perf_counter()
     write_json(run.path / "metrics.json", evaluate_model(experiment, model, dataset))
+    store_samples(experiment, run, model, profile, dataset)
     _write_finished(run, dataset, profile, model, 0, 0, started, segments=[], weights=weights_source(folder),
                     timings={"train_seconds_this_session": 0.0, "train_seconds_total": 0.0,
                              "seconds_per_epoch": [], "evaluate_seconds": time.perf_counter() - t})

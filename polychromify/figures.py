@@ -252,6 +252,37 @@ def colorization_examples(runs: dict, x: np.ndarray, y_true: np.ndarray, count: 
              for key, index in picks.items()}, missing)
 
 
+def stored_colorizations(runs: dict, count: int = 4, rank_by: str = "polychromify",
+                         labels: dict | None = None) -> tuple[dict, dict]:
+    """Fig. 5 from what the runs store (``polychromify.samples``): the book's dozen test photos, no weights or
+    photos needed. Returns ({"examples"|"best"|"worst": Figure}, {name: why left out}) like
+    ``colorization_examples``; "best" and "worst" are the dozen's by ``rank_by``'s PSNR.
+
+    Only runs that stored the same dozen as ``rank_by`` (the same photos at the same size) are shown.
+    """
+    from .data import rgb_to_xy
+    from .samples import read_samples
+    stored = {name: read_samples(run) for name, run in runs.items()}
+    missing = {name: "it stores no colorizations of the book's test photos" for name, s in stored.items()
+               if s is None}
+    reference = stored.get(rank_by) or next((s for s in stored.values() if s is not None), None)
+    if reference is None:
+        return {}, missing
+    predicted = {}
+    for name, s in stored.items():
+        if s is None:
+            continue
+        if s["names"] != reference["names"] or s["truth"].shape != reference["truth"].shape:
+            missing[name] = "it stores colorizations of other photos"
+            continue
+        predicted[name] = rgb_to_xy(s["colorized"])[1]
+    x, y_true = rgb_to_xy(reference["truth"])
+    order = list(np.argsort(-reference["psnr"], kind="stable"))
+    count = min(count, len(x))
+    picks = {"examples": list(range(count)), "best": order[:count], "worst": order[::-1][:count]}
+    return {key: colorizations(x, y_true, predicted, index, labels) for key, index in picks.items()}, missing
+
+
 def generalization_epochs(study: dict, metric: str = "auc", label: str = "AuC on the other collection"):
     """Our paper-profile model after each stored epoch on the other collection's photos, beside the author's
     trained model and the gray baseline (``generalization.run_study``'s file)."""

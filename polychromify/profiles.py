@@ -89,3 +89,11 @@ def get_profile(name: str | Profile = "quick", **overrides) -> Profile:
     except KeyError:
         raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}") from None
     return profile.replace(**overrides)
+
+
+def from_stored(stored: dict) -> Profile:
+    """The profile a run's ``config.json`` holds (``Profile.to_dict`` read back from JSON)."""
+    fields = dict(stored)
+    fields["cleaning"] = Cleaning(**fields.get("cleaning", {}))
+    fields["split"] = tuple(fields.get("split", Profile.split))
+    return Profile(**fields)

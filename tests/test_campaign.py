@@ -23,8 +23,24 @@ def test_the_campaign_covers_every_experiment_of_the_paper_and_beyond():
     assert seeds == [42, 43, 44]
     assert Entry("polychromify", campaign.BF16) in CAMPAIGN  # bf16's effect, read against the seed spread
     assert len({e.label for e in CAMPAIGN}) == len(CAMPAIGN)
-    # every run that may span sittings (and CPUs) is float32; only the one-sitting ECCV16s are bf16
+    # the seed spread is float32; bf16 only where fixed (the final model's bf16 twin, the one-sitting ECCV16s)
+    # or chosen by the machine where a flexible run starts
     assert {e.experiment for e in CAMPAIGN if e.bf16} == {"polychromify", "eccv16", "eccv16_zhang"}
+    assert not any(e.flexible for e in CAMPAIGN if e.experiment == "polychromify")
+    assert all(e.flexible for e in CAMPAIGN if e.experiment in set(SELECTION) | {"cnn", "polychromify_v1"})
+
+
+def test_a_flexible_entry_starts_in_the_faster_precision_and_keeps_the_one_it_began_in():
+    from polychromify.experiments import run_experiment
+    entry = Entry("cnn", flexible=True)
+    assert campaign.resolve(entry, "smoke", cpu=AMX) == Entry("cnn", {"precision": "mixed_bfloat16"})
+    assert campaign.resolve(entry, "smoke", cpu=AVX2) == Entry("cnn", {"precision": "float32"})
+    assert campaign.resolve(entry, "smoke", cpu=AMX, accelerator=True) == Entry("cnn", {"precision": "float32"})
+    run_experiment("cnn", "smoke", precision="float32", max_epochs_this_call=1)  # begun on an AVX2 machine
+    assert campaign.resolve(entry, "smoke", cpu=AMX) == Entry("cnn", {"precision": "float32"})
+    assert campaign.finished(entry, "smoke", synthetic=True) is None
+    run_experiment("cnn", "smoke", precision="float32")
+    assert campaign.finished(entry, "smoke", synthetic=True).config["profile"]["precision"] == "float32"
 
 
 def test_runnable_leaves_bf16_to_bf16_hardware_and_eccv16_to_a_sitting_of_its_own():

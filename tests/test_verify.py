@@ -1,0 +1,69 @@
+"""polychromify verify: every finished run's metrics are recomputed from its weights and the photos."""
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from polychromify import samples
+from polychromify.cli import main
+from polychromify.results import Run
+from polychromify.verify import differences, verify_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_differences_names_what_differs_beyond_float_noise_and_ignores_timings():
+    stored = {"model": {"test": {"auc": 0.9, "psnr": 22.0, "seconds": 3.0}}}
+    assert differences(stored, {"model": {"test": {"auc": 0.9 * (1 + 1e-6), "psnr": 22.0, "seconds": 9.0}}},
+                       rtol=1e-4) == []
+    found = differences(stored, {"model": {"test": {"auc": 0.91, "psnr": 22.0}}}, rtol=1e-4)
+    assert found == ["model.test.auc: stored 0.9, recomputed 0.91"]
+    assert differences({"a": 1.0}, {"b": 1.0}, 1e-4) == ["a only in the store", "b only in the recomputation"]
+
+
+def test_a_faithful_run_verifies_and_a_tampered_one_is_reported(smoke_run, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("POLYCHROMIFY_DATA", raising=False)
+    monkeypatch.setenv("POLYCHROMIFY_CACHE", str(Path(smoke_run.path).parents[2] / "cache"))
+    store = tmp_path / "results"
+    shutil.copytree(smoke_run.path.parent.parent, store)
+    assert main(["verify", "--results", str(store)]) == 0
+    assert "1 runs agree, 0 differ" in capsys.readouterr().out
+
+    run = Run(store / smoke_run.experiment / smoke_run.path.name)
+    metrics = run.metrics
+    metrics["model"]["test"]["accuracy"] += 0.01  # a typed-in number
+    (run.path / "metrics.json").write_text(json.dumps(metrics))
+    assert main(["verify", "--results", str(store)]) == 1
+    out = capsys.readouterr().out
+    assert f"differs  polychromify/{run.path.name}: model.test.accuracy: stored" in out
+
+    run.weights.unlink()
+    checks = verify_store(store, log=lambda line: None)
+    assert [(c.status, c.details) for c in checks] == [("skipped", ["its weights are not in the store"])]
+
+
+def test_a_run_on_its_profiles_split_stores_the_books_dozen(store, smoke_run):
+    _, run = store
+    assert samples.read_samples(smoke_run) is None  # another split (max_images changed): no photos stored
+    stored = samples.read_samples(run)
+    assert stored is not None
+    n = len(stored["names"])
+    assert 0 < n <= samples.COUNT
+    assert stored["truth"].shape == stored["colorized"].shape == (n, 32, 32, 3)
+    assert stored["names"] == sorted(stored["names"], key=samples.photo_key)
+    folder = run.path / samples.FOLDER
+    assert all(os.stat(folder / f"{samples.photo_key(name)}.jpg").st_mode & 0o044 for name in stored["names"])
+
+
+PHOTOS = Path(os.environ.get("POLYCHROMIFY_DATA", ROOT.parent / "shared" / "datasets" / "landscapes"))
+
+
+@pytest.mark.skipif(not PHOTOS.is_dir(), reason=f"the landscape photos are not at {PHOTOS} (set POLYCHROMIFY_DATA)")
+def test_every_committed_run_with_its_weights_reproduces_its_stored_metrics():
+    checks = verify_store(ROOT / "results", PHOTOS, log=print)
+    differ = [c.line() for c in checks if c.status == "differs"]
+    assert not differ, "\n".join(differ)
+    verified = {c.run.config["profile"]["name"] for c in checks if c.status == "ok"}
+    assert {"quick", "paper"} <= verified
