@@ -35,6 +35,7 @@ class Chapter:
     data_dir: Path | None = None
     results_dir: Path | None = None
     overrides: dict = field(default_factory=dict)   # the non-None profile overrides
+    pending: list = field(default_factory=list)     # experiments asked for that the store lacks (not trained)
 
     @classmethod
     def from_parameters(cls, profile: str = "quick", data_dir=None, results_dir=None, **overrides) -> "Chapter":
@@ -55,8 +56,15 @@ class Chapter:
         from .data import load_dataset
         return load_dataset(self.data_dir, self.profile)
 
+    @property
+    def trains(self) -> bool:
+        """Whether this chapter trains the runs the store lacks. Never at the paper profile: a run takes
+        hours there, and the campaign (``polychromify campaign``) trains them; the book shows them as pending."""
+        return self.profile.name != "paper"
+
     def obtain(self, *names: str) -> dict:
-        """Finished runs of the experiments, by name: loaded from the store, trained only when missing.
+        """Finished runs of the experiments, by name: loaded from the store, trained only when missing (see
+        ``trains``; the runs left out are in ``pending``).
 
         With real photos and the profile unchanged, a stored run on the same photos (same data hash) is used
         even if its config names the folder differently (``../shared/x`` and ``/work/shared/x`` are one
@@ -67,6 +75,14 @@ class Chapter:
         dataset = self.__dict__.get("dataset")  # reuse the data set only if it is already loaded
         runs = {}
         for name in names:
+            if not self.trains:
+                stored = find_run(name, self.profile, self.results_dir, synthetic=False,
+                                  exact=bool(self.overrides))
+                if stored is None:
+                    self.pending.append(name)
+                else:
+                    runs[name] = stored
+                continue
             if self.real_data is not None and not self.overrides:
                 data = experiment_data(get_experiment(name), self.profile, self.data_dir, dataset, quiet=True)
                 stored = find_run(name, self.profile, self.results_dir, data_hash=data.data_hash)
@@ -78,15 +94,24 @@ class Chapter:
                                 **self.overrides)
         return runs
 
+    def seed_runs(self, name: str = "polychromify") -> dict:
+        """The stored finished runs of an experiment at each of the campaign's seeds (``campaign.SEEDS``),
+        otherwise exactly this chapter's profile, by experiment: {name: [runs]} (never trained)."""
+        from .campaign import SEEDS
+        from .results import find_run
+        found = [find_run(name, self.profile.replace(seed=seed), self.results_dir, exact=True) for seed in SEEDS]
+        return {name: [run for run in found if run is not None]}
+
     def varied(self, **changes) -> "Chapter":
         """This chapter with some profile settings changed (its runs are variants of the profile's)."""
         changes = {k: v for k, v in changes.items() if v is not None}
         return Chapter(self.profile.replace(**changes), self.data_dir, self.results_dir,
-                       {**self.overrides, **changes})
+                       {**self.overrides, **changes}, self.pending)
 
     def obtain_variants(self, name: str, variants: dict[str, dict]) -> dict:
         """One experiment's run for each labelled set of profile changes, by label (``obtain`` for each)."""
-        return {label: self.varied(**changes).obtain(name)[name] for label, changes in variants.items()}
+        found = {label: self.varied(**changes).obtain(name).get(name) for label, changes in variants.items()}
+        return {label: run for label, run in found.items() if run is not None}
 
     def results_data(self) -> dict:
         """The data record (``Dataset.provenance``) of the runs the later chapters show.
@@ -139,8 +164,16 @@ def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool =
             lines.append(f"Results of {', '.join(names)}: trained on {data}, at {where}.")
         if any(run.config["data"].get("synthetic") for run in runs.values()):
             lines.append("**Results from synthetic landscapes test the code, not the paper's claims.**")
+    if chapter.pending:
+        from .tables import LABELS
+        lines.append(f"Not trained at the {p.name} profile yet (the campaign trains them): "
+                     f"{', '.join(LABELS.get(n, n) for n in dict.fromkeys(chapter.pending))}.")
     if figures:
-        if chapter.real_data is None:
+        from .samples import FOLDER
+        if runs and any((run.path / FOLDER / "index.json").is_file() for run in runs.values()):
+            lines.append("Photos in the figures: the book's dozen test photos, colorized by each run when it "
+                         "finished and stored with it.")
+        elif chapter.real_data is None:
             lines.append("Photos in the figures: synthetic landscapes, because no photo folder is configured "
                          "(set `POLYCHROMIFY_DATA` to see the real photos).")
         else:

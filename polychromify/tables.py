@@ -43,9 +43,17 @@ def is_synthetic(runs: dict) -> bool:
 
 
 def ours(runs: dict) -> str:
-    """The column label of our numbers, e.g. "ours (quick profile)"."""
+    """The column label of our numbers, e.g. "ours (quick profile)"; "ours" without runs."""
     profiles = sorted({run.config["profile"]["name"] for run in runs.values()})
-    return f"ours ({'/'.join(profiles)} profile)"
+    return f"ours ({'/'.join(profiles)} profile)" if profiles else "ours"
+
+
+def pending_note(names) -> str:
+    """A plain sentence naming the experiments the store lacks at this profile (empty if none)."""
+    if not names:
+        return ""
+    return (f"Not trained at this profile yet: {', '.join(LABELS.get(n, n) for n in names)} (the campaign, "
+            "`polychromify campaign`, trains them).")
 
 
 def _data(run) -> str:
@@ -170,19 +178,61 @@ def selection(runs: dict) -> pd.DataFrame:
     paper prints no number for this section, only Fig. 3)."""
     label = ours(runs)
     rows = {}
-    for name in [n for n in SELECTION if n in runs]:
-        run = runs[name]
+    for name in SELECTION:
+        run = runs.get(name)
         rows[LABELS[name]] = {
-            ("parameters", label): run.provenance["params"],
+            ("parameters", label): run.provenance["params"] if run else np.nan,
             ("train / val photos", NOTEBOOK): "800 / 200",
-            ("train / val photos", label): f"{run.provenance['train_images']} / {run.provenance['val_images']}",
+            ("train / val photos", label): (f"{run.provenance['train_images']} / {run.provenance['val_images']}"
+                                            if run else ""),
             ("epochs", NOTEBOOK): 25,
-            ("epochs", label): run.config["epochs"],
+            ("epochs", label): run.config["epochs"] if run else np.nan,
             ("validation accuracy", NOTEBOOK): paper.SELECTION_VAL_ACCURACY_NOTEBOOK.get(name, np.nan),
-            ("validation accuracy", label): run.history["val_accuracy"][-1],
-            ("data", label): _data(run),
+            ("validation accuracy", label): run.history["val_accuracy"][-1] if run else np.nan,
+            ("run", "precision"): _precision(run) if run else "",
+            ("run", "data"): _data(run) if run else PENDING,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# ---------------------------------------------------------------- seeds and the noise they set
+
+PENDING = "pending: not trained at this profile yet"
+SPREAD = "\u00b1 seeds"  # column label: the spread (largest minus smallest) over the final model's seeds
+
+
+def seed_spread(values) -> tuple[float, float, int]:
+    """(mean, spread = largest minus smallest, count) of one score over seeds; spread NaN below two seeds."""
+    values = [float(v) for v in values]
+    if not values:
+        return np.nan, np.nan, 0
+    return float(np.mean(values)), float(np.ptp(values)) if len(values) > 1 else np.nan, len(values)
+
+
+def noise_verdict(mine: float, theirs: float, noise: float, higher_is_better: bool = True) -> str:
+    """Ours against the paper's, read against the noise between seeds: "within noise", "better" or "worse"
+    (beyond the spread), or why there is no verdict."""
+    if np.isnan(mine):
+        return PENDING
+    if np.isnan(theirs):
+        return "no printed value"
+    if np.isnan(noise):
+        return "no verdict: one seed only"
+    if abs(mine - theirs) <= noise:
+        return "within noise"
+    return "better" if (mine > theirs) == higher_is_better else "worse"
+
+
+def _scores(name: str, runs: dict, seeds: dict | None, score) -> tuple[float, float, int]:
+    """An experiment's score over its seed runs (``seeds[name]``), else its one run's; NaN if it has none."""
+    if seeds and seeds.get(name):
+        return seed_spread([score(r) for r in seeds[name]])
+    return seed_spread([score(runs[name])] if name in runs else [])
+
+
+def noise_of(seeds: dict | None, score, name: str = "polychromify") -> float:
+    """The spread of the final model's score over its seeds: what every comparison is read against."""
+    return _scores(name, {}, seeds, score)[1] if seeds else np.nan
 
 
 # ---------------------------------------------------------------- Table 1
@@ -195,50 +245,83 @@ def _cpu(run) -> str:
     return run.provenance.get("machine", {}).get("cpu", {}).get("model", "?")
 
 
-def table1(runs: dict) -> pd.DataFrame:
+def _val_accuracy(run) -> float:
+    return run.history["val_accuracy"][-1]
+
+
+def _test_accuracy(run) -> float:
+    return run.metrics["model"]["test"]["accuracy"]
+
+
+def _precision(run) -> str:
+    return run.config["profile"]["precision"]
+
+
+def table1(runs: dict, seeds: dict | None = None) -> pd.DataFrame:
     """Table 1: the five tuned versions as the paper prints them (neurons, filters, S/U, BN), with validation
-    accuracy and training time, the paper's beside ours."""
+    accuracy and training time, the paper's beside ours, and a verdict read against the seed spread.
+
+    ``seeds`` maps an experiment to its runs with different seeds (the final model's): its row shows their
+    mean and spread. Versions without a run show as pending.
+    """
     label = ours(runs)
+    noise = noise_of(seeds, _val_accuracy)
     rows = {}
-    for name in [n for n in TUNING if n in runs]:
-        run, printed = runs[name], paper.TABLE1[name]
+    for name in TUNING:
+        run, printed = runs.get(name), paper.TABLE1[name]
+        mean, spread, n = _scores(name, runs, seeds, _val_accuracy)
         rows[printed["version"]] = {
             ("configuration", "neurons"): printed["neurons"],
             ("configuration", "filters"): printed["filters"],
             ("configuration", "S/U"): "yes" if printed["strided"] else "no",
             ("configuration", "BN"): "yes" if printed["batch_norm"] else "no",
-            ("parameters", label): run.provenance["params"],
+            ("parameters", label): run.provenance["params"] if run else np.nan,
             ("validation accuracy", PAPER): printed["val_accuracy"],
-            ("validation accuracy", label): run.history["val_accuracy"][-1],
+            ("validation accuracy", label): mean,
+            ("validation accuracy", SPREAD): spread,
+            ("validation accuracy", "seeds"): n,
+            ("validation accuracy", "verdict"): noise_verdict(mean, printed["val_accuracy"], noise),
             ("training time [min]", PAPER): printed["time_s"] / 60,
-            ("training time [min]", label): _minutes(run),
-            ("data", label): _data(run),
+            ("training time [min]", label): _minutes(run) if run else np.nan,
+            ("run", "precision"): _precision(run) if run else "",
+            ("run", "CPU"): _cpu(run) if run else "",
+            ("run", "data"): _data(run) if run else PENDING,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
 # ---------------------------------------------------------------- Table 2 and the further metrics
 
-def table2(runs: dict) -> pd.DataFrame:
-    """Table 2: parameters, training time and test accuracy, the paper's beside ours; the author's notebook's
+def table2(runs: dict, seeds: dict | None = None, names=None) -> pd.DataFrame:
+    """Table 2: parameters, training time and test accuracy, the paper's beside ours (mean and spread over
+    ``seeds`` where given), with a verdict read against the final model's seed spread; the author's notebook's
     test accuracy where it differs from the printed one (the CNN). Rows the paper does not have (the
-    author's own weights, Zhang's recipe) show ours only."""
+    author's own weights, Zhang's recipe) show ours only; ``names`` without a run show as pending."""
     label = ours(runs)
+    noise = noise_of(seeds, _test_accuracy)
     rows = {}
-    for name, run in runs.items():
+    for name in names or runs:
+        run = runs.get(name)
         printed = paper.TABLE2.get(name, {})
         notebook = paper.TABLE2_TEST_ACCURACY_NOTEBOOK.get(name, np.nan)
         differs = printed and paper.as_printed(notebook) != printed["test_accuracy"]
+        mean, spread, n = _scores(name, runs, seeds, _test_accuracy)
+        trained = run is not None and run.provenance["timings"]["train_seconds_total"]
         rows[LABELS[name]] = {
             ("parameters", PAPER): printed.get("params_printed", ""),
-            ("parameters", label): run.provenance["params"],
+            ("parameters", label): run.provenance["params"] if run else np.nan,
             ("training time [min]", PAPER): printed["time_s"] / 60 if printed else np.nan,
-            ("training time [min]", label): _minutes(run) if run.provenance["timings"]["train_seconds_total"]
-            else np.nan,
+            ("training time [min]", label): _minutes(run) if trained else np.nan,
             ("test accuracy", PAPER): printed.get("test_accuracy", np.nan),
             ("test accuracy", NOTEBOOK): notebook if differs else np.nan,
-            ("test accuracy", label): run.metrics["model"]["test"]["accuracy"],
-            ("data", label): _data(run),
+            ("test accuracy", label): mean,
+            ("test accuracy", SPREAD): spread,
+            ("test accuracy", "seeds"): n,
+            ("test accuracy", "verdict"): (noise_verdict(mean, printed["test_accuracy"], noise) if printed
+                                           else PENDING if run is None else "not in the paper"),
+            ("run", "precision"): _precision(run) if run else "",
+            ("run", "CPU"): _cpu(run) if run else "",
+            ("run", "data"): _data(run) if run else PENDING,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -275,7 +358,7 @@ def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False
     """
     part = table[column]
     ours_column = next(c for c in part.columns if c.startswith("ours"))
-    theirs, mine = part[reference].astype(float).dropna(), part[ours_column].astype(float)
+    theirs, mine = part[reference].astype(float).dropna(), part[ours_column].astype(float).dropna()
     both = theirs.index.intersection(mine.index)
     who = "the paper" if reference == PAPER else reference
     if both.empty:
@@ -296,6 +379,31 @@ def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False
     if synthetic:
         text += (" These runs were trained on synthetic landscapes, not on the paper's photos, so they "
                  "test the code, not the paper's claims.")
+    return text
+
+
+def noise_note(table: pd.DataFrame, column: str, what: str) -> str:
+    """A plain sentence on the table's verdicts (``table1``/``table2``): which rows are within the noise
+    between seeds of the paper's printed value, which better, which worse, and which are still pending."""
+    part = table[column]
+    spreads = part[SPREAD].astype(float).dropna()
+    groups: dict[str, list[str]] = {}
+    for row, verdict in part["verdict"].items():
+        groups.setdefault(verdict, []).append(str(row))
+    if spreads.empty:
+        text = (f"With one seed per model there is no spread between seeds yet to read the {what} against, "
+                "so no row gets a verdict.")
+    else:
+        seeds = int(part["seeds"].max())
+        text = (f"Read against the spread of the final model's {what} over its {seeds} seeds "
+                f"({spreads.max():.4f}, largest minus smallest): ")
+        parts = [f"{'**' if v == 'worse' else ''}{v}{'**' if v == 'worse' else ''} than the paper: {', '.join(rows)}"
+                 if v in ("better", "worse") else f"{v}: {', '.join(rows)}"
+                 for v, rows in groups.items() if v in ("within noise", "better", "worse")]
+        text += "; ".join(parts) + "." if parts else "no row has a printed value to compare."
+    pending = groups.get(PENDING, [])
+    if pending:
+        text += f" Not trained at this profile yet: {', '.join(pending)}."
     return text
 
 
@@ -359,7 +467,9 @@ def style(table: pd.DataFrame, precision: int = 4):
     none), thousands separators, "n/a" for missing values."""
     def whole(column) -> bool:
         text = " ".join(column) if isinstance(column, tuple) else str(column)
-        return pd.api.types.is_numeric_dtype(table[column]) and any(w in text for w in ("[s]", "parameters", "photos"))
+        counted = any(w in text for w in ("[s]", "parameters", "photos")) or (
+            isinstance(column, tuple) and column[-1] == "seeds")
+        return pd.api.types.is_numeric_dtype(table[column]) and counted
     styler = table.style.format(precision=precision, thousands=",", na_rep="n/a")
     wholes = [c for c in table.columns if whole(c)]
     return styler.format("{:,.0f}", subset=wholes, na_rep="n/a") if wholes else styler

@@ -96,3 +96,23 @@ def test_provenance_names_profile_data_and_commit(tmp_path, monkeypatch):
     assert "commit `0123abcd01`" in text and "test the code, not the paper's claims" in text
     assert "Photos in the figures: synthetic landscapes" in text
     assert "`" not in book.plain(text) and "**" not in book.plain(text)
+
+
+def test_the_paper_edition_never_trains_and_shows_what_the_store_lacks_as_pending(tmp_path, monkeypatch):
+    """At the paper profile a missing run is pending, not trained (hours a run): with an empty store the
+    result chapters still execute, and say what is missing."""
+    monkeypatch.delenv("POLYCHROMIFY_DATA", raising=False)
+    monkeypatch.setenv("POLYCHROMIFY_CACHE", str(tmp_path / "cache"))
+    empty = tmp_path / "results"
+    empty.mkdir()
+    chapter = book.Chapter.from_parameters("paper", results_dir=empty)
+    assert not chapter.trains and chapter.obtain("polychromify", "cnn") == {}
+    assert chapter.pending == ["polychromify", "cnn"]
+    assert chapter.seed_runs() == {"polychromify": []}
+    for name in ("03_model_selection", "04_tuning", "05_results"):
+        out = tmp_path / f"{name}.ipynb"
+        assert book.execute(book.ROOT / "notebooks" / f"{name}.ipynb", out,
+                            {"profile": "paper", "results_dir": str(empty)}) == 0
+        text = out.read_text()
+        assert "Not trained at the paper profile yet (the campaign trains them)" in text
+        assert not list(empty.iterdir())  # nothing was trained or written

@@ -27,7 +27,8 @@ def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=T
     metrics["model"]["test"]["accuracy"] = test_accuracy
     metrics["gray"]["test"].update(psnr=20.0, ssim=0.9)
     files = {
-        "config.json": {"experiment": {"name": name}, "profile": {"name": profile}, "image_size": image_size,
+        "config.json": {"experiment": {"name": name}, "profile": {"name": profile, "precision": "float32"},
+                        "image_size": image_size,
                         "epochs": len(val_accuracy), "batch_size": 16, "data": data},
         "history.json": {"val_accuracy": list(val_accuracy), "accuracy": list(val_accuracy)},
         "metrics.json": metrics,
@@ -62,7 +63,7 @@ def test_selection_puts_the_authors_notebook_beside_ours(runs):
     verdict = tables.verdict(table, "validation accuracy", "validation accuracy", reference=paper.NOTEBOOK)
     assert verdict.startswith("By validation accuracy, author's notebook ranks AE v2 > ")
     assert table[("validation accuracy", label)]["AE v0"] == 0.55
-    assert set(table[("data", label)]) == {"synthetic"}
+    assert set(table[("run", "data")]) == {"synthetic"}
 
 
 def test_table1_has_the_printed_configurations_and_times(runs):
@@ -75,6 +76,36 @@ def test_table1_has_the_printed_configurations_and_times(runs):
     assert list(table[("training time [min]", "paper")]) == [35, 52, 65, 105, 112]
     assert table.loc["v1", ("training time [min]", "ours (smoke profile)")] == pytest.approx(12.0 / 60)
     assert list(table[("validation accuracy", "paper")]) == [0.6814, 0.6792, 0.6851, 0.6727, 0.6527]
+
+
+def test_noise_verdict_reads_a_difference_against_the_seed_spread():
+    assert tables.noise_verdict(0.680, 0.685, noise=0.006) == "within noise"
+    assert tables.noise_verdict(0.670, 0.685, noise=0.006) == "worse"
+    assert tables.noise_verdict(0.670, 0.665, noise=0.001, higher_is_better=True) == "better"
+    assert tables.noise_verdict(0.670, 0.685, noise=np.nan) == "no verdict: one seed only"
+    assert tables.noise_verdict(np.nan, 0.685, noise=0.01) == tables.PENDING
+    assert tables.seed_spread([0.60, 0.64, 0.62]) == (pytest.approx(0.62), pytest.approx(0.04), 3)
+    assert math.isnan(tables.seed_spread([0.6])[1])
+
+
+def test_table1_shows_the_final_models_seeds_and_pending_versions(tmp_path):
+    seeds = [fake_run(tmp_path / f"s{s}", "polychromify", val_accuracy=(0.5, v)) for s, v in
+             ((42, 0.680), (43, 0.690), (44, 0.686))]
+    runs = {"polychromify": seeds[0],
+            "polychromify_v1": fake_run(tmp_path, "polychromify_v1", val_accuracy=(0.5, 0.60))}
+    table = tables.table1(runs, seeds={"polychromify": seeds})
+    label = "ours (smoke profile)"
+    acc = table["validation accuracy"]
+    assert acc.loc["v3", label] == pytest.approx(0.6853333, abs=1e-6)
+    assert acc.loc["v3", tables.SPREAD] == pytest.approx(0.010)
+    assert acc.loc["v3", "seeds"] == 3 and acc.loc["v1", "seeds"] == 1
+    assert acc.loc["v3", "verdict"] == "within noise"      # 0.6853 vs the paper's 0.6851
+    assert acc.loc["v1", "verdict"] == "worse"             # 0.60 vs 0.6814, beyond a spread of 0.01
+    assert acc.loc["v2", "verdict"] == tables.PENDING and math.isnan(acc.loc["v2", label])
+    note = tables.noise_note(table, "validation accuracy", "validation accuracy")
+    assert "over its 3 seeds (0.0100" in note and "within noise: v3" in note and "**worse** than the paper: v1" in note
+    assert note.endswith("Not trained at this profile yet: v2, v4, v5.")
+    assert "seeds" in tables.style(table).to_html()
 
 
 def test_table2_and_its_html(runs):
