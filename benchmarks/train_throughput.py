@@ -12,7 +12,22 @@ FLOPs are counted analytically from the built model's layers: multiply-adds of C
 Forward FLOPs = 2 x MACs; a training step (forward + backward) = 3 x forward.
 
 Run:  python benchmarks/train_throughput.py [--steps 10] [--image-size 128] [--models polychromify,eccv16]
-      [--precisions float32,mixed_bfloat16] [--batch-size 32] [--eccv16-steps N]
+      [--precisions float32,mixed_bfloat16] [--batch-size 32] [--eccv16-steps N] [--jit-compile]
+
+Thread pools and oneDNN are set by the environment (TF_NUM_INTRAOP_THREADS, TF_NUM_INTEROP_THREADS,
+TF_ENABLE_ONEDNN_OPTS), so compare settings by running this script under each.
+
+Measured 2026-12-02 on an Intel Xeon with AMX (2 cores, TensorFlow 2.21, Keras 3.15; the final model,
+batch 32, 128 px; images/s):
+    float32, defaults (oneDNN on, XLA off)    5.57
+    float32, --jit-compile (XLA)              4.19
+    float32, TF_NUM_INTEROP_THREADS=1         4.66   (also with TF_NUM_INTRAOP_THREADS=2: 4.69)
+    float32, TF_ENABLE_ONEDNN_OPTS=0          2.31
+    mixed_bfloat16, defaults                 12.92
+    mixed_bfloat16, --jit-compile             3.98
+The defaults are the fastest float32; bf16 on AMX is 2.3x faster, which is why the campaign's flexible runs
+start in bf16 on such CPUs (polychromify.campaign). Two training processes at once share the two cores
+badly (each about 2.4-5 images/s): the campaign trains one run at a time.
 """
 import argparse
 import os
@@ -69,13 +84,17 @@ def print_hardware_bound(cpu: dict, gflop_per_image: float) -> None:
               f"{' (the target is above it)' if need > peak else ''}")
 
 
-def measure(name: str, precision: str, image_size: int, batch_size: int, steps: int, seed: int = 0) -> dict:
-    """Build, compile and train one model for 1 + steps batches; the timings and the FLOP count."""
+def measure(name: str, precision: str, image_size: int, batch_size: int, steps: int, seed: int = 0,
+            jit_compile: bool = False) -> dict:
+    """Build, compile and train one model for 1 + steps batches; the timings and the FLOP count.
+    ``jit_compile``: recompile it with XLA (Keras' ``jit_compile=True``; off on CPUs by default)."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 100, (batch_size, image_size, image_size, 1)).astype("float32")
     y = rng.uniform(-1, 1, (batch_size, image_size, image_size, 2)).astype("float32")
     keras.utils.set_random_seed(seed)
     model = build(get_experiment(name), image_size, precision, y_train=y)
+    if jit_compile:
+        model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=True)
     start = time.perf_counter()
     model.train_on_batch(x, y)  # warm-up: tracing and compilation
     warmup = time.perf_counter() - start
@@ -104,6 +123,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="images per step (default 32, the paper's)")
     parser.add_argument("--models", default="polychromify,eccv16", help="comma-separated experiment names")
     parser.add_argument("--precisions", default="float32,mixed_bfloat16", help="comma-separated precisions")
+    parser.add_argument("--jit-compile", action="store_true", help="compile the training step with XLA")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured, even in a log file
 
@@ -124,7 +144,7 @@ def main() -> None:
         if name == "eccv16":
             steps = args.eccv16_steps or max(2, args.steps // 4)
         for precision in args.precisions.split(","):
-            r = measure(name, precision, args.image_size, args.batch_size, steps)
+            r = measure(name, precision, args.image_size, args.batch_size, steps, jit_compile=args.jit_compile)
             results.append(r)
             print(f"{r['model']:14}{r['precision']:16}{r['params']:>12,}{r['steps']:>6}{r['warmup_s']:>11.1f}"
                   f"{r['step_s']:>9.3f}{r['images_per_s']:>10.2f}{r['gflop_per_image']:>11.2f}"
