@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from PIL import Image
 from skimage.color import colorconv
 
 from .data import AB_SCALE, L_MAX, rgb_to_lab
+from .files import atomic_path
 from .images import MAX_PIXELS, ImageError, load_rgb
 
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
@@ -290,10 +290,10 @@ def colorize(image, model=None, chroma: float = 1.0, results_dir=None) -> np.nda
 # ---------------------------------------------------------------- files
 
 def write_image(rgb: np.ndarray, path: Path, force: bool = False) -> None:
-    """Write uint8 RGB as PNG or JPEG (from the extension) through a temporary file in the same folder.
+    """Write uint8 RGB as PNG or JPEG (from the extension) atomically (``files.atomic_path``).
 
     Without ``force`` an existing file is never replaced (FileExistsError), even one that appears while
-    writing: the finished file is hard-linked into place, which fails when the name exists.
+    writing; with it, a replaced file keeps its permissions.
     """
     path = Path(path)
     kind = OUTPUT_FORMATS.get(path.suffix.lower())
@@ -301,25 +301,12 @@ def write_image(rgb: np.ndarray, path: Path, force: bool = False) -> None:
         raise ValueError(f"{path}: unsupported output format (use {', '.join(OUTPUT_FORMATS)})")
     if path.exists() and not force:
         raise FileExistsError(f"{path}: exists (use --force to overwrite)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".partial", dir=path.parent)
+    options = {"quality": JPEG_QUALITY} if kind == "JPEG" else {"compress_level": PNG_COMPRESS_LEVEL}
     try:
-        with os.fdopen(fd, "wb") as f:
-            options = {"quality": JPEG_QUALITY} if kind == "JPEG" else {"compress_level": PNG_COMPRESS_LEVEL}
-            Image.fromarray(rgb).save(f, format=kind, **options)
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise FileExistsError(f"{path}: exists (use --force to overwrite)") from None
-            except OSError:  # a file system without hard links
-                if path.exists():
-                    raise FileExistsError(f"{path}: exists (use --force to overwrite)") from None
-                os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        with atomic_path(path, overwrite=force) as tmp:
+            Image.fromarray(rgb).save(tmp, format=kind, **options)
+    except FileExistsError:
+        raise FileExistsError(f"{path}: exists (use --force to overwrite)") from None
 
 
 def output_path(source: Path, output: Path | None = None, outdir: Path | None = None, fmt: str = "png") -> Path:

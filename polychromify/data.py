@@ -26,9 +26,7 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ import numpy as np
 from PIL import Image
 from skimage import color
 
+from .files import atomic_folder
 from .images import ImageError, is_image_name, open_image
 from .profiles import Cleaning, Profile, get_profile
 
@@ -348,20 +347,15 @@ def manifest_key(root: Path, image_size: int, cleaning: Cleaning) -> str:
 
 
 def _write_atomically(folder: Path, arrays: dict, index: dict) -> None:
-    """Write arrays and an index into a temporary folder, then rename it into place."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".partial-", dir=folder.parent))
+    """Write arrays and an index into a temporary folder, then rename it into place (``files.atomic_folder``)."""
     try:
-        for key, value in arrays.items():
-            np.save(tmp / f"{key}.npy", value)
-        (tmp / "index.json").write_text(json.dumps(index))
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process finished the same cache first
-            if not (folder / "index.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_folder(folder, overwrite=False) as tmp:
+            for key, value in arrays.items():
+                np.save(tmp / f"{key}.npy", value)
+            (tmp / "index.json").write_text(json.dumps(index))
+    except FileExistsError:  # another process finished the same cache first
+        if not (folder / "index.json").is_file():
+            raise
 
 
 def prepare(root: Path, image_size: int = 128, cleaning: Cleaning = Cleaning(), cache_dir: Path | None = None,

@@ -1,7 +1,7 @@
 """Getting the real photos: the Kaggle download, or the extraction of a zip downloaded by hand.
 
 Both write the images into a hidden temporary folder next to the target and rename it into
-place only when complete, so the target is never half written.
+place only when complete (``files.atomic_folder``), so the target is never half written.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .data import default_cache_dir
+from .files import atomic_folder
 from .images import IMAGE_EXTENSIONS, is_image_name
 
 KAGGLE_DATASET = "arnaud58/landscape-pictures"
@@ -123,15 +124,9 @@ def ingest_zip(zip_path: Path, dest: Path, force: bool = False) -> Ingested:
         if not images:
             kinds = ", ".join(ext.lstrip(".") for ext in IMAGE_EXTENSIONS)
             raise DownloadError(f"{zip_path}: no image files ({kinds}) in the zip")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
-        try:
+        with atomic_folder(dest) as work:  # an existing dest (force) is swapped out when this one is complete
             for info, rel in images:
                 _extract(archive, zip_path, info, work.joinpath(*rel.parts))
-            _move_into_place(work, dest)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
     return Ingested(dest, len(images))
 
 
@@ -164,23 +159,3 @@ def _extract(archive: zipfile.ZipFile, zip_path: Path, info: zipfile.ZipInfo, ta
             shutil.copyfileobj(src, out, 1 << 20)
     except (zipfile.BadZipFile, zlib.error, EOFError) as err:
         raise DownloadError(f"{zip_path}: member {info.filename!r} is corrupt ({err}); download it again") from None
-
-
-def _move_into_place(work: Path, dest: Path) -> None:
-    """Rename the finished ``work`` folder to ``dest``, swapping out an existing ``dest`` (restored on failure)."""
-    old = None
-    if dest.exists() or dest.is_symlink():
-        old = work.with_name(work.name + ".old")
-        dest.rename(old)
-    try:
-        work.rename(dest)
-    except BaseException:
-        if old is not None:
-            old.rename(dest)
-        raise
-    if old is None:
-        return
-    if old.is_dir() and not old.is_symlink():
-        shutil.rmtree(old)
-    else:
-        old.unlink()

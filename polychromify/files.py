@@ -1,27 +1,166 @@
-"""Writing files so that nobody ever sees half of one: write to a temporary path beside the target, then
-rename it into place (a rename within a folder is atomic)."""
+"""Writing files and folders so that nobody ever sees half of one: write to a temporary sibling, make it
+durable, then rename it into place (a rename within a folder is atomic). The package's one atomic writer.
+
+Permissions are those of any new file: 0666 for files and 0777 for folders, less the umask; a replaced
+target keeps its mode. The umask is never read nor changed: ``os.umask`` can only read it by setting it,
+which would give other threads' files a wrong mode meanwhile. The temporary file or folder is created
+with 0666 or 0777 and the kernel applies the umask, as it does for any ``open``.
+
+Temporary names are hidden and contain ``.partial`` (``.<stem>.<random>.partial<suffixes>`` for a file, so
+writers that read the extension still work; ``.<name>.<random>.partial`` for a folder), which
+``.gitignore`` ignores. A process killed mid-write leaves only such a name behind.
+"""
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import shutil
+import stat
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_folder", "atomic_path"]
+
+
+def _partial_name(target: Path, folder: bool) -> Path:
+    """A fresh hidden sibling name for ``target``, ending like it for a file."""
+    suffix = "" if folder else "".join(target.suffixes)
+    stem = target.name[:len(target.name) - len(suffix)]
+    return target.with_name(f".{stem}.{secrets.token_hex(4)}.partial{suffix}")
+
+
+def _kept_mode(target: Path, folder: bool) -> int | None:
+    """The permissions of an existing ``target`` of the same kind, or None."""
+    try:
+        st = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return stat.S_IMODE(st.st_mode) if stat.S_ISDIR(st.st_mode) == folder else None
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's data, or a folder's entries, to the disk (folders: where the system allows it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        if path.is_dir():  # Windows cannot open folders
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not path.is_dir():
+            raise
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file and folder under ``folder``, the folder itself last."""
+    for root, dirs, files in os.walk(folder):
+        for name in files:
+            if not os.path.islink(os.path.join(root, name)):
+                _fsync(Path(root) / name)
+    for root, dirs, files in os.walk(folder, topdown=False):
+        _fsync(Path(root))
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, link or folder tree if it exists."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def atomic_path(target, mode: int = 0o644):
-    """Yield a temporary path beside ``target`` to write to; when the block ends without error it becomes
-    ``target`` (replacing it) with permissions ``mode`` (default readable by everyone, as package data and
-    web pages must be; ``mkstemp`` alone gives 0600), otherwise it is removed and ``target`` is untouched."""
+def atomic_path(target, overwrite: bool = True):
+    """Yield a temporary path beside ``target`` to write a file to; when the block ends without error its
+    data are flushed to disk and it becomes ``target``, otherwise it is removed and ``target`` is untouched.
+
+    An existing ``target`` is replaced, keeping its permissions; with ``overwrite=False`` it is never
+    replaced, even one that appears while writing (FileExistsError): the file is hard-linked into place,
+    which fails when the name exists.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".partial", dir=target.parent)
-    os.close(fd)
+    while True:
+        tmp = _partial_name(target, folder=False)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the kernel applies the umask
+            break
+        except FileExistsError:
+            continue
     try:
-        yield Path(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        os.close(fd)
+    try:
+        yield tmp
+        _fsync(tmp)
+        if overwrite:
+            kept = _kept_mode(target, folder=False)
+            os.chmod(tmp, mode if kept is None else kept)
+            os.replace(tmp, target)
+        else:
+            os.chmod(tmp, mode)
+            _link(tmp, target)
+        _fsync(target.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _link(tmp: Path, target: Path) -> None:
+    """Give ``tmp``'s file the name ``target``, never replacing one (FileExistsError)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise FileExistsError(f"{target}: exists") from None
+    except OSError:  # a file system without hard links
+        if target.exists():
+            raise FileExistsError(f"{target}: exists") from None
+        os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def atomic_folder(target, overwrite: bool = True):
+    """Yield a new temporary folder beside ``target`` to fill; when the block ends without error every file
+    in it is flushed to disk and it becomes ``target``, otherwise it is removed and ``target`` is untouched.
+
+    An existing ``target`` is replaced (a folder keeps its permissions): it is renamed aside, the new folder
+    renamed in and the old one removed, restored if the second rename fails (a folder cannot be swapped
+    in one step, so a kill between the two renames leaves ``target`` missing and both under ``.partial``
+    names). With ``overwrite=False`` an existing non-empty ``target`` is kept (FileExistsError).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = _partial_name(target, folder=True)
+        try:
+            os.mkdir(tmp, 0o777)  # the kernel applies the umask
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+        kept = _kept_mode(target, folder=True)
+        if kept is not None:
+            os.chmod(tmp, kept)
+        old = None
+        if overwrite and (target.exists() or target.is_symlink()):
+            old = _partial_name(target, folder=True)
+            os.rename(target, old)  # aside: a non-empty folder cannot be replaced in one step
+        try:
+            os.rename(tmp, target)  # POSIX replaces an empty folder, never a non-empty one
+        except BaseException as err:
+            if old is not None:
+                os.rename(old, target)
+            elif isinstance(err, OSError) and target.exists():
+                raise FileExistsError(f"{target}: exists") from None
+            raise
+        _fsync(target.parent)  # the new name is durable before the old folder goes
+        if old is not None:
+            _remove(old)
+    finally:
+        _remove(tmp)

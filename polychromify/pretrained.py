@@ -15,7 +15,6 @@ results store:
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
@@ -186,7 +185,6 @@ def export_pretrained(run: Run, dest: Path | str = PRETRAINED_DIR, allow_synthet
     card["weights_bytes"] = (dest / WEIGHTS).stat().st_size
     _write_text_atomically(card_markdown(card), dest / CARD_MD)
     write_json(dest / CARD, card)
-    os.chmod(dest / CARD, 0o644)
     return dest
 
 

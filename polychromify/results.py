@@ -20,10 +20,10 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import atomic_path
 from .profiles import PROFILES, Profile
 
 RESULTS_ENV = "POLYCHROMIFY_RESULTS"
@@ -49,19 +49,10 @@ def fingerprint(config: dict) -> str:
 
 
 def write_json(path: Path, value) -> None:
-    """Write JSON atomically: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(value, f, indent=2, sort_keys=True, default=_plain)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write JSON (indented, keys sorted, a final newline) atomically, through ``files.atomic_path``."""
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        json.dump(value, f, indent=2, sort_keys=True, default=_plain)
+        f.write("\n")
 
 
 def _plain(value):

@@ -4,15 +4,15 @@ The paper: Adam (fixed learning rate), MSE, batch 32, 25 epochs, ``metrics=['acc
 resolves to categorical accuracy on the (H, W, 2) output; see ``metrics.pixel_accuracy``).
 
 A checkpoint is a folder ``epoch-NNNN`` holding the model weights with the optimizer's variables
-(Keras 3 stores both in ``.weights.h5``) and the history so far, written as ``epoch-NNNN.partial`` and renamed when complete, so a run killed at any
-moment (SIGKILL, power loss) resumes after the last finished epoch. The shuffling order of each epoch
-depends only on (seed, epoch), so a resumed run sees the same batches as an uninterrupted one.
+(Keras 3 stores both in ``.weights.h5``) and the history so far, written in a hidden ``.partial`` folder
+and renamed when complete (``files.atomic_folder``), so a run killed at any moment (SIGKILL, power loss)
+resumes after the last finished epoch. The shuffling order of each epoch depends only on (seed, epoch),
+so a resumed run sees the same batches as an uninterrupted one.
 """
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import time
@@ -21,6 +21,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from .files import atomic_folder, atomic_path
 from .metrics import keras_pixel_accuracy
 
 PRECISIONS = ("float32", "mixed_bfloat16")
@@ -58,21 +59,15 @@ def _finished_epochs(folder: Path) -> list[Path]:
 def save_checkpoint(model: keras.Model, folder: Path, epoch: int, history: dict,
                     segments: list | None = None) -> Path:
     """Write weights, optimizer state, history and training segments after ``epoch`` (1-based) atomically;
-    keep only the newest."""
-    folder.mkdir(parents=True, exist_ok=True)
+    keep only the newest, and remove what killed writes left (``.partial`` folders)."""
     final = folder / f"epoch-{epoch:04d}"
-    partial = folder / f"epoch-{epoch:04d}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    model.save_weights(partial / "model.weights.h5")  # with the optimizer's variables
-    (partial / "history.json").write_text(json.dumps({"epoch": epoch, "history": history,
-                                                      "segments": segments or []}))
-    for path in partial.iterdir():  # make the data durable before the rename makes it visible
-        with open(path, "rb") as f:
-            os.fsync(f.fileno())
-    os.replace(partial, final)
-    for old in _finished_epochs(folder):
-        if old != final:
+    with atomic_folder(final) as partial:
+        model.save_weights(partial / "model.weights.h5")  # with the optimizer's variables
+        (partial / "history.json").write_text(json.dumps({"epoch": epoch, "history": history,
+                                                          "segments": segments or []}))
+    finished = set(_finished_epochs(folder))
+    for old in folder.iterdir():
+        if old != final and (old in finished or old.name.endswith(".partial")):
             shutil.rmtree(old, ignore_errors=True)
     return final
 
@@ -169,9 +164,8 @@ def save_model_weights(model: keras.Model, path: Path, rebuild) -> None:
     """Save only the model's weights (no optimizer state) atomically; ``rebuild()`` makes a fresh twin."""
     twin = rebuild()
     twin.set_weights(model.get_weights())
-    partial = path.with_name("partial-" + path.name)
-    twin.save_weights(partial)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        twin.save_weights(partial)
 
 
 def predict(model: keras.Model, x: np.ndarray, batch_size: int = 32) -> np.ndarray:

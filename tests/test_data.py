@@ -1,4 +1,5 @@
 """The data pipeline: cleaning, Lab conversion, split, cache, and the real landscape set when present."""
+import json
 import os
 import shutil
 from pathlib import Path
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import data
+from polychromify import data, files
 from polychromify.data import AB_SCALE, assign_splits, load_dataset, prepare, rgb_to_xy, xy_to_rgb
 from polychromify.profiles import Cleaning, get_profile
 from polychromify.synthetic import synthetic_landscape
@@ -118,6 +119,8 @@ def test_cache_is_reused_and_written_atomically(folder, tmp_path):
     assert prepare(folder, 32, Cleaning(), cache) == first
     assert (first / "L.npy").stat().st_mtime_ns == stamp                    # reused, not rebuilt
     assert not [p for p in first.parent.iterdir() if ".partial" in p.name]  # no temp folder left
+    assert sorted(p.name for p in first.iterdir()) == ["L.npy", "Y.npy", "index.json", "rgb.npy"]  # the layout
+    assert set(json.loads((first / "index.json").read_text())) == {"names", "hashes", "report", "data_hash", "key"}
     assert prepare(folder, 24, Cleaning(), cache) != first                  # size is part of the key
     assert prepare(folder, 32, Cleaning(gray_chroma=1.0), cache) != first   # so are the thresholds
     save(folder / "new.png", synthetic_landscape(seed=999, size=64))
@@ -130,7 +133,7 @@ def test_interrupted_cache_write_leaves_no_cache(folder, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(data.os, "replace", crash)
+    monkeypatch.setattr(files.os, "rename", crash)  # killed at the rename into place
     with pytest.raises(KeyboardInterrupt):
         prepare(folder, 32, Cleaning(), cache)
     monkeypatch.undo()

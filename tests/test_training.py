@@ -197,6 +197,57 @@ def test_a_leftover_partial_checkpoint_is_ignored(tmp_path):
     assert load_checkpoint(_model(), tmp_path / "missing") == (0, {}, [])
 
 
+def test_the_checkpoint_layout_is_unchanged_and_leftovers_are_cleaned(tmp_path, umask022):
+    """Runs of a campaign resume across versions: ``epoch-NNNN/{model.weights.h5, history.json}``, the newest only."""
+    folder = tmp_path / "checkpoint"
+    model = _model()
+    model.optimizer.build(model.trainable_variables)
+    history = {"loss": [0.5, 0.4], "seconds": [1.0, 1.0]}
+    segments = [{"machine": "here", "first_epoch": 1, "last_epoch": 2, "seconds": 2.0}]
+    save_checkpoint(model, folder, 1, {"loss": [0.5], "seconds": [1.0]})
+    (folder / "epoch-0002.partial").mkdir()  # what killed writes left: the old name and the new one
+    (folder / ".epoch-0002.0badf00d.partial").mkdir()
+    assert save_checkpoint(model, folder, 2, history, segments) == folder / "epoch-0002"
+    assert [p.name for p in folder.iterdir()] == ["epoch-0002"]
+    assert sorted(p.name for p in (folder / "epoch-0002").iterdir()) == ["history.json", "model.weights.h5"]
+    assert (folder / "epoch-0002" / "history.json").read_text() == json.dumps(
+        {"epoch": 2, "history": history, "segments": segments})
+    assert _mode(folder / "epoch-0002") == 0o755 and _mode(folder / "epoch-0002" / "model.weights.h5") == 0o644
+
+    fresh = _model(seed=SEED + 1)
+    assert load_checkpoint(fresh, folder) == (2, history, segments)
+    _assert_same_weights(fresh, model)
+
+    by_hand = tmp_path / "older" / "epoch-0003"  # a checkpoint as earlier versions wrote it
+    by_hand.mkdir(parents=True)
+    model.save_weights(by_hand / "model.weights.h5")
+    (by_hand / "history.json").write_text(json.dumps({"epoch": 3, "history": history}))
+    assert load_checkpoint(_model(seed=SEED + 2), by_hand.parent) == (3, history, [])
+
+
+def test_save_model_weights_writes_only_the_weights_atomically(tmp_path, umask022):
+    model = _model()
+    path = tmp_path / "run" / "model.weights.h5"
+    training.save_model_weights(model, path, lambda: build_model(MODEL, SIZE))
+    assert [p.name for p in path.parent.iterdir()] == ["model.weights.h5"]
+    assert _mode(path) == 0o644
+    fresh = build_model(MODEL, SIZE)
+    fresh.load_weights(path)
+    _assert_same_weights(fresh, model)
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.fixture
+def umask022():
+    """Run the test under umask 022 (restored after)."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
 def test_precision_policy_rejects_unknown_names_and_restores_the_previous_policy():
     original = keras.mixed_precision.global_policy().name
     try:
