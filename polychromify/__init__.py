@@ -1,8 +1,9 @@
 """Polychromify: a reproducible edition of PolyChromify (Ghiotto), landscape colorization from the L channel."""
 __version__ = "0.1.0"
 
+from .color import AB_SCALE, rgb_to_xy, xy_to_rgb
 from .colorize import colorize
-from .data import AB_SCALE, Dataset, DataReport, load_dataset, rgb_to_xy, xy_to_rgb
+from .data import Dataset, DataReport, load_dataset
 from .images import ImageError, load_rgb
 from .pretrained import load_pretrained
 from .profiles import PROFILES, Cleaning, Profile, get_profile

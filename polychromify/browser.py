@@ -13,8 +13,8 @@ out of Python and out of the browser:
 
 Inside: L of ``small`` -> the trained model -> ab (S, S) -> scaled by chroma -> upsampled bilinearly to
 (H, W) (pixel centres aligned, edges clamped, as ``colorize.upsample_ab``) -> merged with the L of
-``photo`` -> sRGB. These are the conversions of ``colorize`` (scikit-image's sRGB matrix and D65 white),
-written here in ``keras.ops`` because ONNX has no colour operators; the tests check the graph against
+``photo`` -> sRGB. The colour conversions are the ``keras.ops`` path of ``color`` (ONNX has no colour
+operators), which does the arithmetic of ``colorize``'s lookup tables; the tests check the graph against
 ``colorize.colorize`` with onnxruntime. The one difference left is the small copy: the book's page draws
 it with the browser's high-quality canvas filter, Python uses Pillow's Lanczos.
 
@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .colorize import _RGB_FROM_FXYZ, _Y_FROM_RGB, get_model
+from .color import AB_SCALE, gray_to_rgb8_ops, lab_to_rgb8_ops, lightness_ops
+from .colorize import get_model
 from .files import atomic_path
-from .data import AB_SCALE, L_MAX
 
 __all__ = ["INPUTS", "build_browser_model", "export_onnx", "onnx_bytes", "run_onnx"]
 
@@ -39,45 +39,10 @@ OPSET = 17
 INPUTS = ("photo", "small", "chroma")
 
 
-def _lightness(rgba):
-    """CIELAB L in [0, 100] of uint8 RGBA (..., 4), with a trailing axis of 1."""
+def _opaque(rgb):
+    """uint8 RGB (..., 3) -> RGBA (..., 4) with alpha 255, as a canvas's ImageData wants it."""
     from keras import ops
-    v = ops.cast(rgba[..., :3], "float32") * (1 / 255)
-    linear = ops.where(v > 0.04045, ops.power((v + 0.055) * (1 / 1.055), 2.4), v * (1 / 12.92))
-    y = ops.clip(ops.matmul(linear, ops.convert_to_tensor(_Y_FROM_RGB[:, None], "float32")), 0.0, 1.0)
-    return ops.where(y > 0.008856, 116.0 * ops.power(y, 1 / 3) - 16.0, 903.3 * y)
-
-
-def _f_inverse(t):
-    from keras import ops
-    return ops.where(t > 0.2068966, t * t * t, (t - 16 / 116) * (1 / 7.787))
-
-
-def _srgb8(linear):
-    """Linear RGB, clipped to [0, 1] -> uint8 sRGB, with an opaque alpha channel appended."""
-    from keras import ops
-    linear = ops.clip(linear, 0.0, 1.0)
-    srgb = ops.where(linear > 0.0031308, 1.055 * ops.power(linear, 1 / 2.4) - 0.055, 12.92 * linear)
-    rgb = ops.cast(ops.round(srgb * 255.0), "uint8")
-    if rgb.shape[-1] == 1:
-        rgb = ops.concatenate([rgb, rgb, rgb], axis=-1)
     return ops.concatenate([rgb, ops.full_like(rgb[..., :1], 255)], axis=-1)
-
-
-def _lab_to_rgba8(L, ab):
-    """L (..., 1) and ab (..., 2) in Lab units -> uint8 RGBA (..., 4), out-of-gamut colours clipped."""
-    from keras import ops
-    fy = (ops.clip(L, 0.0, L_MAX) + 16.0) * (1 / 116)
-    fx = fy + ab[..., :1] * (1 / 500)
-    fz = ops.maximum(fy - ab[..., 1:] * (1 / 200), 0.0)
-    fxyz = ops.concatenate([_f_inverse(fx), _f_inverse(fy), _f_inverse(fz)], axis=-1)
-    return _srgb8(ops.matmul(fxyz, ops.convert_to_tensor(_RGB_FROM_FXYZ.T, "float32")))
-
-
-def _gray_rgba8(L):
-    """The neutral colour of lightness L (..., 1): R = G = B, as uint8 RGBA (..., 4)."""
-    from keras import ops
-    return _srgb8(_f_inverse((ops.clip(L, 0.0, L_MAX) + 16.0) * (1 / 116)))
 
 
 def _bilinear_upsample(small, height, width):
@@ -118,11 +83,11 @@ def build_browser_model(model=None):
         """Everything after decoding: small L -> ab -> upsampled and merged with the photo's own L."""
 
         def call(self, photo, small, chroma):
-            ab = ops.clip(net(_lightness(small)), -1.0, 1.0) * (AB_SCALE * chroma[:, None, None, :])
+            ab = ops.clip(net(lightness_ops(small[..., :3])), -1.0, 1.0) * (AB_SCALE * chroma[:, None, None, :])
             height, width = ops.shape(photo)[1], ops.shape(photo)[2]
             ab = _bilinear_upsample(ab, height, width)
-            L = _lightness(photo)
-            return _lab_to_rgba8(L, ab), _gray_rgba8(L)
+            L = lightness_ops(photo[..., :3])  # alpha ignored
+            return _opaque(lab_to_rgb8_ops(L, ab)), _opaque(gray_to_rgb8_ops(L))
 
         def compute_output_spec(self, photo, small, chroma):
             return (keras.KerasTensor(photo.shape, dtype="uint8", name="rgba"),

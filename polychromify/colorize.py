@@ -10,12 +10,9 @@ Inputs: a path, bytes, a PIL image or an array, of any size and mode (gray, pale
 refused with an ``ImageError``, as are files that are missing, empty, truncated or not images.
 
 Speed: the full-resolution part (L of the input, ab upsampling, Lab -> RGB) runs in blocks of rows that
-stay in the CPU cache, on threads (numpy releases the GIL), with lookup tables for the sRGB and CIELAB
-curves; bilinear upsampling is one small matrix product across and a blend of two rows down. It is the
-CIELAB of ``data.rgb_to_lab`` (scikit-image's constants: sRGB, D65 white) to within 0.01 L and one 8-bit
-level, as the tests check. Why not scikit-image itself: on a 12-megapixel photo its two conversions took
-5.6 s on the 2-core machine, this whole pass under 1 s; LittleCMS (Pillow's ImageCms) is fast but its
-Lab is 8-bit and D50-based. ``benchmarks/colorize_speed.py`` measures every stage.
+stay in the CPU cache, on threads (numpy releases the GIL), with the lookup-table conversions of ``color``
+(scikit-image's CIELAB to within 0.01 L and one 8-bit level); bilinear upsampling is one small matrix
+product across and a blend of two rows down. ``benchmarks/colorize_speed.py`` measures every stage.
 """
 from __future__ import annotations
 
@@ -27,9 +24,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from skimage.color import colorconv
 
-from .data import AB_SCALE, L_MAX, rgb_to_lab
+from .color import AB_SCALE, lab_planes_to_rgb8, lightness, rgb_to_lab
 from .files import atomic_path
 from .images import MAX_PIXELS, ImageError, load_rgb
 
@@ -39,81 +35,8 @@ PNG_COMPRESS_LEVEL = 1  # zlib level: a 12 MP photo is written in half the time 
 OUTPUT_SUFFIX = "_colorized"
 _BLOCK_ROWS = 64        # rows per block of the full-resolution pass (a few MB: stays in cache)
 
-__all__ = ["MAX_PIXELS", "ColorizeModel", "colorize", "colorize_files", "get_model", "lab_to_rgb8",
-           "lightness", "merge", "output_path", "predict_small_ab", "upsample_ab", "write_image"]
-
-
-# ---------------------------------------------------------------- sRGB <-> CIELAB at full resolution
-
-# scikit-image's constants (those of data.rgb_to_lab): the sRGB matrix and the D65 white point.
-_WHITE = colorconv.xyz_tristimulus_values(illuminant="D65", observer="2")
-_Y_FROM_RGB = colorconv.xyz_from_rgb[1]
-_RGB_FROM_FXYZ = colorconv.rgb_from_xyz * _WHITE[None, :]  # rows: R, G, B
-# Each row sums to 1 within 1e-4 (the rounding of the published constants); making it exact keeps
-# neutral colours (a = b = 0) exactly neutral, a change of at most 0.03 of an 8-bit level.
-_RGB_FROM_FXYZ = (_RGB_FROM_FXYZ / _RGB_FROM_FXYZ.sum(axis=1, keepdims=True)).astype(np.float32)
-_v = np.arange(256) / 255.0
-_LINEAR = np.where(_v > 0.04045, ((_v + 0.055) / 1.055) ** 2.4, _v / 12.92)  # sRGB decoding curve
-_Y_LUT = [(_LINEAR * c).astype(np.float32) for c in _Y_FROM_RGB]            # uint8 channel -> its share of Y
-_LUT_STEPS = 65535
-_t = np.arange(_LUT_STEPS + 1) / _LUT_STEPS
-_L_LUT = np.where(_t > 0.008856, 116.0 * np.cbrt(_t) - 16.0, 903.3 * _t).astype(np.float32)  # Y -> L
-_ENCODE_LUT = np.clip(np.round(255.0 * np.where(_t > 0.0031308, 1.055 * _t ** (1 / 2.4) - 0.055, 12.92 * _t)),
-                      0, 255).astype(np.uint8)                                   # linear -> 8-bit sRGB
-del _v, _t
-
-
-def lightness(rgb: np.ndarray) -> np.ndarray:
-    """CIELAB L in [0, 100] of uint8 RGB (H, W, 3), as float32 (H, W)."""
-    rgb = np.asarray(rgb, dtype=np.uint8)
-    y = np.take(_Y_LUT[0], rgb[..., 0])
-    y += np.take(_Y_LUT[1], rgb[..., 1])
-    y += np.take(_Y_LUT[2], rgb[..., 2])
-    np.clip(y, 0.0, 1.0, out=y)
-    y *= _LUT_STEPS
-    y += 0.5
-    return np.take(_L_LUT, y.astype(np.uint16))
-
-
-def _f_inverse(t: np.ndarray) -> np.ndarray:
-    """The inverse of CIELAB's companding function f."""
-    return np.where(t > 0.2068966, t * t * t, (t - np.float32(16 / 116)) * np.float32(1 / 7.787))
-
-
-def _lab_to_rgb8(L: np.ndarray, a: np.ndarray | None, b: np.ndarray | None,
-                 out: np.ndarray | None = None) -> np.ndarray:
-    """CIELAB planes L, a, b (H, W) -> uint8 sRGB (H, W, 3), written into ``out`` when given.
-
-    With a and b None the colour is neutral, and R = G = B exactly.
-    """
-    fy = np.clip(L, 0.0, L_MAX, dtype=np.float32)
-    fy += np.float32(16)
-    fy *= np.float32(1 / 116)
-    if out is None:
-        out = np.empty(fy.shape + (3,), np.uint8)
-    if a is None or b is None:  # gray: linear R = G = B = Y
-        linear = _f_inverse(fy)
-        np.clip(linear, 0.0, 1.0, out=linear)
-        linear *= _LUT_STEPS
-        linear += 0.5
-        out[...] = np.take(_ENCODE_LUT, linear.astype(np.uint16))[..., None]
-        return out
-    fxyz = np.empty(fy.shape + (3,), np.float32)
-    fxyz[..., 0] = _f_inverse(fy + a * np.float32(1 / 500))
-    fxyz[..., 1] = _f_inverse(fy)
-    fxyz[..., 2] = _f_inverse(np.maximum(fy - b * np.float32(1 / 200), 0.0))
-    linear = fxyz @ _RGB_FROM_FXYZ.T
-    np.clip(linear, 0.0, 1.0, out=linear)
-    linear *= _LUT_STEPS
-    linear += 0.5
-    np.take(_ENCODE_LUT, linear.astype(np.uint16), out=out)
-    return out
-
-
-def lab_to_rgb8(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """CIELAB L (H, W) and ab (H, W, 2) in Lab units -> uint8 sRGB (H, W, 3); out-of-gamut colours clipped."""
-    ab = np.asarray(ab, np.float32)
-    return _lab_to_rgb8(np.asarray(L, np.float32), ab[..., 0], ab[..., 1])
+__all__ = ["MAX_PIXELS", "ColorizeModel", "colorize", "colorize_files", "get_model", "merge", "output_path",
+           "predict_small_ab", "upsample_ab", "write_image"]
 
 
 # ---------------------------------------------------------------- bilinear upsampling of ab
@@ -262,7 +185,7 @@ def merge(rgb: np.ndarray, ab: np.ndarray, chroma: float = 1.0, workers: int | N
 
     def block(part: slice) -> None:
         a, b = up(part) if up is not None else (None, None)
-        _lab_to_rgb8(lightness(rgb[part]), a, b, out=out[part])
+        lab_planes_to_rgb8(lightness(rgb[part]), a, b, out=out[part])
 
     parts = [slice(i, min(i + _BLOCK_ROWS, height)) for i in range(0, height, _BLOCK_ROWS)]
     workers = workers or min(8, os.cpu_count() or 1)

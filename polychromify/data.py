@@ -1,8 +1,8 @@
 """The landscape data: find photos, clean them, convert to CIELAB, split, and cache the arrays.
 
 The network sees X = L in [0, 100], shape (N, S, S, 1), and predicts Y = ab / AB_SCALE in [-1, 1],
-shape (N, S, S, 2), as in the paper (section III). Colour conversion is scikit-image's sRGB <-> CIELAB
-with the D65 white point.
+shape (N, S, S, 2), as in the paper (section III). The colour conversion is ``color``'s (scikit-image's
+sRGB <-> CIELAB, D65 white point).
 
 Cleaning (every step is counted in the ``DataReport``; thresholds live in ``profiles.Cleaning``):
 
@@ -33,42 +33,19 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from skimage import color
 
+from .color import rgb_to_lab, rgb_to_xy
 from .files import atomic_folder
 from .images import ImageError, is_image_name, open_image
 from .profiles import Cleaning, Profile, get_profile
 
-AB_SCALE = 128.0  # Y = ab / AB_SCALE, as in the paper; ab of sRGB colours lies within about +-110
-L_MAX = 100.0     # L lies in [0, L_MAX]
 SPLITS = ("train", "val", "test")
 CACHE_VERSION = 2
 DATA_ENV = "POLYCHROMIFY_DATA"
 CACHE_ENV = "POLYCHROMIFY_CACHE"
 
 
-# ---------------------------------------------------------------- colour
-
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """uint8 or [0, 1] float RGB (..., 3) -> float32 CIELAB (D65)."""
-    rgb = np.asarray(rgb)
-    if rgb.dtype == np.uint8:
-        rgb = rgb.astype(np.float32) / 255.0
-    return color.rgb2lab(rgb).astype(np.float32)
-
-
-def rgb_to_xy(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """RGB (..., H, W, 3) -> network input X = L (..., H, W, 1) and target Y = ab / AB_SCALE (..., H, W, 2)."""
-    lab = rgb_to_lab(rgb)
-    return lab[..., :1], lab[..., 1:] / AB_SCALE
-
-
-def xy_to_rgb(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The inverse of ``rgb_to_xy``: L (..., 1) and Y (..., 2) -> float RGB in [0, 1] (out-of-gamut clipped)."""
-    lab = np.concatenate([np.asarray(x, np.float64), np.asarray(y, np.float64) * AB_SCALE], axis=-1)
-    lab[..., 0] = np.clip(lab[..., 0], 0.0, L_MAX)
-    return np.clip(color.lab2rgb(lab), 0.0, 1.0).astype(np.float32)
-
+# ---------------------------------------------------------------- resizing
 
 def resize_square(rgb: np.ndarray, size: int) -> np.ndarray:
     """Centre-crop to a square, then resize to (size, size) with an anti-aliased (Lanczos) filter."""

@@ -37,7 +37,7 @@ Deviations from the paper, and why
    b from 20), but the set is not guaranteed identical to Zhang's bin for bin (e.g. we
    keep a = 110, b = -60). The gamut is sampled on the six faces of the RGB cube: the
    ab projection of a solid equals that of its surface, and this is exact and fast
-   (forward ``skimage.color.rgb2lab`` instead of probing Lab points with ``lab2rgb``).
+   (forward ``color.rgb_to_lab`` instead of probing Lab points with ``lab_to_rgb``).
 2. **Input normalisation** (L - 50)/100 is done inside the model by a ``Rescaling``
    layer (as in the authors' PyTorch port), so the model consumes the project's X as is.
 3. **Batch normalisation** uses Keras ``BatchNormalization`` with a learnable scale and
@@ -75,6 +75,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from .color import AB_SCALE, rgb_to_lab
+
 __all__ = [
     "ab_bins",
     "soft_encode",
@@ -84,11 +86,9 @@ __all__ = [
     "Eccv16Loss",
     "decode_ab",
     "eccv16_accuracy",
-    "AB_SCALE",
     "DEFAULT_T",
 ]
 
-AB_SCALE = 128.0   # model-space Y = ab / AB_SCALE
 DEFAULT_T = 0.38   # annealed-mean temperature (Sec. 2.3)
 AB_RANGE = 110.0   # bin centres are kept in [-AB_RANGE, AB_RANGE]^2 (Zhang's ab range)
 GAMUT_MARGIN = 1.4  # a bin is kept if its centre is within GAMUT_MARGIN * grid of sRGB
@@ -98,8 +98,6 @@ _FACE_SAMPLES = 129  # RGB-cube face sampling (129^2 points per face); 313 from 
 # --------------------------------------------------------------------------- bins
 def _srgb_gamut_ab(n: int = _FACE_SAMPLES) -> np.ndarray:
     """ab coordinates of points sampled on the surface of the sRGB cube (M, 2)."""
-    from skimage import color
-
     s = np.linspace(0.0, 1.0, n)
     u, v = (g.ravel() for g in np.meshgrid(s, s, indexing="ij"))
     faces = []
@@ -112,7 +110,7 @@ def _srgb_gamut_ab(n: int = _FACE_SAMPLES) -> np.ndarray:
             face[:, others[1]] = v
             faces.append(face)
     rgb = np.concatenate(faces)
-    return color.rgb2lab(rgb)[:, 1:]
+    return rgb_to_lab(rgb)[:, 1:]
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ model *generalizes* shows only on photos from elsewhere: ``score_folder(["author
 A folder's photos are not cleaned (no border cropping, no near-gray or duplicate removal, unlike
 ``data.load_dataset``): every image file under it (recursively; other files ignored) is read with
 ``images.open_image``, centre-cropped and resized to each model's input size (``data.resize_square``) and
-converted with ``data.rgb_to_xy``. Files that do not decode are reported, one line each, and the rest are
+converted with ``color.rgb_to_xy``. Files that do not decode are reported, one line each, and the rest are
 still scored.
 
 The mean-ab baseline predicts, everywhere, the mean ab of the landscape training split of the profile
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import Dataset, find_files, load_dataset, resize_square, rgb_to_xy
+from .color import AB_SCALE, rgb_to_xy
+from .data import Dataset, find_files, load_dataset, resize_square
 from .experiments import (AUTHOR_MODEL, Experiment, evaluate_model, experiment_data, get_experiment,
                           load_trained, make_config, predict_ab)
 from .images import ImageError, open_image
@@ -151,7 +152,6 @@ def score_folder(models, folder, profile: Profile | str = "paper", results_dir=N
     rows: {name: {"source", "image_size", "metrics"}} for each model, then "gray" and "mean_ab".
     """
     from . import metrics
-    from .data import AB_SCALE
     profile = get_profile(profile)
     scored = [resolve_model(name, profile, results_dir) for name in models]
     arrays, names, skipped = read_folder(folder, [profile.image_size] + [s.image_size for s in scored])

@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-from .data import AB_SCALE, xy_to_rgb
-from .metrics import lab_to_rgb, psnr_per_image
+from .color import AB_SCALE, lab_to_rgb, rgb_to_lab, rgb_to_xy, xy_to_rgb
+from .metrics import psnr_per_image
 
 # One colour per model, shared by every figure of the book.
 PALETTE = {
@@ -55,7 +55,6 @@ def lab_channels(rgb: np.ndarray):
 
     The a panel is Lab (70, a, 0), the b panel Lab (70, 0, b): what the network must predict, in colour.
     """
-    from .data import rgb_to_lab
     lab = rgb_to_lab(rgb)
     zeros = np.zeros_like(lab[..., 0])
     panels = [
@@ -82,7 +81,7 @@ def ab_distribution(y: np.ndarray, max_pixels: int = 200_000, seed: int = 0):
     fig = _figure(figsize=(10, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     # left: the ab plane itself at L = 70, for orientation
-    grid = np.linspace(-110, 110, 221)
+    grid = np.linspace(-110, 110, 221, dtype=np.float32)
     a, b = np.meshgrid(grid, grid[::-1])
     left.imshow(lab_to_rgb(np.stack([np.full_like(a, 70), a, b], axis=-1)), extent=(-110, 110, -110, 110))
     left.set_title("the ab plane at L = 70", fontsize=10)
@@ -260,7 +259,6 @@ def stored_colorizations(runs: dict, count: int = 4, rank_by: str = "polychromif
 
     Only runs that stored the same dozen as ``rank_by`` (the same photos at the same size) are shown.
     """
-    from .data import rgb_to_xy
     from .samples import read_samples
     stored = {name: read_samples(run) for name, run in runs.items()}
     missing = {name: "it stores no colorizations of the book's test photos" for name, s in stored.items()

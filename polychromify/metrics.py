@@ -1,7 +1,7 @@
 """Evaluation metrics for colorization: the paper's "accuracy", PSNR, SSIM, AuC, colorfulness, ab errors.
 
 Units: ``pixel_accuracy`` takes model-space targets Y = ab / 128 in [-1, 1], shape (N, H, W, 2).
-Every other metric takes ab or Lab in CIELAB units (multiply Y by ``data.AB_SCALE`` first) or RGB
+Every other metric takes ab or Lab in CIELAB units (multiply Y by ``polychromify.color.AB_SCALE`` first) or RGB
 floats in [0, 1]. ``evaluate`` does these conversions for a whole split and returns every metric.
 
 Batched inputs (N, H, W, C) give the mean over images; since all images of a split have the same size,
@@ -9,11 +9,11 @@ per-pixel metrics (accuracy, AuC, ab RMSE, CIEDE2000) are the same averaged per 
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from skimage import color
 from skimage.metrics import structural_similarity
+
+from .color import AB_SCALE, lab_to_rgb
 
 AUC_MAX_THRESHOLD = 150  # Zhang et al. 2016: thresholds 0..150 on the ab error
 PSNR_MAX = 100.0         # dB, returned for identical images (8-bit images never exceed ~95 dB)
@@ -187,14 +187,10 @@ METRIC_KEYS = ("accuracy", "psnr", "ssim", "auc", "colorfulness_pred", "colorful
                "colorfulness_gap", "ab_rmse", "ciede2000")
 
 
-def lab_to_rgb(lab):
-    """Lab (..., 3) -> RGB floats in [0, 1]; L is clipped to [0, 100], ab to [-128, 127], out-of-gamut to [0, 1]."""
-    lab = np.array(lab, dtype=np.float32)
-    lab[..., 0] = np.clip(lab[..., 0], 0.0, 100.0)
-    lab[..., 1:] = np.clip(lab[..., 1:], -128.0, 127.0)
-    with warnings.catch_warnings():  # "negative Z values clipped": expected for out-of-gamut predictions
-        warnings.simplefilter("ignore", UserWarning)
-        return np.clip(color.lab2rgb(lab, channel_axis=-1), 0.0, 1.0)
+def _rgb_of(lab: np.ndarray) -> np.ndarray:
+    """RGB of a float32 Lab batch for the image metrics, a and b first clipped to [-128, 127] (the range of
+    8-bit Lab): only a prediction at the tanh limit, ab = 128, is changed."""
+    return lab_to_rgb(np.concatenate([lab[..., :1], np.clip(lab[..., 1:], -128.0, 127.0)], axis=-1))
 
 
 def evaluate(L, y_true, y_pred, batch=64):
@@ -203,8 +199,6 @@ def evaluate(L, y_true, y_pred, batch=64):
     L: (N, H, W, 1) in [0, 100]; y_true, y_pred: model-space (N, H, W, 2) in [-1, 1] (y_pred is clipped
     to that range). Images are converted to RGB with the true L and processed ``batch`` at a time.
     """
-    from .data import AB_SCALE
-
     L = np.asarray(L, dtype=np.float32)
     y_true = np.asarray(y_true, dtype=np.float32)
     y_pred = np.clip(np.asarray(y_pred, dtype=np.float32), -1.0, 1.0)
@@ -220,7 +214,7 @@ def evaluate(L, y_true, y_pred, batch=64):
         k = len(L[part])  # images in this batch: per-image means are weighted by it
         lab_true = np.concatenate([L[part], y_true[part] * AB_SCALE], axis=-1)
         lab_pred = np.concatenate([L[part], y_pred[part] * AB_SCALE], axis=-1)
-        rgb_true, rgb_pred = lab_to_rgb(lab_true), lab_to_rgb(lab_pred)
+        rgb_true, rgb_pred = _rgb_of(lab_true), _rgb_of(lab_pred)
         c_true, c_pred = colorfulness_per_image(rgb_true), colorfulness_per_image(rgb_pred)
 
         sums["accuracy"] += k * pixel_accuracy(y_true[part], y_pred[part])

@@ -65,7 +65,7 @@ def _to_uint8(rgb: np.ndarray) -> np.ndarray:
 def write_samples(run, predict_ab, dataset) -> Path:
     """Colorize the dozen test photos with ``predict_ab`` (L images -> model-space Y) and store them in the run
     folder (and the photos' thumbnails in the store, where missing). Returns the index file."""
-    from .data import xy_to_rgb
+    from .color import xy_to_rgb
     from .metrics import psnr_per_image
     results_dir = run.path.parent.parent
     picks = chosen(dataset.names["test"])

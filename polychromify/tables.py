@@ -118,7 +118,7 @@ def split_verdict(data: dict, profile) -> str:
 
 def low_chroma_fraction(y: np.ndarray, threshold: float = 10.0) -> float:
     """Fraction of pixels of model-space Y whose chroma sqrt(a^2 + b^2) is below ``threshold`` Lab units."""
-    from .data import AB_SCALE
+    from .color import AB_SCALE
     ab = np.asarray(y, np.float32).reshape(-1, 2) * AB_SCALE
     return float(np.mean(np.hypot(ab[:, 0], ab[:, 1]) < threshold))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .data import rgb_to_lab, rgb_to_xy
+from .color import in_srgb_gamut, lab_to_rgb8, rgb_to_lab, rgb_to_xy
 
 DISPLAY_SIDE = 256  # px: pictures are shown at this width (small photos scaled up, large ones down)
 
@@ -252,15 +252,11 @@ def ab_plane(lightness: float, size: int = 256, marker: tuple[float, float] | No
     Colours outside the sRGB gamut at that lightness are a light checkerboard; the axes a = 0 and b = 0
     are drawn, and ``marker`` = (a, b) is circled.
     """
-    from .colorize import _RGB_FROM_FXYZ, _f_inverse, lab_to_rgb8
     ab = np.linspace(-128, 127, size, dtype=np.float32)
     a, b = np.meshgrid(ab, ab[::-1])
-    L = np.full_like(a, lightness)
-    fy = (L + 16) / 116
-    fxyz = np.stack([_f_inverse(fy + a / 500), _f_inverse(fy), _f_inverse(fy - b / 200)], axis=-1)
-    linear = fxyz @ _RGB_FROM_FXYZ.T  # before any clipping: outside [0, 1] means outside sRGB
-    outside = np.any((linear < -1e-4) | (linear > 1 + 1e-4), axis=-1)
-    rgb = lab_to_rgb8(L, np.stack([a, b], axis=-1))
+    L, ab = np.full_like(a, lightness), np.stack([a, b], axis=-1)
+    outside = ~in_srgb_gamut(L, ab)
+    rgb = lab_to_rgb8(L, ab)
     checker = ((np.arange(size)[:, None] // 8 + np.arange(size)[None, :] // 8) % 2) * 20 + 215
     rgb[outside] = checker[outside, None]
     zero = int(round(128 / 255 * (size - 1)))
@@ -367,7 +363,7 @@ def _loss_plot(losses: list[float], val_losses: list[float], epochs: int) -> byt
 
 def _strip(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, scale: int = 3) -> np.ndarray:
     """Rows gray / predicted / truth for a few photos, as one uint8 RGB picture."""
-    from .data import xy_to_rgb
+    from .color import xy_to_rgb
     rows = [xy_to_rgb(x, np.zeros_like(y_true)), xy_to_rgb(x, y_pred), xy_to_rgb(x, y_true)]
     grid = np.concatenate([np.concatenate(list(r), axis=1) for r in rows], axis=0)
     grid = (grid * 255 + 0.5).astype(np.uint8)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from polychromify import data, files
-from polychromify.data import AB_SCALE, assign_splits, load_dataset, prepare, rgb_to_xy, xy_to_rgb
+from polychromify.data import assign_splits, load_dataset, prepare
 from polychromify.profiles import Cleaning, get_profile
 from polychromify.synthetic import synthetic_landscape
 
@@ -46,22 +46,6 @@ def folder(tmp_path):
     Image.fromarray(rgba, "RGBA").save(root / "alpha.png")
     Image.fromarray(synthetic_landscape(seed=500, size=64)).convert("CMYK").save(root / "cmyk.jpg")
     return root
-
-
-def test_lab_round_trip_within_one_level():
-    rng = np.random.default_rng(0)
-    rgb = rng.integers(0, 256, size=(2, 64, 64, 3), dtype=np.uint8)
-    x, y = rgb_to_xy(rgb)
-    assert x.shape == (2, 64, 64, 1) and y.shape == (2, 64, 64, 2)
-    assert 0 <= x.min() and x.max() <= 100 and np.abs(y).max() <= 1
-    back = np.round(xy_to_rgb(x, y) * 255)
-    assert np.abs(back - rgb).max() <= 1
-
-
-def test_ab_scale_maps_pure_colours_into_unit_range():
-    x, y = rgb_to_xy(np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [128, 128, 128]]], np.uint8))
-    assert np.abs(y).max() < 1 and np.abs(y[0, 3]).max() < 1e-3   # gray has ab = 0
-    assert y[0, 0, 0] * AB_SCALE == pytest.approx(80.1, abs=0.5)   # sRGB red: a* = 80.1
 
 
 def test_report_counts_every_problem(folder):

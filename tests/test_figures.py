@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from polychromify import figures
-from polychromify.data import rgb_to_xy
+from polychromify.color import rgb_to_xy
 from polychromify.models import build_model
 from polychromify.synthetic import synthetic_landscapes
 from test_tables import fake_run

@@ -12,7 +12,8 @@ from PIL import Image
 from test_notebooks import executed_book  # noqa: F401  (the session fixture that executes every notebook)
 
 from polychromify import book, widgets
-from polychromify.data import load_dataset, rgb_to_lab
+from polychromify.color import rgb_to_lab
+from polychromify.data import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 
