@@ -10,7 +10,7 @@ Run: python benchmarks/precision_quality.py [--profile smoke] [--image-size 32] 
 """
 import argparse
 
-from polychromify import tables
+from polychromify import prose, tables
 from polychromify.experiments import precision_study, run_experiment
 from polychromify.profiles import get_profile
 
@@ -33,6 +33,6 @@ run = next(iter(runs.values()))
 print(f"{args.experiment}, profile {args.profile}, {args.image_size} px, {args.epochs} epochs, "
       f"{args.max_images} photos; data: {run.config['data']['source']}")
 print(tables.variants(runs).round(4).to_string())
-print(tables.precision_note(runs).replace("**", ""))
+print(prose.precision_note(runs).replace("**", ""))
 for label, run in runs.items():
     print(f"{label}: trained in {run.provenance['timings']['train_seconds_total']:.1f} s ({run.path})")

@@ -74,9 +74,10 @@ def build_browser_model(model=None):
     from keras import ops
 
     resolved = get_model(model)
-    if resolved.model.output_shape[-1] != 2:
+    if resolved.spec.output != "ab":
         raise ValueError(f"{resolved.label or resolved.experiment}: only models that predict ab can run in the "
-                         f"browser (ECCV16 with Zhang's recipe predicts 313 colour bins)")
+                         f"browser (this one predicts {resolved.spec.output}: ECCV16 with Zhang's recipe, 313 "
+                         "colour bins)")
     net, size = resolved.model, resolved.image_size
 
     class Colorize(keras.layers.Layer):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .experiments import CACHED_CHECKPOINTS, LARGE_MODELS, run_experiment
+from .experiments import get_experiment, run_experiment
 from .profiles import get_profile
 from .results import cpu_info, find_run, list_runs, stored_profile
 
@@ -124,14 +124,14 @@ def pending(profile: str = "paper", results_dir=None, synthetic: bool = False) -
 def runnable(entry: Entry, cpu: dict | None = None, accelerator: bool = False, large: bool = False) -> str | None:
     """Why an entry should not start on this machine now, or None if it can.
 
-    ``large``: the caller has one uninterrupted sitting for the ``LARGE_MODELS`` (their checkpoints wait
+    ``large``: the caller has one uninterrupted sitting for the ``Experiment.large`` ones (their checkpoints wait
     only in this machine's user cache); without it, and without an accelerator, they are left for later.
     """
     if accelerator:
         return None
     if entry.bf16 and not has_fast_bf16(cpu):
         return "mixed_bfloat16 needs a CPU with AVX-512 BF16 or AMX (emulated bf16 is slower than float32)"
-    if entry.experiment in LARGE_MODELS and not large:
+    if get_experiment(entry.experiment).large and not large:
         return (f"needs one sitting of about {LARGE_RUN_HOURS} h on a 2-core CPU (pass --large at the start "
                 f"of a session) or a GPU (--accelerator)")
     return None
@@ -141,7 +141,8 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
                  accelerator: bool = False, large: bool = False, log=print) -> list[Entry]:
     """Train the pending entries (those named in ``only``, if given) one after another; returns those done.
 
-    Entries of ``CACHED_CHECKPOINTS`` checkpoint to the user cache: they resume only on the same machine.
+    Entries whose experiment has ``checkpoint_in_cache`` checkpoint to the user cache: they resume only on the
+    same machine.
     """
     import keras
 
@@ -156,7 +157,7 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
         if reason:
             log(f"skip {entry.label}: {reason}")
             continue
-        where = "user cache" if entry.experiment in CACHED_CHECKPOINTS else "run folder"
+        where = "user cache" if get_experiment(entry.experiment).checkpoint_in_cache else "run folder"
         log(f"train {entry.label} ({profile} profile; checkpoint every epoch in the {where})")
         run = run_experiment(entry.experiment, profile, data_dir, results_dir, verbose=2, **entry.overrides)
         log(f"finished {entry.label}: {run.path}" if run.finished else f"stopped {entry.label}: {run.path}")

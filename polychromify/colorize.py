@@ -93,7 +93,8 @@ def upsample_ab(ab: np.ndarray, height: int, width: int) -> np.ndarray:
 
 @dataclass
 class ColorizeModel:
-    """A trained model ready to colorize: the Keras model, its experiment and its square input size."""
+    """A trained model ready to colorize: the Keras model, its experiment (how to read its output) and its
+    square input size."""
 
     model: object          # keras.Model
     experiment: str = "polychromify"
@@ -103,13 +104,21 @@ class ColorizeModel:
     def image_size(self) -> int:
         return int(self.model.input_shape[1])
 
+    @property
+    def spec(self):
+        """Its ``experiments.Experiment`` (output kind, label)."""
+        from .experiments import get_experiment
+        return get_experiment(self.experiment)
+
 
 _MODELS: dict = {}  # cache: source key -> ColorizeModel
 
 
 def get_model(model=None, results_dir=None) -> ColorizeModel:
-    """Resolve ``model``: None (the shipped pretrained model), a ``keras.Model``, a ``ColorizeModel``, an
-    experiment name (its newest finished run in the results store, real data first) or a run folder.
+    """Resolve ``model``: None (the shipped pretrained model), a ``ColorizeModel``, a ``keras.Model`` (built by
+    ``models.build_model``, whose name is its builder's; one of another name is taken to predict ab like the
+    final model), an experiment name (its best finished run in the results store: ``results.find_run``, any
+    profile, the paper's first) or a run folder.
     ``"author_model"`` with no run in the store is built straight from the author's SavedModel.
 
     Loaded models are cached. Raises FileNotFoundError or ValueError with a one-line reason.
@@ -117,7 +126,8 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
     if isinstance(model, ColorizeModel):
         return model
     if model is not None and not isinstance(model, (str, Path)):
-        return ColorizeModel(model, "eccv16_zhang" if model.output_shape[-1] > 2 else "polychromify", model.name)
+        from .experiments import EXPERIMENTS
+        return ColorizeModel(model, model.name if model.name in EXPERIMENTS else "polychromify", model.name)
     if model is None or str(model) == "pretrained":
         from .pretrained import load_pretrained, pretrained_card
         key = ("pretrained",)
@@ -126,34 +136,22 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
             _MODELS[key] = ColorizeModel(load_pretrained(), card["experiment"],
                                          f"pretrained ({card['experiment']}, {card['profile']} profile)")
         return _MODELS[key]
-    from .experiments import AUTHOR_MODEL, load_trained
-    from .results import Run, list_runs
-    if str(model) == AUTHOR_MODEL and not any(r.finished for r in list_runs(results_dir, AUTHOR_MODEL)):
-        from .author_model import AUTHOR_IMAGE_SIZE, author_model_path, load_author_model
-        key = ("author", str(author_model_path().resolve()))  # no run yet: straight from his SavedModel
-        if key not in _MODELS:
-            _MODELS[key] = ColorizeModel(load_author_model(), AUTHOR_MODEL,
-                                         f"author_model (his SavedModel, {AUTHOR_IMAGE_SIZE} px)")
-        return _MODELS[key]
-    run = Run(Path(model)) if Path(model, "config.json").is_file() else newest_run(str(model), results_dir)
-    if not run.finished:
-        raise ValueError(f"{run.path}: the run is not finished")
+    from .experiments import get_experiment, load_trained
+    from .results import list_runs, resolve_run
+    if not Path(model, "config.json").is_file():
+        experiment = get_experiment(str(model))  # a clear error for an unknown name
+        if not experiment.trained and not any(r.finished for r in list_runs(results_dir, experiment.name)):
+            from .author_model import AUTHOR_IMAGE_SIZE, author_model_path, load_author_model
+            key = ("author", str(author_model_path().resolve()))  # no run yet: straight from his SavedModel
+            if key not in _MODELS:
+                _MODELS[key] = ColorizeModel(load_author_model(), experiment.name,
+                                             f"{experiment.name} (his SavedModel, {AUTHOR_IMAGE_SIZE} px)")
+            return _MODELS[key]
+    run = resolve_run(model, None, results_dir)
     key = ("run", str(run.path.resolve()), run.weights.stat().st_mtime_ns)
     if key not in _MODELS:
         _MODELS[key] = ColorizeModel(load_trained(run), run.experiment, f"{run.experiment}/{run.path.name}")
     return _MODELS[key]
-
-
-def newest_run(experiment: str, results_dir=None):
-    """The newest finished run of an experiment, any profile; real-data runs before synthetic ones."""
-    from .experiments import get_experiment
-    from .results import default_results_dir, list_runs
-    get_experiment(experiment)  # a clear error for an unknown name
-    runs = [r for r in list_runs(results_dir, experiment) if r.finished]
-    if not runs:
-        raise FileNotFoundError(f"no finished run of {experiment} in {results_dir or default_results_dir()}; "
-                                f"train one: polychromify train {experiment}")
-    return max(runs, key=lambda r: (not r.config["data"].get("synthetic"), r.provenance.get("finished_at", "")))
 
 
 # ---------------------------------------------------------------- colorize
@@ -164,11 +162,7 @@ def predict_small_ab(rgb: np.ndarray, model=None) -> np.ndarray:
     size = model.image_size
     small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0))
     x = rgb_to_lab(small)[None, ..., :1]
-    y = model.model.predict_on_batch(x)
-    y = np.asarray(y, np.float32)
-    if y.shape[-1] != 2:  # ECCV16 with Zhang's recipe: 313 class scores
-        from . import eccv16
-        y = np.asarray(eccv16.decode_ab(y), np.float32)
+    y = model.spec.decode(model.model.predict_on_batch(x))
     return np.clip(y[0], -1.0, 1.0) * AB_SCALE
 
 

@@ -24,11 +24,11 @@ import numpy as np
 
 from .color import AB_SCALE, rgb_to_xy
 from .data import Dataset, find_files, load_dataset, resize_square
-from .experiments import (AUTHOR_MODEL, Experiment, evaluate_model, experiment_data, get_experiment,
+from .experiments import (Experiment, evaluate_model, experiment_data, get_experiment,
                           load_trained, make_config, predict_ab)
 from .images import ImageError, open_image
 from .profiles import Profile, get_profile
-from .results import Run, default_results_dir, find_run, list_runs, run_folder
+from .results import Run, default_results_dir, find_run, list_runs, resolve_run, run_folder
 
 PRETRAINED = "pretrained"  # the model shipped in the package (polychromify/pretrained/)
 
@@ -93,21 +93,13 @@ def resolve_model(name: str, profile: Profile | str, results_dir=None) -> Scored
         card = pretrained_card()
         return Scored(name, load_pretrained(), get_experiment(card["experiment"]), int(card["image_size"]),
                       f"{PRETRAINED_DIR} ({card['experiment']}, {card['profile']} profile)")
-    if Path(name, "config.json").is_file():
-        run = Run(Path(name))
-        if not run.finished:
-            raise ValueError(f"{run.path}: the run is not finished")
-    else:
+    if not Path(name, "config.json").is_file():
         experiment = get_experiment(name)
-        run = find_run(name, profile, results_dir)
-        if run is None and experiment.model == AUTHOR_MODEL:
+        if not experiment.trained and find_run(name, profile, results_dir) is None:
             from .author_model import author_model_path, load_author_model
             return Scored(name, load_author_model(profile.image_size), experiment, profile.image_size,
                           str(author_model_path().resolve()))
-        if run is None:
-            raise FileNotFoundError(f"no finished run of {name} with profile {profile.name} in "
-                                    f"{results_dir or default_results_dir()}; train it first: "
-                                    f"polychromify train {name} --profile {profile.name}")
+    run = resolve_run(name, profile, results_dir)
     synthetic = " (synthetic data)" if run.config["data"].get("synthetic") else ""
     return Scored(name, load_trained(run), get_experiment(run.experiment), int(run.config["image_size"]),
                   f"{run.path}{synthetic}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +20,11 @@ from .results import FINISHED, Run, default_results_dir, environment, run_folder
 
 @dataclass(frozen=True)
 class Experiment:
-    """One trained model of the paper."""
+    """One model of the paper (or beyond it): what shapes its runs, and how it is trained, read and shown.
+
+    The fields down to ``data_protocol`` shape a run and enter its config (``CONFIG_FIELDS``); the others
+    say how to handle the model and change no stored run: no other module tests an experiment's name.
+    """
 
     name: str
     model: str           # a key of models.BUILDERS
@@ -30,46 +34,84 @@ class Experiment:
     val_limit: int | None = None     # cap on validation photos (the paper's model selection: 200)
     batch_size: int | None = None    # None: the profile's
     data_protocol: str = "ours"      # "ours" (cleaned, content-hash split) or "author" (data.load_author_protocol)
+    # -- how to handle it (not in the config)
+    label: str = ""                  # short name in tables and legends
+    colour: str = "k"                # its colour in every figure
+    output: str = "ab"               # "ab": model-space Y; "classes": Zhang's 313 bins (decoded by annealed mean)
+    trained: bool = True             # False: the author's own weights, adopted, not trained
+    # Checkpoints too big for the repository (ECCV16: 32M parameters with Adam's two moments, about 390 MB;
+    # AE v3: 5.5M, 66 MB) wait in the user cache (``data.default_cache_dir()``) until the run finishes, so
+    # such a run resumes only on the same machine.
+    checkpoint_in_cache: bool = False
+    # Hours per run on a 2-core CPU (the ECCV16s): the profile's eccv16_image_size / eccv16_epochs apply,
+    # and the campaign trains it only in a sitting of its own.
+    large: bool = False
+
+    def compile(self, model, y_train=None, learning_rate: float = 1e-3):
+        """Compile a built model: Adam and MSE on ab, or for ``classes`` Zhang's rebalanced cross-entropy
+        (its class prior fitted on ``y_train``)."""
+        if self.output == "classes":
+            from . import eccv16
+            return eccv16.compile_eccv16(model, y_train, learning_rate)
+        from .training import compile_model
+        return compile_model(model, learning_rate)
+
+    def decode(self, out) -> np.ndarray:
+        """The model's raw output as model-space Y (float32)."""
+        if self.output == "classes":
+            from . import eccv16
+            out = eccv16.decode_ab(out)
+        return np.asarray(out, dtype=np.float32)
 
 
-# Fields added to Experiment after runs were stored: they enter a run's config only when not at their
-# default, so the runs stored before them keep their fingerprints.
+# The fields that enter a run's config, in order. Fields added after runs were stored enter it only when not
+# at their default (``_LATER_FIELDS``), so the runs stored before them keep their fingerprints.
+CONFIG_FIELDS = ("name", "model", "section", "title", "train_limit", "val_limit", "batch_size", "data_protocol")
 _LATER_FIELDS = {"data_protocol": "ours"}
-
-# Models whose checkpoints are too big for the repository (ECCV16: 32M parameters with Adam's two moments,
-# about 390 MB; AE v3: 5.5M, 66 MB): they wait in the user cache directory (``data.default_cache_dir()``)
-# until the run finishes, so such a run resumes only on the same machine. The ECCV16s also take hours.
-CACHED_CHECKPOINTS = {"eccv16", "eccv16_zhang", "ae_v3"}
-LARGE_MODELS = {"eccv16", "eccv16_zhang"}
 
 
 # Section V.A compared the variants on 800 training / 200 validation photos with batch 16 (the author's
 # notebook); tuning and the final comparison use the whole split with batch 32.
 _SELECTION = dict(train_limit=800, val_limit=200, batch_size=16)
+_ECCV16 = dict(checkpoint_in_cache=True, large=True)
 
 EXPERIMENTS = {e.name: e for e in [
-    Experiment("ae_v0", "ae_v0", "V.A", "AE v0: dense autoencoder", **_SELECTION),
-    Experiment("ae_v1", "ae_v1", "V.A", "AE v1: convolutional autoencoder", **_SELECTION),
-    Experiment("ae_v2", "ae_v2", "V.A", "AE v2: convolutional + dense middle", **_SELECTION),
-    Experiment("ae_v3", "ae_v3", "V.A", "AE v3: deep convolutional, strides + upsampling", **_SELECTION),
-    Experiment("cnn_selection", "cnn", "V.A", "CNN baseline", **_SELECTION),
-    Experiment("polychromify_v1", "polychromify_v1", "V.B, Table 1", "PolyChromify v1"),
-    Experiment("polychromify_v2", "polychromify_v2", "V.B, Table 1", "PolyChromify v2"),
-    Experiment("polychromify", "polychromify", "IV, Table 1 v3, Table 2", "PolyChromify (final, v3)"),
-    Experiment("polychromify_v4", "polychromify_v4", "V.B, Table 1", "PolyChromify v4"),
-    Experiment("polychromify_v5", "polychromify_v5", "V.B, Table 1", "PolyChromify v5"),
-    Experiment("cnn", "cnn", "V.C, Table 2", "CNN baseline"),
-    Experiment("eccv16", "eccv16", "V.C, Table 2", "ECCV16, the author's Keras translation (MSE)"),
+    Experiment("ae_v0", "ae_v0", "V.A", "AE v0: dense autoencoder", **_SELECTION, label="AE v0", colour="#9e9e9e"),
+    Experiment("ae_v1", "ae_v1", "V.A", "AE v1: convolutional autoencoder", **_SELECTION, label="AE v1",
+               colour="#8c6d31"),
+    Experiment("ae_v2", "ae_v2", "V.A", "AE v2: convolutional + dense middle", **_SELECTION, label="AE v2",
+               colour="#2ca02c"),
+    Experiment("ae_v3", "ae_v3", "V.A", "AE v3: deep convolutional, strides + upsampling", **_SELECTION,
+               label="AE v3", colour="#9467bd", checkpoint_in_cache=True),
+    Experiment("cnn_selection", "cnn", "V.A", "CNN baseline", **_SELECTION, label="CNN", colour="#d62728"),
+    Experiment("polychromify_v1", "polychromify_v1", "V.B, Table 1", "PolyChromify v1", label="PolyChromify v1",
+               colour="#17becf"),
+    Experiment("polychromify_v2", "polychromify_v2", "V.B, Table 1", "PolyChromify v2", label="PolyChromify v2",
+               colour="#bcbd22"),
+    Experiment("polychromify", "polychromify", "IV, Table 1 v3, Table 2", "PolyChromify (final, v3)",
+               label="PolyChromify", colour="#ff7f0e"),
+    Experiment("polychromify_v4", "polychromify_v4", "V.B, Table 1", "PolyChromify v4", label="PolyChromify v4",
+               colour="#e377c2"),
+    Experiment("polychromify_v5", "polychromify_v5", "V.B, Table 1", "PolyChromify v5", label="PolyChromify v5",
+               colour="#7f7f7f"),
+    Experiment("cnn", "cnn", "V.C, Table 2", "CNN baseline", label="CNN", colour="#d62728"),
+    Experiment("eccv16", "eccv16", "V.C, Table 2", "ECCV16, the author's Keras translation (MSE)",
+               label="ECCV16", colour="#1f77b4", **_ECCV16),
     Experiment("eccv16_zhang", "eccv16_zhang", "beyond the paper",
-               "ECCV16 with Zhang et al.'s recipe (313 classes, rebalancing, annealed mean)"),
+               "ECCV16 with Zhang et al.'s recipe (313 classes, rebalancing, annealed mean)",
+               label="ECCV16, Zhang's recipe (beyond the paper)", colour="#08306b", output="classes", **_ECCV16),
     Experiment("polychromify_author_data", "polychromify", "beyond the paper",
-               "PolyChromify (final) under the author's data protocol", data_protocol="author"),
+               "PolyChromify (final) under the author's data protocol", data_protocol="author",
+               label="PolyChromify, the author's data protocol", colour="#8c564b"),
     Experiment("polychromify_conv_output", "polychromify_conv_output", "beyond the paper",
-               "PolyChromify (final) with the author's Conv2D(2, 3x3) output"),
+               "PolyChromify (final) with the author's Conv2D(2, 3x3) output",
+               label="PolyChromify, the author's Conv2D output", colour="#c49c94"),
     Experiment("polychromify_conv_output_author_data", "polychromify_conv_output", "beyond the paper",
-               "The author's recipe: his Conv2D output and his data protocol", data_protocol="author"),
+               "The author's recipe: his Conv2D output and his data protocol", data_protocol="author",
+               label="the author's recipe (his output and data protocol)", colour="#e7969c"),
     Experiment("author_model", "author_model", "V.C (the author's trained final model)",
-               "PolyChromify as the author trained it (his weights)"),
+               "PolyChromify as the author trained it (his weights)", label="PolyChromify, the author's weights",
+               colour="#000000", trained=False),
 ]}
 # The model that is not trained: its weights are the author's own (``polychromify.author_model``).
 AUTHOR_MODEL = "author_model"
@@ -80,7 +122,8 @@ GENERALIZATION = ["polychromify", "polychromify_conv_output", "polychromify_auth
 SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
 TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
 COMPARISON = ["cnn", "eccv16", "polychromify"]
-ZHANG = "eccv16_zhang"  # the one model trained as a classifier, decoded by annealed mean
+LABELS = {name: e.label for name, e in EXPERIMENTS.items()}    # experiment -> short name
+PALETTE = {name: e.colour for name, e in EXPERIMENTS.items()}  # experiment -> colour
 
 
 def precision_study(profile: Profile) -> dict[str, dict]:
@@ -101,10 +144,10 @@ def get_experiment(name: str) -> Experiment:
 
 def settings(experiment: Experiment, profile: Profile) -> dict:
     """The effective image size, epochs and batch size of an experiment under a profile."""
-    eccv = experiment.model in LARGE_MODELS
+    eccv = experiment.large
     return {
         "image_size": (profile.eccv16_image_size or profile.image_size) if eccv else profile.image_size,
-        "epochs": 0 if experiment.model == AUTHOR_MODEL else
+        "epochs": 0 if not experiment.trained else
                   (profile.eccv16_epochs or profile.epochs) if eccv else profile.epochs,
         "batch_size": experiment.batch_size or profile.batch_size,
     }
@@ -129,7 +172,8 @@ def _limit(x: np.ndarray, n: int | None) -> np.ndarray:
 def make_config(experiment: Experiment, profile: Profile, dataset: Dataset) -> dict:
     """Everything that shapes a run; its hash names the run's folder."""
     from .models import MODEL_REVISIONS
-    described = {k: v for k, v in asdict(experiment).items() if _LATER_FIELDS.get(k, object()) != v}
+    described = {k: getattr(experiment, k) for k in CONFIG_FIELDS
+                 if _LATER_FIELDS.get(k, object()) != getattr(experiment, k)}
     config = {"experiment": described, "profile": profile.to_dict(), **settings(experiment, profile),
               "data": dataset.provenance()}
     if experiment.model in MODEL_REVISIONS:
@@ -138,9 +182,9 @@ def make_config(experiment: Experiment, profile: Profile, dataset: Dataset) -> d
 
 
 def checkpoint_dir(experiment: Experiment, run: Run) -> Path:
-    """Where a run's checkpoint lives: in its folder of the store, or for ``CACHED_CHECKPOINTS`` in the user
+    """Where a run's checkpoint lives: in its folder of the store, or (``checkpoint_in_cache``) in the user
     cache."""
-    if experiment.model not in CACHED_CHECKPOINTS:
+    if not experiment.checkpoint_in_cache:
         return run.checkpoint_dir
     from .data import default_cache_dir
     return default_cache_dir() / "checkpoints" / run.experiment / run.path.name
@@ -157,23 +201,14 @@ def _build_model(experiment: Experiment, image_size: int, precision: str = "floa
 
 def build(experiment: Experiment, image_size: int, precision: str = "float32", y_train=None,
           learning_rate: float = 1e-3, bn_momentum: float | None = None):
-    """The compiled model of an experiment (ECCV16 gets its own loss, fitted to the training set's prior)."""
-    from .training import compile_model
-    model = _build_model(experiment, image_size, precision, bn_momentum)
-    if experiment.model != ZHANG:
-        return compile_model(model, learning_rate)
-    from . import eccv16
-    return eccv16.compile_eccv16(model, y_train, learning_rate)
+    """The compiled model of an experiment (``Experiment.compile``)."""
+    return experiment.compile(_build_model(experiment, image_size, precision, bn_momentum), y_train, learning_rate)
 
 
 def predict_ab(experiment: Experiment, model, x: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Model-space Y predicted for L images (ECCV16's class scores are decoded by annealed mean)."""
+    """Model-space Y predicted for L images (``Experiment.decode``: class scores by annealed mean)."""
     from .training import predict
-    out = predict(model, x, batch_size)
-    if experiment.model == ZHANG:
-        from . import eccv16
-        out = np.asarray(eccv16.decode_ab(out), dtype=np.float32)
-    return out
+    return experiment.decode(predict(model, x, batch_size))
 
 
 def evaluate_model(experiment: Experiment, model, dataset: Dataset) -> dict:
@@ -226,7 +261,7 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
         (run.path / FINISHED).unlink(missing_ok=True)
         shutil.rmtree(checkpoints, ignore_errors=True)
     write_json(run.path / "config.json", config)
-    if experiment.model == AUTHOR_MODEL:
+    if not experiment.trained:
         return adopt_author_model(experiment, profile, dataset, run)
 
     started = datetime.now(timezone.utc).isoformat(timespec="microseconds")

@@ -10,15 +10,8 @@ import math
 import numpy as np
 
 from .color import AB_SCALE, lab_to_rgb, rgb_to_lab, rgb_to_xy, xy_to_rgb
+from .experiments import PALETTE  # one colour per experiment, shared by every figure
 from .metrics import psnr_per_image
-
-# One colour per model, shared by every figure of the book.
-PALETTE = {
-    "ae_v0": "#9e9e9e", "ae_v1": "#8c6d31", "ae_v2": "#2ca02c", "ae_v3": "#9467bd",
-    "cnn_selection": "#d62728", "cnn": "#d62728", "eccv16": "#1f77b4", "polychromify": "#ff7f0e",
-    "polychromify_v1": "#17becf", "polychromify_v2": "#bcbd22", "polychromify_v4": "#e377c2",
-    "polychromify_v5": "#7f7f7f",
-}
 
 
 def _figure(**kwargs):

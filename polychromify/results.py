@@ -125,31 +125,52 @@ def stored_profile(profile: Profile) -> dict:
     return json.loads(json.dumps(profile.to_dict()))
 
 
-def find_run(experiment: str, profile, results_dir: Path | None = None, data_hash: str | None = None,
+def find_run(experiment: str, profile=None, results_dir: Path | None = None, data_hash: str | None = None,
              synthetic: bool | None = None, exact: bool = False) -> Run | None:
-    """The best finished run of an experiment with a profile (optionally on given data), or None.
+    """The one answer to "which stored run?": the best finished run of an experiment, or None.
 
     ``profile`` is a profile name or a ``Profile`` (a name stands for that profile as defined in
-    ``polychromify.profiles``). Runs of that profile's name qualify; the best is the newest, preferring
-    real data (unless ``synthetic`` says which) and then runs whose settings are exactly that profile's
-    (not, say, a ``--precision mixed_bfloat16`` or ``--epochs 3`` variant). With ``exact`` only those.
+    ``polychromify.profiles``): runs of that profile's name qualify. ``None``: runs of any profile, those of
+    the larger-scale profiles first (``PROFILES`` order: paper before ablation, quick, smoke). The best is
+    then the one on real data (unless ``synthetic`` says which), then one whose settings are exactly its
+    profile's (not, say, a ``--precision mixed_bfloat16`` or ``--epochs 3`` variant; with ``exact`` only
+    those), then the newest. ``data_hash``: only runs on those photos.
     """
-    if not isinstance(profile, Profile):
+    if profile is not None and not isinstance(profile, Profile):
         profile = PROFILES.get(profile, Profile(profile))
-    wanted = stored_profile(profile)
+    scale = list(PROFILES)
     candidates = []
     for run in list_runs(results_dir, experiment):
         stored = run.config.get("profile", {})
-        if not run.finished or stored.get("name") != profile.name:
+        if not run.finished or (profile is not None and stored.get("name") != profile.name):
             continue
-        same = stored == wanted
+        named = profile or PROFILES.get(stored.get("name"))
+        same = named is not None and stored == stored_profile(named)
         data = run.config.get("data", {})
         if (exact and not same) or (data_hash and data.get("data_hash") != data_hash):
             continue
         if synthetic is not None and bool(data.get("synthetic")) != synthetic:
             continue
-        candidates.append((not data.get("synthetic"), same, run.provenance.get("finished_at", ""), run))
-    return max(candidates, key=lambda c: c[:3])[3] if candidates else None
+        rank = scale.index(stored["name"]) if stored.get("name") in scale else -1
+        candidates.append((not data.get("synthetic"), rank, same, run.provenance.get("finished_at", ""), run))
+    return max(candidates, key=lambda c: c[:4])[4] if candidates else None
+
+
+def resolve_run(name: str | Path, profile=None, results_dir: Path | None = None) -> Run:
+    """A finished run named by its folder or by its experiment (``find_run``); FileNotFoundError or
+    ValueError with a one-line reason and what to do."""
+    if Path(name, "config.json").is_file():
+        run = Run(Path(name))
+        if not run.finished:
+            raise ValueError(f"{run.path}: the run is not finished (resume it with the command that started it)")
+        return run
+    run = find_run(str(name), profile, results_dir)
+    if run is None:
+        which = f" with profile {getattr(profile, 'name', profile)}" if profile is not None else ""
+        flag = f" --profile {getattr(profile, 'name', profile)}" if profile is not None else ""
+        raise FileNotFoundError(f"no finished run of {name}{which} in {results_dir or default_results_dir()}; "
+                                f"train one: polychromify train {name}{flag}")
+    return run
 
 
 def git_commit(cwd: Path | None = None) -> str:

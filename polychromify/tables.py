@@ -9,19 +9,8 @@ import numpy as np
 import pandas as pd
 
 from . import paper
-from .experiments import EXPERIMENTS, SELECTION, TUNING
+from .experiments import EXPERIMENTS, LABELS, SELECTION, TUNING  # noqa: F401  (LABELS: the notebooks')
 from .paper import NOTEBOOK, PAPER
-
-LABELS = {  # experiment -> short name in tables and legends
-    "ae_v0": "AE v0", "ae_v1": "AE v1", "ae_v2": "AE v2", "ae_v3": "AE v3", "cnn_selection": "CNN",
-    "polychromify_v1": "PolyChromify v1", "polychromify_v2": "PolyChromify v2", "polychromify": "PolyChromify",
-    "polychromify_v4": "PolyChromify v4", "polychromify_v5": "PolyChromify v5", "cnn": "CNN", "eccv16": "ECCV16",
-    "eccv16_zhang": "ECCV16, Zhang's recipe (beyond the paper)",
-    "author_model": "PolyChromify, the author's weights",
-    "polychromify_author_data": "PolyChromify, the author's data protocol",
-    "polychromify_conv_output": "PolyChromify, the author's Conv2D output",
-    "polychromify_conv_output_author_data": "the author's recipe (his output and data protocol)",
-}
 
 METRICS = {  # key in metrics.json -> column label (arrow: which way is better)
     "accuracy": "accuracy \u2191",
@@ -48,12 +37,9 @@ def ours(runs: dict) -> str:
     return f"ours ({'/'.join(profiles)} profile)" if profiles else "ours"
 
 
-def pending_note(names) -> str:
-    """A plain sentence naming the experiments the store lacks at this profile (empty if none)."""
-    if not names:
-        return ""
-    return (f"Not trained at this profile yet: {', '.join(LABELS.get(n, n) for n in names)} (the campaign, "
-            "`polychromify campaign`, trains them).")
+def data_label(profile_name: str, data: dict) -> str:
+    """The column label of our split (a ``Dataset.provenance`` record), e.g. "ours (paper profile)"."""
+    return f"ours ({profile_name} profile{', synthetic data' if data.get('synthetic') else ''})"
 
 
 def _data(run) -> str:
@@ -95,27 +81,6 @@ def split_sizes(sizes: dict, label: str) -> pd.DataFrame:
     return table
 
 
-def split_verdict(data: dict, profile) -> str:
-    """A plain sentence on how our split (a ``Dataset.provenance`` record) differs from the paper's."""
-    sizes = data["split_sizes"]
-    used = sum(sizes.get(s, 0) for s in ("train", "val", "test"))
-    text = (f"Our runs use {used:,} {'synthetic pictures' if data.get('synthetic') else 'photos'}, split "
-            f"{sizes.get('train', 0):,}/{sizes.get('val', 0):,}/{sizes.get('test', 0):,}; the paper used "
-            f"{paper.SPLIT['total']:,} photos, split {paper.SPLIT['train']:,}/{paper.SPLIT['val']:,}/"
-            f"{paper.SPLIT['test']:,}. ")
-    if data.get("synthetic"):
-        return text + ("**These are not the paper's data**: no photo folder was configured, so every "
-                       "number below comes from procedurally generated landscapes.")
-    if profile.max_images is not None and used >= profile.max_images:
-        text += (f"The difference is on purpose: the `{profile.name}` profile caps the set at "
-                 f"{profile.max_images:,} photos so that every experiment trains on two CPU cores. ")
-    else:
-        text += ("The difference is cleaning: we drop duplicates (which would otherwise sit in two splits), "
-                 "near-gray photos and photos with too little left after cropping their black borders. ")
-    return text + ("Each photo's split is drawn from a seeded hash of its content, so the fractions are "
-                   "64/16/20 only on average.")
-
-
 def low_chroma_fraction(y: np.ndarray, threshold: float = 10.0) -> float:
     """Fraction of pixels of model-space Y whose chroma sqrt(a^2 + b^2) is below ``threshold`` Lab units."""
     from .color import AB_SCALE
@@ -131,7 +96,7 @@ def models(image_size: int = 128) -> pd.DataFrame:
     from .models import build_model
     rows = {}
     for name, experiment in EXPERIMENTS.items():
-        if experiment.model == "author_model" or experiment.data_protocol != "ours":
+        if not experiment.trained or experiment.data_protocol != "ours":
             continue  # the same network as another row
         label = LABELS[experiment.model] if experiment.model != "polychromify" else "PolyChromify (v3)"
         if label in rows:  # cnn_selection is the same network as cnn
@@ -348,118 +313,6 @@ def variants(runs: dict, split: str = "test") -> pd.DataFrame:
     return table
 
 
-# ---------------------------------------------------------------- prose
-
-def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False, reference: str = PAPER) -> str:
-    """A plain sentence on whether our ranking by ``column`` (higher is better) agrees with the paper's.
-
-    ``table[column]`` must hold the sub-column ``reference`` (the paper's, or the author's notebook's) and
-    one ``ours (...)``.
-    """
-    part = table[column]
-    ours_column = next(c for c in part.columns if c.startswith("ours"))
-    theirs, mine = part[reference].astype(float).dropna(), part[ours_column].astype(float).dropna()
-    both = theirs.index.intersection(mine.index)
-    who = "the paper" if reference == PAPER else reference
-    if both.empty:
-        return f"{who[0].upper() + who[1:]} gives no {what} to compare with."
-    best_theirs, best_mine = theirs[both].idxmax(), mine[both].idxmax()
-    order = lambda s: " > ".join(s.sort_values(ascending=False).index)  # noqa: E731
-    same_order = list(theirs[both].sort_values(ascending=False).index) == list(
-        mine[both].sort_values(ascending=False).index)
-    gap = float((mine[both] - theirs[both]).mean())
-    text = (f"By {what}, {who} ranks {order(theirs[both])}; our run ranks {order(mine[both])}. ")
-    if best_theirs == best_mine:
-        text += f"We agree on the best model, {best_mine}"
-        text += ", and on the whole order. " if same_order else ", but not on the whole order. "
-    else:
-        text += (f"**We disagree**: {who}'s best is {best_theirs} ({theirs[best_theirs]:.4f}), "
-                 f"ours is {best_mine} ({mine[best_mine]:.4f}). ")
-    text += (f"Our values are {abs(gap):.4f} {'lower' if gap < 0 else 'higher'} than {who}'s on average.")
-    if synthetic:
-        text += (" These runs were trained on synthetic landscapes, not on the paper's photos, so they "
-                 "test the code, not the paper's claims.")
-    return text
-
-
-def noise_note(table: pd.DataFrame, column: str, what: str) -> str:
-    """A plain sentence on the table's verdicts (``table1``/``table2``): which rows are within the noise
-    between seeds of the paper's printed value, which better, which worse, and which are still pending."""
-    part = table[column]
-    spreads = part[SPREAD].astype(float).dropna()
-    groups: dict[str, list[str]] = {}
-    for row, verdict in part["verdict"].items():
-        groups.setdefault(verdict, []).append(str(row))
-    if spreads.empty:
-        text = (f"With one seed per model there is no spread between seeds yet to read the {what} against, "
-                "so no row gets a verdict.")
-    else:
-        seeds = int(part["seeds"].max())
-        text = (f"Read against the spread of the final model's {what} over its {seeds} seeds "
-                f"({spreads.max():.4f}, largest minus smallest): ")
-        parts = [f"{'**' if v == 'worse' else ''}{v}{'**' if v == 'worse' else ''} than the paper: {', '.join(rows)}"
-                 if v in ("better", "worse") else f"{v}: {', '.join(rows)}"
-                 for v, rows in groups.items() if v in ("within noise", "better", "worse")]
-        text += "; ".join(parts) + "." if parts else "no row has a printed value to compare."
-    pending = groups.get(PENDING, [])
-    if pending:
-        text += f" Not trained at this profile yet: {', '.join(pending)}."
-    return text
-
-
-def baseline_note(table: pd.DataFrame, model: str = "PolyChromify") -> str:
-    """A plain sentence on which metrics of ``further_metrics`` a model beats both trivial baselines on."""
-    baselines = [i for i in table.index if "baseline" in i]
-    better, worse = [], []
-    for column in table.columns:
-        if "\u2191" in column:
-            beats = all(table.at[model, column] > table.at[b, column] for b in baselines)
-        elif "\u2193" in column:
-            beats = all(table.at[model, column] < table.at[b, column] for b in baselines)
-        else:
-            continue
-        (better if beats else worse).append(column.rstrip(" \u2191\u2193"))
-    if not worse:
-        return f"{model} beats both trivial baselines on every metric."
-    if not better:
-        return (f"**{model} beats neither trivial baseline on any metric**: at this training budget it has not "
-                "learnt more than \"no colour\" or \"the average colour\".")
-    return (f"{model} beats both trivial baselines on {', '.join(better)}, **but not on {', '.join(worse)}**.")
-
-
-def precision_note(runs: dict, split: str = "test") -> str:
-    """A plain sentence on how much training in mixed_bfloat16 changed the final model's scores, set against
-    how much a different seed alone changes them (``experiments.precision_study``'s runs, by label)."""
-    f32, b16 = runs["float32"].metrics["model"][split], runs["mixed_bfloat16"].metrics["model"][split]
-
-    def change(key, label, digits=2, unit="", higher_is_better=True):
-        d = b16[key] - f32[key]
-        if not d:
-            return f"{label} unchanged"
-        return (f"{label} {abs(d):.{digits}f}{unit} {'higher' if d > 0 else 'lower'} "
-                f"({'better' if (d > 0) == higher_is_better else 'worse'})")
-
-    text = (f"Trained in mixed_bfloat16 instead of float32, with the same seed, the final model's {split} "
-            f"scores change: {change('psnr', 'PSNR', unit=' dB')}, {change('ssim', 'SSIM', digits=4)}, "
-            f"{change('ab_rmse', 'ab RMSE', higher_is_better=False)}, "
-            f"{change('ciede2000', 'CIEDE2000', higher_is_better=False)}. ")
-    seed_label = next((label for label in runs if label.startswith("float32, seed")), None)
-    if seed_label is None:
-        return text
-    seeded = runs[seed_label].metrics["model"][split]
-    names = {"psnr": "PSNR", "ssim": "SSIM", "ab_rmse": "ab RMSE", "ciede2000": "CIEDE2000"}
-    within = [n for k, n in names.items() if abs(b16[k] - f32[k]) <= abs(seeded[k] - f32[k])]
-    beyond = [n for n in names.values() if n not in within]
-    moves = ", ".join(f"{abs(seeded[k] - f32[k]):.{4 if k == 'ssim' else 2}f}" for k in names)
-    text += f"Changing only the seed ({seed_label}) moves them by {moves} respectively. "
-    if not beyond:
-        return text + "Every change bf16 makes is within what a different seed alone does: it keeps the quality."
-    if not within:
-        return text + "**bf16 moves every score more than a different seed does**: it costs quality here."
-    return text + (f"bf16's change is within a different seed's on {', '.join(within)}, **but larger on "
-                   f"{', '.join(beyond)}**.")
-
-
 # ---------------------------------------------------------------- display
 
 def style(table: pd.DataFrame, precision: int = 4):
@@ -516,77 +369,3 @@ def ablations(study: dict, folder_label: str = "other collection", keys=("auc", 
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def generalization_note(study: dict) -> str:
-    """Plain sentences: on the other collection, does each model beat the gray baseline (AuC higher, ab RMSE
-    lower), and how far is ours from the author's model."""
-    gray = study["baselines"]["gray"]
-    parts = []
-    for name in ("author_model", "polychromify"):
-        folder = study["models"][name]["folder"]
-        beats = [label for key, label, better in (("auc", "AuC", 1), ("ab_rmse", "ab RMSE", -1))
-                 if better * (folder[key] - gray[key]) > 0]
-        who = "The author's trained model" if name == "author_model" else "Our paper-profile model"
-        if len(beats) == 2:
-            parts.append(f"{who} beats the gray baseline on both AuC and ab RMSE.")
-        elif beats:
-            parts.append(f"{who} beats the gray baseline on {beats[0]} only, **not on "
-                         f"{'AuC' if beats[0] == 'ab RMSE' else 'ab RMSE'}**.")
-        else:
-            parts.append(f"{who} **beats the gray baseline on neither AuC nor ab RMSE**.")
-    ours, his = study["models"]["polychromify"]["folder"], study["models"]["author_model"]["folder"]
-    parts.append(f"Ours is {100 * (his['auc'] - ours['auc']):.1f} AuC points below the author's model and its ab "
-                 f"RMSE is {ours['ab_rmse'] - his['ab_rmse']:.2f} higher.")
-    return " ".join(parts)
-
-
-def ablation_note(study: dict, baseline: str = "polychromify") -> str:
-    """Plain sentences: how much each ablation moves the other collection's AuC from our recipe's, set against
-    how far our recipe's own seeds are apart."""
-    table = ablations(study)
-    label = LABELS[baseline]
-    if label not in table.index:
-        return "The ablation runs are not in the store yet."
-    col = ("other collection", f"{STUDY_METRICS['auc']} mean")
-    spread = table.loc[label, ("other collection", f"{STUDY_METRICS['auc']} spread")]
-    seeds = int(table.loc[label, ("", "seeds")])
-    base = table.loc[label, col]
-    text = [f"With our recipe the ablation runs reach an AuC of {100 * base:.1f} on the other collection"
-            + (f"; its {seeds} seeds are {100 * spread:.1f} points apart." if seeds > 1 else
-               " (one seed only: the spread between seeds is not measured yet, so no change below can be called "
-               "larger than noise).")]
-    for name in table.index.drop(label):
-        change = table.loc[name, col] - base
-        size = ("larger than the spread between seeds" if seeds > 1 and abs(change) > spread else
-                "within the spread between seeds" if seeds > 1 else "")
-        sign = "+" if change >= 0 else "\u2212"
-        text.append(f"{name}: {sign}{100 * abs(change):.1f} points"
-                    + (f", {size}" if size else "") + ".")
-    others = table.index.drop(label)
-    if len(others) and (table.loc[others, col] < base).all():
-        text.append("None of the author's choices makes our model generalize better at this budget: his trained "
-                    "model's advantage is not explained by his output layer or his data protocol.")
-    elif len(others):
-        best = table.loc[others, col].idxmax()
-        text.append(f"Of the author's choices, {best} helps most.")
-    return " ".join(text)
-
-
-def epochs_note(study: dict, metric: str = "auc") -> str:
-    """Plain sentences: after which stored epoch our model did best on the other collection, and how it ends."""
-    points = study["epochs"]["points"]
-    if not points:
-        return "No checkpoint of the run is in the repository's history."
-    best = max(points, key=lambda p: p["folder"][metric])
-    last = points[-1]
-    his = study["models"]["author_model"]["folder"][metric]
-    gray = study["baselines"]["gray"][metric]
-    text = (f"On the other collection our model does best after epoch {best['epoch']} (AuC "
-            f"{100 * best['folder'][metric]:.1f}) and ends, after epoch {last['epoch']}, at "
-            f"{100 * last['folder'][metric]:.1f}: ")
-    text += ("training longer fits the landscape collection at the expense of other photos. "
-             if best["epoch"] != last["epoch"] else "it improves until the end. ")
-    text += (f"Even at its best it stays {100 * (his - best['folder'][metric]):.1f} points below the author's model"
-             if best["folder"][metric] < his else "At its best it reaches the author's model")
-    text += (f", and {'above' if best['folder'][metric] > gray else '**below**'} the gray baseline "
-             f"({100 * gray:.1f}).")
-    return text

@@ -113,7 +113,7 @@ def test_graph_runs_on_jax():
 def test_eccv16_is_refused_with_a_reason():
     bins = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(313, 1)])
     with pytest.raises(ValueError, match="313 colour bins"):
-        browser.build_browser_model(ColorizeModel(bins, "eccv16", "eccv16 test"))
+        browser.build_browser_model(ColorizeModel(bins, "eccv16_zhang", "eccv16_zhang test"))
 
 
 def test_export_is_atomic(tmp_path, monkeypatch):

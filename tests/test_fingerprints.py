@@ -7,7 +7,7 @@ import pytest
 
 from polychromify.experiments import EXPERIMENTS, make_config
 from polychromify.profiles import get_profile
-from polychromify.results import Run, fingerprint, list_runs
+from polychromify.results import fingerprint, list_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from polychromify import figures, generalization, tables
+from polychromify import figures, generalization, prose, tables
 from polychromify.results import Run
 
 
@@ -36,7 +36,7 @@ def test_generalization_table_and_verdict(study):
     table = tables.generalization(study)
     assert table.loc["PolyChromify, the author's weights", ("other collection", "AuC \u2191")] == 0.91
     assert table.loc["gray baseline (ab = 0)", ("landscape test split", "ab RMSE \u2193")] == 17.5
-    note = tables.generalization_note(study)
+    note = prose.generalization_note(study)
     assert "The author's trained model beats the gray baseline on both AuC and ab RMSE." in note
     assert "Our paper-profile model beats the gray baseline on ab RMSE only, **not on AuC**." in note
     assert "2.0 AuC points below" in note
@@ -46,14 +46,14 @@ def test_ablations_are_read_against_the_spread_between_seeds(study):
     table = tables.ablations(study)
     assert table.loc["PolyChromify", ("", "seeds")] == 2
     assert table.loc["PolyChromify", ("other collection", "AuC \u2191 spread")] == pytest.approx(0.002)
-    note = tables.ablation_note(study)
+    note = prose.ablation_note(study)
     assert "its 2 seeds are 0.2 points apart" in note
     assert "PolyChromify, the author's Conv2D output: +0.0 points, within the spread" in note
     assert "PolyChromify, the author's data protocol: +0.9 points, larger than the spread" in note
 
 
 def test_epochs_note_and_figure(study):
-    note = tables.epochs_note(study)
+    note = prose.epochs_note(study)
     assert note.startswith("On the other collection our model does best after epoch 10 (AuC 89.8)")
     assert "at the expense of other photos" in note and "1.3 points below the author's model" in note
     fig = figures.generalization_epochs(study)

@@ -107,6 +107,26 @@ def test_find_run_prefers_the_profile_as_defined_over_a_variant_of_it(tmp_path):
     assert find_run("polychromify", "quick", store, exact=True).path == quick.path
 
 
+def test_find_run_without_a_profile_takes_the_largest_scale_first_and_resolve_run_explains(tmp_path):
+    from polychromify.profiles import get_profile
+    store = tmp_path / "store"
+    real = dict(synthetic=False, data_hash="r")
+
+    def config(name):
+        return {**_config(**real), "profile": json.loads(json.dumps(get_profile(name).to_dict()))}
+
+    paper = _fake_run(store, config("paper"), "2024-01-01T00:00:00+00:00")
+    _fake_run(store, config("quick"), "2024-06-01T00:00:00+00:00")  # newer, but smaller
+    assert find_run("polychromify", None, store).path == paper.path
+    assert results.resolve_run("polychromify", None, store).path == paper.path
+    assert results.resolve_run(paper.path).path == paper.path
+    with pytest.raises(FileNotFoundError, match=r"no finished run of cnn in .*; train one: polychromify train cnn$"):
+        results.resolve_run("cnn", None, store)
+    unfinished = _fake_run(store, config("smoke"))
+    with pytest.raises(ValueError, match="the run is not finished"):
+        results.resolve_run(unfinished.path)
+
+
 def test_list_runs_lists_finished_and_unfinished_runs_sorted(tmp_path):
     store = tmp_path / "store"
     assert list_runs(store) == []  # no store yet

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polychromify import paper, tables
+from polychromify import paper, prose, tables
 from polychromify.data import DataReport
 from polychromify.experiments import COMPARISON, SELECTION, TUNING
 from polychromify.metrics import METRIC_KEYS
@@ -60,7 +60,7 @@ def test_selection_puts_the_authors_notebook_beside_ours(runs):
     # the paper prints no number for section V.A: the values are the notebook's, labelled so
     assert ("validation accuracy", "paper") not in table.columns
     assert table[("validation accuracy", paper.NOTEBOOK)]["AE v2"] == paper.SELECTION_VAL_ACCURACY_NOTEBOOK["ae_v2"]
-    verdict = tables.verdict(table, "validation accuracy", "validation accuracy", reference=paper.NOTEBOOK)
+    verdict = prose.verdict(table, "validation accuracy", "validation accuracy", reference=paper.NOTEBOOK)
     assert verdict.startswith("By validation accuracy, author's notebook ranks AE v2 > ")
     assert table[("validation accuracy", label)]["AE v0"] == 0.55
     assert set(table[("run", "data")]) == {"synthetic"}
@@ -102,7 +102,7 @@ def test_table1_shows_the_final_models_seeds_and_pending_versions(tmp_path):
     assert acc.loc["v3", "verdict"] == "within noise"      # 0.6853 vs the paper's 0.6851
     assert acc.loc["v1", "verdict"] == "worse"             # 0.60 vs 0.6814, beyond a spread of 0.01
     assert acc.loc["v2", "verdict"] == tables.PENDING and math.isnan(acc.loc["v2", label])
-    note = tables.noise_note(table, "validation accuracy", "validation accuracy")
+    note = prose.noise_note(table, "validation accuracy", "validation accuracy")
     assert "over its 3 seeds (0.0100" in note and "within noise: v3" in note and "**worse** than the paper: v1" in note
     assert note.endswith("Not trained at this profile yet: v2, v4, v5.")
     assert "seeds" in tables.style(table).to_html()
@@ -128,8 +128,8 @@ def test_further_metrics_end_with_the_baselines(runs):
     table = tables.further_metrics({n: runs[n] for n in COMPARISON})
     assert list(table.index)[-2:] == ["gray baseline (ab = 0)", "mean-ab baseline"]
     assert table.loc["gray baseline (ab = 0)", "PSNR [dB] \u2191"] == 20.0
-    assert "beats neither" not in tables.baseline_note(table)  # ties: equal is not better
-    assert "but not on" in tables.baseline_note(table)
+    assert "beats neither" not in prose.baseline_note(table)  # ties: equal is not better
+    assert "but not on" in prose.baseline_note(table)
 
 
 def _variant(root, label, **scores):
@@ -149,24 +149,24 @@ def test_variants_and_the_precision_note_weigh_bf16_against_a_seed(tmp_path):
     assert list(table.index) == ["float32", "float32, seed 43", "mixed_bfloat16",
                                  "change: float32, seed 43 \u2212 float32", "change: mixed_bfloat16 \u2212 float32"]
     assert table.loc["change: mixed_bfloat16 \u2212 float32", "PSNR [dB] \u2191"] == pytest.approx(-0.25)
-    note = tables.precision_note(runs)
+    note = prose.precision_note(runs)
     assert "PSNR 0.25 dB lower (worse)" in note and "ab RMSE 0.50 higher (worse)" in note
     assert "moves them by 0.10, 0.0100, 1.00, 1.00" in note
     assert note.endswith("within a different seed's on SSIM, ab RMSE, CIEDE2000, **but larger on PSNR**.")
-    assert "keeps the quality" in tables.precision_note({**runs, "mixed_bfloat16": seed})
-    assert "costs quality" in tables.precision_note({**runs, "float32, seed 43": f32})
-    alone = tables.precision_note({"float32": f32, "mixed_bfloat16": b16})
+    assert "keeps the quality" in prose.precision_note({**runs, "mixed_bfloat16": seed})
+    assert "costs quality" in prose.precision_note({**runs, "float32, seed 43": f32})
+    alone = prose.precision_note({"float32": f32, "mixed_bfloat16": b16})
     assert alone.startswith("Trained in mixed_bfloat16") and "Changing only the seed" not in alone
 
 
 def test_verdict_says_plainly_when_we_disagree():
     label = "ours (quick profile)"
     table = pd.DataFrame({("acc", "paper"): [0.6, 0.7], ("acc", label): [0.8, 0.5]}, index=["A", "B"])
-    text = tables.verdict(table, "acc", "accuracy")
+    text = prose.verdict(table, "acc", "accuracy")
     assert "**We disagree**" in text and "B > A" in text and "A > B" in text
     table[("acc", label)] = [0.5, 0.8]
-    assert "We agree on the best model, B, and on the whole order" in tables.verdict(table, "acc", "accuracy")
-    assert "synthetic" in tables.verdict(table, "acc", "accuracy", synthetic=True)
+    assert "We agree on the best model, B, and on the whole order" in prose.verdict(table, "acc", "accuracy")
+    assert "synthetic" in prose.verdict(table, "acc", "accuracy", synthetic=True)
 
 
 def test_split_sizes_and_their_verdict():
@@ -176,9 +176,9 @@ def test_split_sizes_and_their_verdict():
     assert math.isclose(table.loc["train", ("paper", "fraction")], 0.64)
     from polychromify.profiles import get_profile
     data = {"split_sizes": {"train": 410, "val": 100, "test": 130}, "synthetic": False}
-    assert "caps the set at 500" in tables.split_verdict(data, get_profile("quick", max_images=500))
-    assert "cleaning" in tables.split_verdict(data, get_profile("paper"))
-    assert "not the paper's data" in tables.split_verdict({**data, "synthetic": True}, get_profile("quick"))
+    assert "caps the set at 500" in prose.split_verdict(data, get_profile("quick", max_images=500))
+    assert "cleaning" in prose.split_verdict(data, get_profile("paper"))
+    assert "not the paper's data" in prose.split_verdict({**data, "synthetic": True}, get_profile("quick"))
 
 
 def test_data_report_counts_each_step():
