@@ -15,8 +15,8 @@ Run: python benchmarks/browser_speed.py [--repeat 3] [--model pretrained]
 """
 import argparse
 import os
-import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,8 +30,11 @@ from polychromify import browser, webpage  # noqa: E402
 from polychromify.colorize import get_model  # noqa: E402
 from polychromify.synthetic import synthetic_landscape  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers of the tests
+from browser_helpers import browser_missing, headless_chromium, local_ort_web, write_local_page  # noqa: E402
+
 SIZES = {"1 MP": (1152, 864), "4 MP": (2304, 1728)}  # (width, height)
-ORT_WEB = webpage.local_ort_web()
+ORT_WEB = local_ort_web()
 
 
 def photo(width: int, height: int) -> np.ndarray:
@@ -57,17 +60,17 @@ def native(onnx: Path, size: int, photos: dict, repeat: int) -> None:
 
 
 def in_chromium(onnx: Path, size: int, photos: dict, repeat: int) -> None:
-    missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
-    if missing or not (ORT_WEB / webpage.ORT_WEB_FILES[0]).is_file():
-        print(f"onnxruntime-web in Chromium: skipped ({', '.join(missing) or 'no onnxruntime-web: make ort-web'})")
+    missing = browser_missing(ORT_WEB)
+    if missing:
+        print(f"onnxruntime-web in Chromium: skipped ({missing})")
         return
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     with tempfile.TemporaryDirectory() as folder:
-        webpage.write_local_page(folder, onnx.read_bytes(), size, ORT_WEB)
+        write_local_page(folder, onnx.read_bytes(), size, ORT_WEB)
         for label, rgb in photos.items():
             Image.fromarray(rgb).save(Path(folder) / f"{label.replace(' ', '')}.png")
-        with webpage.headless_chromium(folder) as driver:
+        with headless_chromium(folder) as driver:
             widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
             for label in photos:
                 times = []

@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from .extras import MissingExtra, require
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -259,6 +261,7 @@ def cmd_pretrained_show(args) -> int:
 
 
 def cmd_web(args) -> int:
+    require("web", "polychromify web")
     from .browser import export_onnx
     from .colorize import get_model
     from .webpage import write_web_page
@@ -284,6 +287,7 @@ def cmd_verify(args) -> int:
 # ---------------------------------------------------------------- book
 
 def cmd_book(args) -> int:
+    require("book", "polychromify book")
     from .book import build_book
     return build_book(profile=args.profile, params=args.param, only=args.only, list_params=args.list_params)
 
@@ -424,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except MissingExtra as err:
+        print(err, file=sys.stderr)
+        return 2
     except (FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"polychromify: {err}", file=sys.stderr)
         return 2

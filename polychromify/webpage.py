@@ -2,19 +2,14 @@
 
 ``colorizer_html`` is what the book's chapter *Colorize anything* shows; ``write_web_page`` writes the same
 colorizer as a standalone page (``polychromify web``). The page loads onnxruntime-web from the jsDelivr CDN
-on first use and runs the ONNX graph of ``browser`` on the reader's device.
-
-For tests and benchmarks: ``write_local_page`` serves onnxruntime-web from a local copy (``make ort-web``
-fetches it from npm) and ``headless_chromium`` opens a page in Debian's Chromium, driven by selenium.
+on first use and runs the ONNX graph of ``browser`` on the reader's device. (Serving the page and opening
+it in headless Chromium is for the tests and benchmarks only: ``tests/browser_helpers.py``.)
 """
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
-import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -26,13 +21,10 @@ from .colorize import get_model
 from .files import atomic_path
 from .images import load_rgb
 
-__all__ = ["ORT_WEB_URL", "colorizer_html", "headless_chromium", "local_ort_web", "page_html", "write_local_page",
-           "write_web_page"]
+__all__ = ["ORT_WEB_URL", "ORT_WEB_VERSION", "colorizer_html", "page_html", "write_web_page"]
 
 ORT_WEB_VERSION = "1.30.0"   # onnxruntime-web, from npm; its WebAssembly files load from beside the script
 ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.js"
-ORT_WEB_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-ORT_WEB_ENV = "POLYCHROMIFY_ORT_WEB"  # a local copy of onnxruntime-web's dist/ folder, for tests and benchmarks
 SCRIPT = Path(__file__).resolve().parent / "webpage.js"
 
 
@@ -100,57 +92,3 @@ def write_web_page(path, model=None, force: bool = False, title: str = "PolyChro
                        f"uploaded. Model: {html.escape(model.label or 'pretrained')}.</p>\n"
                        f"{colorizer_html(model)}</body></html>\n", encoding="utf-8")
     return path
-
-
-# ---------------------------------------------------------------- checking the page in a real browser
-
-def local_ort_web() -> Path:
-    """onnxruntime-web's ``dist/`` folder for pages served without network: ``$POLYCHROMIFY_ORT_WEB``, else
-    where ``make ort-web`` unpacks it (``.cache/`` of the repository)."""
-    default = Path(__file__).resolve().parent.parent / ".cache" / f"onnxruntime-web-{ORT_WEB_VERSION}" / "package"
-    return Path(os.environ.get(ORT_WEB_ENV) or default / "dist")
-
-
-def write_local_page(folder, onnx: bytes, image_size: int, ort_dist, example=None) -> Path:
-    """A page with the colorizer in ``folder``, using the onnxruntime-web files of ``ort_dist`` (the package's
-    ``dist/`` folder from npm) copied beside it, so that it works with no network. Returns the page."""
-    folder = Path(folder)
-    (folder / "ort").mkdir(parents=True, exist_ok=True)
-    for name in ORT_WEB_FILES:
-        shutil.copy(Path(ort_dist) / name, folder / "ort" / name)
-    page = folder / "index.html"
-    page.write_text("<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'></head>"
-                    f"<body>{page_html(onnx, image_size, 'ort/' + ORT_WEB_FILES[0], example)}</body></html>")
-    return page
-
-
-@contextlib.contextmanager
-def headless_chromium(folder):
-    """Serve ``folder`` on localhost and open its index.html in headless Chromium (Debian's chromium and
-    chromium-driver, driven by selenium): yields the selenium driver."""
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
-        options.add_argument(flag)
-    try:
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
-        try:
-            driver.get(f"http://127.0.0.1:{server.server_port}/index.html")
-            yield driver
-        finally:
-            driver.quit()
-    finally:
-        server.shutdown()

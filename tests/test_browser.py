@@ -9,7 +9,6 @@ import base64
 import importlib.util
 import io
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +18,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from browser_helpers import browser_missing, headless_chromium, local_ort_web, write_local_page
 from polychromify import browser, webpage
 from polychromify.colorize import ColorizeModel, get_model
 from polychromify.synthetic import synthetic_landscape
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install -e '.[dev]')")
 colorize_module = sys.modules["polychromify.colorize"]
-ORT_WEB = webpage.local_ort_web()
+ORT_WEB = local_ort_web()
 
 
 @pytest.fixture(scope="module")
@@ -140,30 +140,17 @@ def test_page_embeds_model_and_example():
 
 # ---------------------------------------------------------------- the page in headless Chromium
 
-def _browser_missing() -> str | None:
-    for tool in ("chromium", "chromedriver"):
-        if shutil.which(tool) is None:
-            return f"{tool} not found (apt-get install chromium chromium-driver)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[dev]')"
-    if not (ORT_WEB / "ort.wasm.min.js").is_file():
-        return f"onnxruntime-web not found in {ORT_WEB} (make ort-web)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def page(exported, tmp_path_factory):
     """The colorizer page served on localhost, open in headless Chromium: (driver, widget element, folder)."""
-    missing = _browser_missing()
+    missing = browser_missing(ORT_WEB)
     if missing:
         pytest.skip(missing)
     from selenium.webdriver.common.by import By
     folder = tmp_path_factory.mktemp("page")
     path, _, size = exported
-    webpage.write_local_page(folder, path.read_bytes(), size, ORT_WEB, example=_photo(64, 96))
-    with webpage.headless_chromium(folder) as driver:
+    write_local_page(folder, path.read_bytes(), size, ORT_WEB, example=_photo(64, 96))
+    with headless_chromium(folder) as driver:
         yield driver, driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer"), folder
 
 
@@ -273,7 +260,7 @@ def test_page_takes_a_dropped_photo(page):
 
 
 def test_page_says_when_onnxruntime_web_cannot_load(exported, tmp_path):
-    missing = _browser_missing()
+    missing = browser_missing(ORT_WEB)
     if missing:
         pytest.skip(missing)
     from selenium.webdriver.common.by import By
@@ -281,7 +268,7 @@ def test_page_says_when_onnxruntime_web_cannot_load(exported, tmp_path):
     (tmp_path / "index.html").write_text("<!doctype html><html><head><meta charset='utf-8'></head><body>"
                                          + webpage.page_html(path.read_bytes(), size, ort_url="ort/missing.js",
                                                              example=_photo(20, 30)) + "</body></html>")
-    with webpage.headless_chromium(tmp_path) as driver:
+    with headless_chromium(tmp_path) as driver:
         widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
         _role(widget, "example").click()
         assert _wait(driver, widget) == "error"

@@ -1,8 +1,6 @@
 """polychromify.pretrained: export a run with its model card, load it back, refuse what must not be shipped."""
 import json
 import shutil
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +10,6 @@ from polychromify.experiments import load_trained
 from polychromify.pretrained import (CARD, CARD_MD, PRETRAINED_DIR, WEIGHTS, export_pretrained, load_pretrained,
                                      pretrained_card)
 from polychromify.results import Run
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_export_and_load_give_the_same_predictions(store, tmp_path):
@@ -87,13 +83,6 @@ def test_the_shipped_model_is_real_and_loads():
     assert model.input_shape[1:] == (card["image_size"], card["image_size"], 1)
     assert model.count_params() == card["params"]
     assert card["profile"] == "paper" or "not the paper's profile" in card["note"]
-
-
-def test_the_wheel_includes_the_pretrained_folder_and_the_web_page_script():
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert "polychromify.pretrained" in setuptools["packages"]
-    assert setuptools["package-data"]["polychromify.pretrained"] == ["*"]
-    assert "webpage.js" in setuptools["package-data"]["polychromify"]
 
 
 def test_the_card_says_where_and_how_long_it_trained_and_that_it_was_resumed():

@@ -1,7 +1,7 @@
 """The pretrained PolyChromify shipped inside the package, with its model card.
 
-``polychromify/pretrained/`` holds three files, written by ``export_pretrained`` from a finished run of the
-results store:
+This package, ``polychromify/pretrained/``, holds its code (this file) and three files of package data,
+written by ``export_pretrained`` from a finished run of the results store:
 
 - ``model.weights.h5``: the model's weights only (no optimizer state; about 1.2 MB for 293,074 float32
   parameters);
@@ -18,10 +18,10 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from .files import atomic_path
-from .results import Run, read_json, write_json
+from ..files import atomic_path
+from ..results import Run, read_json, write_json
 
-PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+PRETRAINED_DIR = Path(__file__).resolve().parent  # the files lie beside this module
 WEIGHTS = "model.weights.h5"
 CARD = "model_card.json"
 CARD_MD = "MODEL_CARD.md"
@@ -202,7 +202,7 @@ def load_pretrained(path: Path | str | None = None, check: bool = True):
 
     ``check`` verifies the weights file against the SHA-256 in the card (a ValueError if they differ).
     """
-    from .models import build_model
+    from ..models import build_model
     folder = Path(path or PRETRAINED_DIR)
     card = pretrained_card(folder)
     if check and card.get("weights_sha256") and _sha256(folder / WEIGHTS) != card["weights_sha256"]:
