@@ -10,7 +10,7 @@ Run: python benchmarks/precision_quality.py [--profile smoke] [--image-size 32] 
 """
 import argparse
 
-from polychromify import prose, tables
+from polychromify import prose, settings as configured, tables
 from polychromify.experiments import precision_study, run_experiment
 from polychromify.profiles import get_profile
 
@@ -20,12 +20,13 @@ parser.add_argument("--profile", default="smoke")
 parser.add_argument("--image-size", type=int, default=32)
 parser.add_argument("--epochs", type=int, default=3)
 parser.add_argument("--max-images", type=int, default=200)
-parser.add_argument("--data", default=None)
+parser.add_argument("--data", default=None, help="photo folder (default: $POLYCHROMIFY_DATA, else synthetic)")
 parser.add_argument("--results", default=None)
 args = parser.parse_args()
+folders = configured.Settings.resolve(args.data, args.results)  # the environment, read once here
 
 settings = dict(image_size=args.image_size, epochs=args.epochs, max_images=args.max_images)
-runs = {label: run_experiment(args.experiment, args.profile, data_dir=args.data, results_dir=args.results,
+runs = {label: run_experiment(args.experiment, args.profile, data_dir=folders.data_dir, results_dir=folders.results_dir,
                               verbose=0, **settings, **changes)
         for label, changes in precision_study(get_profile(args.profile, **settings)).items()}
 

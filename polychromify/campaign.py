@@ -138,17 +138,17 @@ def runnable(entry: Entry, cpu: dict | None = None, accelerator: bool = False, l
 
 
 def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: list[str] | None = None,
-                 accelerator: bool = False, large: bool = False, log=print) -> list[Entry]:
+                 accelerator: bool = False, large: bool = False, log=print, cache_dir=None) -> list[Entry]:
     """Train the pending entries (those named in ``only``, if given) one after another; returns those done.
 
-    Entries whose experiment has ``checkpoint_in_cache`` checkpoint to the user cache: they resume only on the
-    same machine.
+    ``data_dir`` None: synthetic landscapes (the CLI passes ``--data`` or ``$POLYCHROMIFY_DATA``). Entries whose
+    experiment has ``checkpoint_in_cache`` checkpoint to ``cache_dir`` (None: ``settings.cache_dir()``): they
+    resume only on the same machine.
     """
     import keras
 
-    from .data import default_data_dir
     done = []
-    synthetic = data_dir is None and default_data_dir() is None  # the tests' campaigns
+    synthetic = data_dir is None  # the tests' campaigns
     for entry in pending(profile, results_dir, synthetic):
         if only and entry.experiment not in only and entry.label not in only:
             continue
@@ -159,7 +159,8 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
             continue
         where = "user cache" if get_experiment(entry.experiment).checkpoint_in_cache else "run folder"
         log(f"train {entry.label} ({profile} profile; checkpoint every epoch in the {where})")
-        run = run_experiment(entry.experiment, profile, data_dir, results_dir, verbose=2, **entry.overrides)
+        run = run_experiment(entry.experiment, profile, data_dir, results_dir, verbose=2, cache_dir=cache_dir,
+                             **entry.overrides)
         log(f"finished {entry.label}: {run.path}" if run.finished else f"stopped {entry.label}: {run.path}")
         done.append(entry)
         keras.backend.clear_session()

@@ -1,4 +1,10 @@
-"""The ``polychromify`` command: subcommands mirror the modules; each parses flags and calls one function."""
+"""The ``polychromify`` command: subcommands mirror the modules; each parses flags and calls one function.
+
+The edge where the configuration enters: ``main`` reads the environment once (``settings.Settings``:
+``$POLYCHROMIFY_DATA``, ``$POLYCHROMIFY_RESULTS``, ``$POLYCHROMIFY_CACHE``), a flag overrides it, and the
+commands pass the folders down as arguments. Without ``--results`` or ``$POLYCHROMIFY_RESULTS`` the store
+is the checkout's ``results/`` whatever the current folder (an installed package: the user's data folder).
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,8 +13,6 @@ import sys
 from pathlib import Path
 
 from .extras import MissingExtra, require
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _profile_flags(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +35,18 @@ def _data_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def _results_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", type=Path, help="results store (default: $POLYCHROMIFY_RESULTS or ./results)")
+    parser.add_argument("--results", type=Path, help="results store (default: $POLYCHROMIFY_RESULTS, else the "
+                                                     "repository's results/, whatever the current folder)")
+
+
+def _data(args) -> Path | None:
+    """``--data``, else ``$POLYCHROMIFY_DATA`` (read once by ``main``), else None: synthetic landscapes."""
+    return args.data or args.settings.data_dir
+
+
+def _results(args) -> Path:
+    """``--results``, else ``$POLYCHROMIFY_RESULTS``, else the default store (``settings.default_results_dir``)."""
+    return args.results or args.settings.results_dir
 
 
 def _model_name(value: str) -> str:
@@ -56,26 +71,26 @@ def _profile(args):
 
 def cmd_data_info(args) -> int:
     from .data import load_dataset
-    dataset = load_dataset(args.data, _profile(args), progress=sys.stderr.isatty())
+    dataset = load_dataset(_data(args), _profile(args), args.settings.cache_dir, progress=sys.stderr.isatty())
     print(dataset.report)
     return 0
 
 
 def cmd_data_prepare(args) -> int:
-    from .data import default_data_dir, prepare
-    folder = args.data or default_data_dir()
+    from .data import prepare
+    folder = _data(args)
     if folder is None:
         print("polychromify: no data folder: pass --data DIR or set POLYCHROMIFY_DATA", file=sys.stderr)
         return 2
     profile = _profile(args)
-    cache = prepare(folder, profile.image_size, profile.cleaning, progress=True)
+    cache = prepare(folder, profile.image_size, profile.cleaning, args.settings.cache_dir, progress=True)
     print(f"prepared {folder} at {profile.image_size} px in {cache}")
     return 0
 
 
 def cmd_data_download(args) -> int:
     from .download import DownloadError, default_download_dir, download_kaggle, ingest_zip
-    dest = args.dest or default_download_dir()
+    dest = args.dest or default_download_dir(args.settings.cache_dir)
     try:
         if args.zip:
             result = ingest_zip(args.zip, dest, force=args.force)
@@ -94,8 +109,9 @@ def cmd_train(args) -> int:
     from .experiments import EXPERIMENTS, run_experiment
     names = list(EXPERIMENTS) if args.experiment == ["all"] else args.experiment
     for name in names:
-        run = run_experiment(name, _profile(args), data_dir=args.data, results_dir=args.results,
-                             retrain=args.retrain, verbose=1 if sys.stdout.isatty() else 2)
+        run = run_experiment(name, _profile(args), data_dir=_data(args), results_dir=_results(args),
+                             retrain=args.retrain, verbose=1 if sys.stdout.isatty() else 2,
+                             cache_dir=args.settings.cache_dir)
         state = "finished" if run.finished else "unfinished (resume with the same command)"
         print(f"{name}: {state} -> {run.path}")
         if run.finished:
@@ -106,26 +122,27 @@ def cmd_train(args) -> int:
 
 def cmd_campaign(args) -> int:
     from .campaign import CAMPAIGN, finished, pending, resolve, run_campaign, runnable
+    data, results, cache = _data(args), _results(args), args.settings.cache_dir
     if args.list:
-        todo = pending(args.profile, args.results)
+        todo = pending(args.profile, results)
         for entry in CAMPAIGN:
-            run = finished(entry, args.profile, args.results)
-            why = runnable(resolve(entry, args.profile, args.results), large=args.large) if entry in todo else None
+            run = finished(entry, args.profile, results)
+            why = runnable(resolve(entry, args.profile, results), large=args.large) if entry in todo else None
             state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
             print(f"{entry.label:44}{state}")
         return 0
     def log(line: str) -> None:
         print(f"campaign: {line}", flush=True)
     if not args.accelerator:
-        run_campaign(args.profile, args.data, args.results, only=args.only, large=args.large, log=log)
+        run_campaign(args.profile, data, results, only=args.only, large=args.large, log=log, cache_dir=cache)
         return 0
     from .parallel import data_parallel, initialize_hosts
     if initialize_hosts():
         log("joined the other hosts (keras.distribution.initialize)")
     with data_parallel(batch_size=_campaign_batch_sizes(args.profile)) as used:
         log(f"devices: {used}")
-        run_campaign(args.profile, args.data, args.results, only=args.only, accelerator=True, large=args.large,
-                     log=log)
+        run_campaign(args.profile, data, results, only=args.only, accelerator=True, large=args.large,
+                     log=log, cache_dir=cache)
     return 0
 
 
@@ -140,7 +157,8 @@ def _campaign_batch_sizes(profile: str) -> list[int]:
 
 def cmd_study_generalization(args) -> int:
     from .generalization import run_study
-    path = run_study(args.data, args.results, args.train_data, log=lambda line: print(f"study: {line}", flush=True))
+    path = run_study(args.data, _results(args), args.train_data or args.settings.data_dir,
+                     log=lambda line: print(f"study: {line}", flush=True))
     print(path)
     return 0
 
@@ -148,19 +166,19 @@ def cmd_study_generalization(args) -> int:
 def cmd_evaluate(args) -> int:
     from .evaluation import evaluate_split, score_folder, training_split
     from .results import write_json
-    profile = _profile(args)
-    dataset = training_split(args.data, profile, args.results) if args.data else None
+    profile, results = _profile(args), _results(args)
+    dataset = training_split(args.data, profile, results) if args.data else None
     try:
         if args.data is not None and dataset is None:  # not a training collection: score every photo
             from .results import find_run
             models = list(args.models)
             if "polychromify" not in models and "pretrained" not in models:  # always beside our final model
-                if find_run("polychromify", profile, args.results) is not None:
+                if find_run("polychromify", profile, results) is not None:
                     models.append("polychromify")
                 else:
                     print(f"polychromify evaluate: no finished run of polychromify with profile {profile.name} "
                           "to compare with", file=sys.stderr)
-            scores = score_folder(models, args.data, profile, args.results)
+            scores = score_folder(models, args.data, profile, results, train_data=args.settings.data_dir)
             for line in scores["skipped"]:
                 print(f"polychromify evaluate: {line}", file=sys.stderr)
             _print_folder_scores(scores)
@@ -169,7 +187,7 @@ def cmd_evaluate(args) -> int:
             return 0
         evaluated = {}
         for name in args.models:
-            run, metrics = evaluate_split(name, profile, args.data, args.results, dataset)
+            run, metrics = evaluate_split(name, profile, _data(args), results, dataset)
             if args.save:
                 write_json(run.path / "metrics.json", metrics)
             print(f"{run.path}")
@@ -207,7 +225,7 @@ def _print_metrics(metrics: dict) -> None:
 
 def cmd_results(args) -> int:
     from .results import list_runs
-    runs = list_runs(args.results)
+    runs = list_runs(_results(args))
     if not runs:
         print("the results store is empty")
         return 0
@@ -231,7 +249,7 @@ def cmd_results(args) -> int:
 def cmd_colorize(args) -> int:
     from .colorize import colorize_files
     results = colorize_files(args.inputs, output=args.output, outdir=args.outdir, model=args.model,
-                             force=args.force, chroma=args.chroma, fmt=args.format, results_dir=args.results,
+                             force=args.force, chroma=args.chroma, fmt=args.format, results_dir=_results(args),
                              progress=not args.quiet)
     failed = sum(error is not None for _, _, error in results)
     if not args.quiet:
@@ -243,7 +261,7 @@ def cmd_colorize(args) -> int:
 def cmd_pretrained_export(args) -> int:
     from .pretrained import PRETRAINED_DIR, export_pretrained
     from .results import find_run
-    run = find_run(args.experiment, args.profile, args.results, synthetic=False)
+    run = find_run(args.experiment, args.profile, _results(args), synthetic=False)
     if run is None:
         print(f"polychromify: no finished real-data run of {args.experiment} with profile {args.profile}; "
               f"train it first: polychromify train {args.experiment} --profile {args.profile}", file=sys.stderr)
@@ -265,7 +283,7 @@ def cmd_web(args) -> int:
     from .browser import export_onnx
     from .colorize import get_model
     from .webpage import write_web_page
-    model = get_model(args.model, args.results)
+    model = get_model(args.model, _results(args))
     if args.onnx:
         print(f"wrote {export_onnx(args.onnx, model)}")
     print(f"wrote {write_web_page(args.page, model, force=args.force)}")
@@ -274,7 +292,7 @@ def cmd_web(args) -> int:
 
 def cmd_verify(args) -> int:
     from .verify import verify_store
-    checks = verify_store(args.results, args.data, args.profile, args.experiment, write_samples=args.samples)
+    checks = verify_store(_results(args), _data(args), args.profile, args.experiment, write_samples=args.samples)
     counts = {status: sum(c.status == status for c in checks) for status in ("ok", "differs", "skipped")}
     print(f"polychromify verify: {counts['ok']} runs agree, {counts['differs']} differ, "
           f"{counts['skipped']} skipped")
@@ -425,7 +443,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, read the environment once (``settings``), and run the subcommand."""
+    from .settings import Settings
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's C++ logs; before it is imported
     args = parser().parse_args(argv)
+    args.settings = Settings.resolve()
     try:
         return args.func(args)
     except MissingExtra as err:

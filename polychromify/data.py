@@ -34,15 +34,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from . import settings
 from .color import rgb_to_lab, rgb_to_xy
 from .files import atomic_folder
-from .images import ImageError, is_image_name, open_image
+from .images import ImageError, is_image_name, open_image, pillow_limit
 from .profiles import Cleaning, Profile, get_profile
 
 SPLITS = ("train", "val", "test")
 CACHE_VERSION = 2
-DATA_ENV = "POLYCHROMIFY_DATA"
-CACHE_ENV = "POLYCHROMIFY_CACHE"
 
 
 # ---------------------------------------------------------------- resizing
@@ -298,17 +297,9 @@ def choose_subset(hashes: list[str], n: int | None, seed: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- cache
 
-def default_cache_dir() -> Path:
-    """``$POLYCHROMIFY_CACHE`` or ``$XDG_CACHE_HOME/polychromify`` (default ``~/.cache/polychromify``)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "polychromify"
-
-
-def default_data_dir() -> Path | None:
-    """The data folder named by ``$POLYCHROMIFY_DATA``, or None (then synthetic data is used)."""
-    value = os.environ.get(DATA_ENV)
-    return Path(value) if value else None
+def _cache(cache_dir: Path | None) -> Path:
+    """The cache folder given, else the configured one (``settings.cache_dir``)."""
+    return Path(cache_dir) if cache_dir else settings.cache_dir()
 
 
 def manifest_key(root: Path, image_size: int, cleaning: Cleaning) -> str:
@@ -340,7 +331,7 @@ def prepare(root: Path, image_size: int = 128, cleaning: Cleaning = Cleaning(), 
     """Clean the folder and cache L, Y and RGB at image_size; returns the cache folder (reused when current)."""
     root = Path(root)
     key = manifest_key(root, image_size, cleaning)
-    folder = Path(cache_dir or default_cache_dir()) / "prepared" / f"{root.name}-{image_size}px-{key[:16]}"
+    folder = _cache(cache_dir) / "prepared" / f"{root.name}-{image_size}px-{key[:16]}"
     if (folder / "index.json").is_file():
         return folder
     rgb, names, hashes, report = clean_folder(root, image_size, cleaning, progress=progress)
@@ -424,11 +415,11 @@ def load_dataset(data_dir: str | Path | None = None, profile: Profile | str = "q
                  cache_dir: Path | None = None, progress: bool = False, quiet: bool = False) -> Dataset:
     """The cleaned, split data set for a profile.
 
-    ``data_dir`` falls back to ``$POLYCHROMIFY_DATA``; with neither, synthetic landscapes are used
-    (``profile.max_images`` of them, 400 when unset) and a warning says so loudly.
+    ``data_dir`` None means synthetic landscapes (``profile.max_images`` of them, 400 when unset), with a
+    loud warning; ``$POLYCHROMIFY_DATA`` is read at the edge (``settings.data_dir``), never here.
     """
     profile = get_profile(profile)
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    data_dir = Path(data_dir) if data_dir else None
     if data_dir is None:
         from .synthetic import SYNTHETIC_WARNING, synthetic_landscapes
         if not quiet:
@@ -454,6 +445,7 @@ def _author_read(path: Path, size: int) -> np.ndarray | str:
     """One photo as the author's ``flow_from_directory`` read it (PIL: to RGB, squashed to size x size
     with nearest-neighbour, Keras' default), or the reason it cannot be read."""
     try:
+        pillow_limit()
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB").resize((size, size), Image.NEAREST))
     except (OSError, ValueError, Image.DecompressionBombError) as err:
@@ -474,14 +466,14 @@ def load_author_protocol(data_dir: str | Path | None = None, profile: Profile | 
     """
     from sklearn.model_selection import train_test_split
     profile = get_profile(profile)
-    root = Path(data_dir) if data_dir else default_data_dir()
-    if root is None:
-        raise ValueError("the author's data protocol needs real photos: pass data_dir or set "
-                         f"${DATA_ENV}")
+    if not data_dir:
+        raise ValueError("the author's data protocol needs real photos: pass data_dir (--data DIR) or set "
+                         f"${settings.DATA_ENV}")
+    root = Path(data_dir)
     size = profile.image_size
     key = hashlib.sha256(json.dumps({"protocol": "author", "key": manifest_key(root, size, Cleaning())}
                                     ).encode()).hexdigest()
-    folder = Path(cache_dir or default_cache_dir()) / "prepared" / f"{root.name}-author-{size}px-{key[:16]}"
+    folder = _cache(cache_dir) / "prepared" / f"{root.name}-author-{size}px-{key[:16]}"
     if not (folder / "index.json").is_file():
         files, ignored = find_files(root)
         report = DataReport(source=str(root), found=len(files), ignored=ignored, image_size=size)

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from .data import default_cache_dir
+from . import settings
 from .files import atomic_folder
 from .images import IMAGE_EXTENSIONS, is_image_name
 
@@ -48,9 +48,10 @@ class Ingested:
         return f"{self.path} ({self.images} images)"
 
 
-def default_download_dir() -> Path:
-    """``$POLYCHROMIFY_CACHE/landscapes``, else ``$XDG_CACHE_HOME/polychromify/landscapes`` (``~/.cache/...``)."""
-    return default_cache_dir() / "landscapes"
+def default_download_dir(cache_dir: Path | None = None) -> Path:
+    """``<cache_dir>/landscapes``; the cache None: ``settings.cache_dir()`` (``$POLYCHROMIFY_CACHE``, else
+    ``$XDG_CACHE_HOME/polychromify``, ``~/.cache/...``)."""
+    return Path(cache_dir or settings.cache_dir()) / "landscapes"
 
 
 def kaggle_credentials() -> str | None:

@@ -12,7 +12,8 @@ converted with ``color.rgb_to_xy``. Files that do not decode are reported, one l
 still scored.
 
 The mean-ab baseline predicts, everywhere, the mean ab of the landscape training split of the profile
-(``data.load_dataset``: ``$POLYCHROMIFY_DATA``, else synthetic landscapes, at the profile's image size),
+(``data.load_dataset`` of ``train_data``, at the profile's image size; None: synthetic landscapes, and the
+command line passes ``$POLYCHROMIFY_DATA``),
 the same number a run's stored mean-ab baseline uses.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .experiments import (Experiment, evaluate_model, experiment_data, get_exper
                           load_trained, make_config, predict_ab)
 from .images import ImageError, open_image
 from .profiles import Profile, get_profile
-from .results import Run, default_results_dir, find_run, list_runs, resolve_run, run_folder
+from .results import Run, find_run, list_runs, resolve_run, run_folder, store_dir
 
 PRETRAINED = "pretrained"  # the model shipped in the package (polychromify/pretrained/)
 
@@ -60,7 +61,7 @@ def evaluate_split(name: str, profile: Profile | str, data_dir=None, results_dir
                          "folder (--data DIR)")
     experiment, profile = get_experiment(name), get_profile(profile)
     dataset = experiment_data(experiment, profile, data_dir, dataset)
-    exact = run_folder(results_dir or default_results_dir(), name, make_config(experiment, profile, dataset))
+    exact = run_folder(store_dir(results_dir), name, make_config(experiment, profile, dataset))
     run = exact if exact.finished else find_run(name, profile, results_dir, data_hash=dataset.data_hash)
     if run is None or run.config["image_size"] != dataset.image_size:
         raise FileNotFoundError(f"no finished run of {name} with profile {profile.name} on this data "
@@ -140,7 +141,7 @@ def score_folder(models, folder, profile: Profile | str = "paper", results_dir=N
     baselines, all with ``metrics.evaluate``; the baselines at the profile's image size, each model at its own.
 
     Returns a JSON-able dict: folder, profile, images (scored), names, skipped (one line per undecodable file),
-    mean_ab (a, b in Lab units) with mean_ab_source (``train_data``, default ``$POLYCHROMIFY_DATA``), and
+    mean_ab (a, b in Lab units) with mean_ab_source (``train_data``; None: synthetic landscapes), and
     rows: {name: {"source", "image_size", "metrics"}} for each model, then "gray" and "mean_ab".
     """
     from . import metrics

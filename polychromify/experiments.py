@@ -15,7 +15,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 from .profiles import Profile, get_profile
-from .results import FINISHED, Run, default_results_dir, environment, run_folder, write_json
+from .results import FINISHED, Run, environment, run_folder, store_dir, write_json
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ class Experiment:
     output: str = "ab"               # "ab": model-space Y; "classes": Zhang's 313 bins (decoded by annealed mean)
     trained: bool = True             # False: the author's own weights, adopted, not trained
     # Checkpoints too big for the repository (ECCV16: 32M parameters with Adam's two moments, about 390 MB;
-    # AE v3: 5.5M, 66 MB) wait in the user cache (``data.default_cache_dir()``) until the run finishes, so
-    # such a run resumes only on the same machine.
+    # AE v3: 5.5M, 66 MB) wait in the cache (``cache_dir``, by default ``settings.cache_dir()``) until the run
+    # finishes, so such a run resumes only on the same machine.
     checkpoint_in_cache: bool = False
     # Hours per run on a 2-core CPU (the ECCV16s): the profile's eccv16_image_size / eccv16_epochs apply,
     # and the campaign trains it only in a sitting of its own.
@@ -154,15 +154,15 @@ def settings(experiment: Experiment, profile: Profile) -> dict:
 
 
 def experiment_data(experiment: Experiment, profile: Profile, data_dir=None, dataset: Dataset | None = None,
-                    quiet: bool = False) -> Dataset:
-    """The data set an experiment trains on (at its image size)."""
+                    quiet: bool = False, cache_dir=None) -> Dataset:
+    """The data set an experiment trains on (at its image size); ``data_dir`` None: synthetic landscapes."""
     size = settings(experiment, profile)["image_size"]
     if experiment.data_protocol == "author":
         from .data import load_author_protocol
-        return load_author_protocol(data_dir, profile.replace(image_size=size), quiet=quiet)
+        return load_author_protocol(data_dir, profile.replace(image_size=size), cache_dir, quiet=quiet)
     if dataset is not None and dataset.image_size == size and dataset.protocol == "ours":
         return dataset
-    return load_dataset(data_dir, profile.replace(image_size=size), quiet=quiet)
+    return load_dataset(data_dir, profile.replace(image_size=size), cache_dir, quiet=quiet)
 
 
 def _limit(x: np.ndarray, n: int | None) -> np.ndarray:
@@ -181,13 +181,13 @@ def make_config(experiment: Experiment, profile: Profile, dataset: Dataset) -> d
     return config
 
 
-def checkpoint_dir(experiment: Experiment, run: Run) -> Path:
-    """Where a run's checkpoint lives: in its folder of the store, or (``checkpoint_in_cache``) in the user
-    cache."""
+def checkpoint_dir(experiment: Experiment, run: Run, cache_dir=None) -> Path:
+    """Where a run's checkpoint lives: in its folder of the store, or (``checkpoint_in_cache``) in the cache
+    (``cache_dir``, else ``settings.cache_dir()``)."""
     if not experiment.checkpoint_in_cache:
         return run.checkpoint_dir
-    from .data import default_cache_dir
-    return default_cache_dir() / "checkpoints" / run.experiment / run.path.name
+    from .settings import cache_dir as configured
+    return Path(cache_dir or configured()) / "checkpoints" / run.experiment / run.path.name
 
 
 def _build_model(experiment: Experiment, image_size: int, precision: str = "float32",
@@ -239,8 +239,10 @@ def store_samples(experiment: Experiment, run: Run, model, profile: Profile, dat
 
 def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, results_dir=None,
                    dataset: Dataset | None = None, retrain: bool = False, verbose: int | str = "auto",
-                   max_epochs_this_call: int | None = None, **overrides) -> Run:
+                   max_epochs_this_call: int | None = None, cache_dir=None, **overrides) -> Run:
     """Train (or load, or resume) one experiment and record it in the results store; returns its Run.
+
+    ``data_dir`` None: synthetic landscapes. ``results_dir`` / ``cache_dir`` None: ``settings``' folders.
 
     ``overrides`` change profile fields for this run (epochs=3, image_size=64, precision=...).
     With ``max_epochs_this_call`` the run may stop unfinished (its checkpoint stays); call again to go on.
@@ -251,12 +253,12 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     from .training import fit, save_model_weights
     experiment = get_experiment(name)
     profile = get_profile(profile, **overrides)
-    dataset = experiment_data(experiment, profile, data_dir, dataset)
+    dataset = experiment_data(experiment, profile, data_dir, dataset, cache_dir=cache_dir)
     config = make_config(experiment, profile, dataset)
-    run = run_folder(Path(results_dir or default_results_dir()), name, config)
+    run = run_folder(store_dir(results_dir), name, config)
     if run.finished and not retrain:
         return run
-    checkpoints = checkpoint_dir(experiment, run)
+    checkpoints = checkpoint_dir(experiment, run, cache_dir)
     if retrain and run.path.exists():
         (run.path / FINISHED).unlink(missing_ok=True)
         shutil.rmtree(checkpoints, ignore_errors=True)
@@ -327,23 +329,22 @@ def adopt_author_model(experiment: Experiment, profile: Profile, dataset: Datase
 
 
 def obtain(name: str, profile: Profile | str = "quick", data_dir=None, results_dir=None,
-           dataset: Dataset | None = None, **overrides) -> Run:
+           dataset: Dataset | None = None, cache_dir=None, **overrides) -> Run:
     """The run a notebook shows: stored if possible, trained if not.
 
-    With real data (``data_dir`` or ``$POLYCHROMIFY_DATA``), this is ``run_experiment``: the run of exactly
+    With real data (``data_dir`` a photo folder), this is ``run_experiment``: the run of exactly
     this config and data, loaded or trained. Without real data, a finished real-data run of the same
     experiment and profile in the store is used as it is (so the book builds from the committed store on a
     machine without the photos): with overrides, only a run of exactly those settings. Only when there is
     none is the experiment trained on synthetic data.
     """
-    from .data import default_data_dir
     from .results import find_run
-    if data_dir is None and default_data_dir() is None:
+    if data_dir is None:
         stored = find_run(name, get_profile(profile, **overrides), results_dir, synthetic=False,
                           exact=bool(overrides))
         if stored is not None:
             return stored
-    return run_experiment(name, profile, data_dir, results_dir, dataset=dataset, **overrides)
+    return run_experiment(name, profile, data_dir, results_dir, dataset=dataset, cache_dir=cache_dir, **overrides)
 
 
 def load_trained(run: Run, precision: str = "float32"):

@@ -27,14 +27,13 @@ import numpy as np
 
 from .experiments import GENERALIZATION, get_experiment, load_trained
 from .profiles import get_profile
-from .results import (default_results_dir, environment, find_run, list_runs, read_json, stored_profile,
-                      write_json)
+from .results import environment, find_run, list_runs, read_json, store_dir, stored_profile, write_json
 
 STUDY_PROFILE = "ablation"
 
 
 def study_path(folder, results_dir=None) -> Path:
-    return Path(results_dir or default_results_dir()) / "studies" / f"generalization-{Path(folder).name}.json"
+    return store_dir(results_dir) / "studies" / f"generalization-{Path(folder).name}.json"
 
 
 def ablation_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:

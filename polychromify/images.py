@@ -10,9 +10,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 
 # Largest image we agree to decode (pixels). 100 MP is beyond any camera photo and
-# keeps one decode under ~400 MB of memory; Pillow's own bomb check is set to the same.
+# keeps one decode under ~400 MB of memory; Pillow's own bomb check is set to the same when we open one.
 MAX_PIXELS = 100_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 class ImageError(ValueError):
@@ -22,6 +21,13 @@ class ImageError(ValueError):
 def is_image_name(path: str | Path) -> bool:
     """Whether the file name has one of the supported image extensions."""
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def pillow_limit(max_pixels: int = MAX_PIXELS) -> None:
+    """Set Pillow's decompression-bomb check (``Image.MAX_IMAGE_PIXELS``, process-wide) to ``MAX_PIXELS``, or
+    to ``max_pixels`` if larger, before a file is opened (Pillow warns above it and refuses twice it).
+    ``open_image`` itself refuses a file over its ``max_pixels`` from the header, before decoding it."""
+    Image.MAX_IMAGE_PIXELS = max(max_pixels, MAX_PIXELS)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -40,8 +46,10 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def open_image(source) -> tuple[np.ndarray, dict]:
+def open_image(source, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, dict]:
     """Decode a path, bytes, PIL image or array into (H, W, 3) uint8 RGB plus notes on what was done.
+
+    Files over ``max_pixels`` are refused before they are decoded (``pillow_limit`` sets Pillow's check to it).
 
     The notes say the original mode and whether the EXIF orientation was applied, for the data report.
     Raises ImageError with one line naming the file and the reason.
@@ -64,9 +72,10 @@ def open_image(source) -> tuple[np.ndarray, dict]:
                 data = path.read_bytes()
             else:
                 data = bytes(source)
+            pillow_limit(max_pixels)
             image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:
-            raise ImageError(f"{name}: {image.width}x{image.height} is over the limit of {MAX_PIXELS:,} pixels")
+        if image.width * image.height > max_pixels:
+            raise ImageError(f"{name}: {image.width}x{image.height} is over the limit of {max_pixels:,} pixels")
         mode = image.mode
         orientation = image.getexif().get(0x0112, 1)
         image = ImageOps.exif_transpose(image)
@@ -74,7 +83,7 @@ def open_image(source) -> tuple[np.ndarray, dict]:
     except ImageError:
         raise
     except Image.DecompressionBombError as err:
-        raise ImageError(f"{name}: over the limit of {MAX_PIXELS:,} pixels ({err})") from None
+        raise ImageError(f"{name}: over the limit of {max_pixels:,} pixels ({err})") from None
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image (unrecognised file format)") from None
     except (OSError, SyntaxError, ValueError) as err:
@@ -85,9 +94,9 @@ def open_image(source) -> tuple[np.ndarray, dict]:
     return rgb, {"mode": mode, "rotated": orientation not in (1, None)}
 
 
-def load_rgb(source) -> np.ndarray:
+def load_rgb(source, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Any image source as (H, W, 3) uint8 RGB (see ``open_image``)."""
-    return open_image(source)[0]
+    return open_image(source, max_pixels)[0]
 
 
 def _array_to_rgb(array: np.ndarray) -> np.ndarray:

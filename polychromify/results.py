@@ -26,14 +26,15 @@ from pathlib import Path
 from .files import atomic_path
 from .profiles import PROFILES, Profile
 
-RESULTS_ENV = "POLYCHROMIFY_RESULTS"
 FINISHED = "provenance.json"
 GIT_COMMIT_ENV = "POLYCHROMIFY_GIT_COMMIT"  # the commit of a work tree copied without its .git
 
 
-def default_results_dir() -> Path:
-    """``$POLYCHROMIFY_RESULTS``, or ``results/`` in the current folder."""
-    return Path(os.environ.get(RESULTS_ENV, "results"))
+def store_dir(results_dir: Path | None = None) -> Path:
+    """The results store given, else the configured one (``settings.results_dir``: ``$POLYCHROMIFY_RESULTS``,
+    else the checkout's ``results/``, never the current folder)."""
+    from .settings import results_dir as configured
+    return Path(results_dir) if results_dir else configured()
 
 
 def fingerprint(config: dict) -> str:
@@ -113,7 +114,7 @@ def run_folder(results_dir: Path, experiment: str, config: dict) -> Run:
 
 def list_runs(results_dir: Path | None = None, experiment: str | None = None) -> list[Run]:
     """Every run folder in the store (finished or not), sorted by experiment and name."""
-    root = Path(results_dir or default_results_dir())
+    root = store_dir(results_dir)
     if not root.is_dir():
         return []
     pattern = f"{experiment}/*/config.json" if experiment else "*/*/config.json"
@@ -168,7 +169,7 @@ def resolve_run(name: str | Path, profile=None, results_dir: Path | None = None)
     if run is None:
         which = f" with profile {getattr(profile, 'name', profile)}" if profile is not None else ""
         flag = f" --profile {getattr(profile, 'name', profile)}" if profile is not None else ""
-        raise FileNotFoundError(f"no finished run of {name}{which} in {results_dir or default_results_dir()}; "
+        raise FileNotFoundError(f"no finished run of {name}{which} in {store_dir(results_dir)}; "
                                 f"train one: polychromify train {name}{flag}")
     return run
 

@@ -371,7 +371,8 @@ def _strip(x: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, scale: int = 3
 
 
 class LiveTraining(_App):
-    """Train a tiny model on synthetic landscapes; each epoch updates the loss curve and a predictions strip."""
+    """Train a tiny model on synthetic landscapes (or the photos of ``data_dir``, if given; the environment's
+    ``$POLYCHROMIFY_DATA`` is not read); each epoch updates the loss curve and a predictions strip."""
 
     def __init__(self, epochs: int = 8, image_size: int = 32, max_images: int = 160, batch_size: int = 16,
                  model: str = "polychromify", seed: int = 42, data_dir=None, show: int = 4):
@@ -381,10 +382,12 @@ class LiveTraining(_App):
         self.losses: list[float] = []
         self.val_losses: list[float] = []
         self.strips: list[bytes] = []
+        self.dataset = None  # the data set of the last training
         self.button = w.Button(description="Train", icon="play", button_style="primary")
         self.progress = w.IntProgress(value=0, min=0, max=epochs, description="epoch")
         self.plot_image, self.strip_image = w.Image(format="png"), w.Image(format="png")
-        self.status = w.HTML(f"{self.model_name} at {image_size} px on up to {max_images} synthetic landscapes, "
+        pictures = "synthetic landscapes" if data_dir is None else f"photos of {Path(data_dir).name}"
+        self.status = w.HTML(f"{self.model_name} at {image_size} px on up to {max_images} {pictures}, "
                              f"{epochs} epochs: press Train")
         self.widget = w.VBox([w.HBox([self.button, self.progress]), self.status,
                               w.HBox([self.plot_image, w.VBox([w.HTML("<b>rows: gray, predicted, truth</b>"),
@@ -403,7 +406,7 @@ class LiveTraining(_App):
         self.button.disabled = True
         try:
             profile = get_profile("smoke", image_size=self.image_size, max_images=self.max_images, seed=self.seed)
-            dataset = load_dataset(self.data_dir, profile, quiet=True)
+            dataset = self.dataset = load_dataset(self.data_dir, profile, quiet=True)
             keras.utils.set_random_seed(self.seed)
             model = compile_model(build_model(self.model_name, self.image_size))
             self.losses.clear()

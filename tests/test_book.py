@@ -10,6 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from polychromify import book, cli
+from polychromify.chapter import Chapter, plain, provenance
 from test_notebooks import executed_book  # noqa: F401  (the shared session fixture)
 from test_tables import fake_run
 
@@ -80,22 +81,37 @@ def test_parse_param():
 
 
 def test_chapter_keeps_only_real_overrides():
-    chapter = book.Chapter.from_parameters("smoke", None, None, epochs=None, image_size=16)
+    chapter = Chapter.from_parameters("smoke", None, None, epochs=None, image_size=16)
     assert chapter.overrides == {"image_size": 16}
     assert chapter.profile.image_size == 16 and chapter.profile.epochs == 2
 
 
+def test_chapter_resolves_the_environment_once_and_passes_it_down(tmp_path, monkeypatch):
+    """The notebook's edge: ``data_dir`` / ``results_dir`` None are ``$POLYCHROMIFY_DATA`` /
+    ``$POLYCHROMIFY_RESULTS``, read by ``from_parameters``; a chapter made directly is synthetic."""
+    monkeypatch.setenv("POLYCHROMIFY_DATA", str(tmp_path / "photos"))
+    monkeypatch.setenv("POLYCHROMIFY_RESULTS", str(tmp_path / "store"))
+    chapter = Chapter.from_parameters("smoke")
+    assert chapter.data_dir == chapter.real_data == tmp_path / "photos"
+    assert chapter.results_dir == tmp_path / "store"
+    given = Chapter.from_parameters("smoke", tmp_path / "other", tmp_path / "results")
+    assert (given.data_dir, given.results_dir) == (tmp_path / "other", tmp_path / "results")
+    monkeypatch.setenv("POLYCHROMIFY_DATA", str(tmp_path / "changed"))  # read once: no effect now
+    assert chapter.varied(epochs=1).data_dir == tmp_path / "photos"
+    assert Chapter(chapter.profile).real_data is None
+
+
 def test_provenance_names_profile_data_and_commit(tmp_path, monkeypatch):
     monkeypatch.delenv("POLYCHROMIFY_DATA", raising=False)
-    chapter = book.Chapter.from_parameters("smoke")
+    chapter = Chapter.from_parameters("smoke")
     runs = {"cnn": fake_run(tmp_path, "cnn"), "polychromify": fake_run(tmp_path, "polychromify", synthetic=False)}
-    text = book.provenance(chapter, runs, figures=True).data
+    text = provenance(chapter, runs, figures=True).data
     assert "Profile `smoke`" in text
     assert "Results of cnn: trained on synthetic landscapes" in text
     assert "Results of polychromify: trained on the real photos (`landscapes`" in text
     assert "commit `0123abcd01`" in text and "test the code, not the paper's claims" in text
     assert "Photos in the figures: synthetic landscapes" in text
-    assert "`" not in book.plain(text) and "**" not in book.plain(text)
+    assert "`" not in plain(text) and "**" not in plain(text)
 
 
 def test_the_paper_edition_never_trains_and_shows_what_the_store_lacks_as_pending(tmp_path, monkeypatch):
@@ -105,7 +121,7 @@ def test_the_paper_edition_never_trains_and_shows_what_the_store_lacks_as_pendin
     monkeypatch.setenv("POLYCHROMIFY_CACHE", str(tmp_path / "cache"))
     empty = tmp_path / "results"
     empty.mkdir()
-    chapter = book.Chapter.from_parameters("paper", results_dir=empty)
+    chapter = Chapter.from_parameters("paper", results_dir=empty)
     assert not chapter.trains and chapter.obtain("polychromify", "cnn") == {}
     assert chapter.pending == ["polychromify", "cnn"]
     assert chapter.seed_runs() == {"polychromify": []}

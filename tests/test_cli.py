@@ -29,6 +29,27 @@ def test_data_info_on_synthetic_data_says_so(capsys):
     assert "split:             train/val/test = " in out
 
 
+def test_the_environment_names_the_photos_when_no_flag_does(tmp_path, capsys, monkeypatch):
+    """``POLYCHROMIFY_DATA=DIR polychromify ...``: the command reads it (once, in ``main``) and passes it down."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i, rgb in enumerate(synthetic_landscapes(12, 32, seed=4)):
+        Image.fromarray(rgb).save(photos / f"p{i:02d}.png")
+    monkeypatch.setenv("POLYCHROMIFY_DATA", str(photos))
+    assert main(["data", "info", *SMOKE_FLAGS]) == 0
+    out, err = capsys.readouterr()
+    assert "SYNTHETIC" not in out + err and f"source:            {photos}" in out
+
+
+def test_importing_the_cli_leaves_the_environment_alone():
+    import subprocess
+    import sys
+    code = ("import os; before = dict(os.environ); import polychromify.cli; "
+            "assert dict(os.environ) == before, set(os.environ) ^ set(before)")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
 def test_data_info_on_a_folder_counts_every_cleaning_step(tmp_path, capsys):
     photos = tmp_path / "photos"
     photos.mkdir()

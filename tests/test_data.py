@@ -138,8 +138,9 @@ def test_empty_and_too_small_folders(tmp_path):
         load_dataset(tmp_path / "missing", "smoke", cache_dir=tmp_path / "c")
 
 
-def test_synthetic_default_says_so(monkeypatch, capsys):
-    monkeypatch.delenv("POLYCHROMIFY_DATA", raising=False)
+def test_synthetic_default_says_so(monkeypatch, capsys, tmp_path):
+    """``data_dir=None`` is synthetic landscapes, whatever ``$POLYCHROMIFY_DATA`` says (read at the edge only)."""
+    monkeypatch.setenv("POLYCHROMIFY_DATA", str(tmp_path / "no-such-folder"))
     ds = load_dataset(None, get_profile("smoke", max_images=30))
     assert ds.synthetic and ds.report.synthetic
     assert "SYNTHETIC" in capsys.readouterr().err

@@ -111,3 +111,15 @@ def test_arrays_of_any_layout():
     assert load_rgb(np.full((2, 2, 1), 65535, np.uint16)).max() == 255
     with pytest.raises(ImageError, match="expected"):
         load_rgb(np.zeros((2, 2, 5), np.uint8))
+
+
+def test_the_pixel_limit_is_per_call_and_importing_leaves_pillow_alone(tmp_path, photo):
+    import subprocess
+    import sys
+    Image.fromarray(photo).save(tmp_path / "a.png")  # 48 x 48
+    with pytest.raises(ImageError, match="over the limit of 2,000 pixels"):
+        open_image(tmp_path / "a.png", max_pixels=2000)
+    assert load_rgb(tmp_path / "a.png", max_pixels=48 * 48).shape == (48, 48, 3)
+    code = ("from PIL import Image; default = Image.MAX_IMAGE_PIXELS; import polychromify.images, polychromify.data; "
+            "assert Image.MAX_IMAGE_PIXELS == default, Image.MAX_IMAGE_PIXELS")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -8,7 +8,6 @@ from polychromify import results
 from polychromify.results import (
     FINISHED,
     Run,
-    default_results_dir,
     environment,
     find_run,
     fingerprint,
@@ -35,10 +34,14 @@ def _fake_run(store, config, finished_at=None, experiment="polychromify") -> Run
     return run
 
 
-def test_default_results_dir_follows_the_environment(monkeypatch, tmp_path):
-    assert default_results_dir() == tmp_path / "results"
+def test_the_store_is_the_one_given_else_the_configured_one_never_the_current_folder(monkeypatch, tmp_path):
+    from polychromify import settings
+    from polychromify.results import store_dir
+    assert store_dir() == tmp_path / "results"  # $POLYCHROMIFY_RESULTS (the isolated fixture)
+    assert store_dir(tmp_path / "mine") == tmp_path / "mine"
     monkeypatch.delenv("POLYCHROMIFY_RESULTS")
-    assert str(default_results_dir()) == "results"
+    monkeypatch.chdir(tmp_path)
+    assert store_dir() == settings.ROOT / "results" and store_dir().is_absolute()  # the checkout's store
 
 
 def test_fingerprint_is_stable_and_sensitive_to_every_value():

@@ -156,6 +156,23 @@ def test_live_training_updates_every_epoch():
     assert "epoch 3/3" in live.status.value
 
 
+def test_live_training_trains_on_synthetic_landscapes_even_with_photos_configured(tmp_path, monkeypatch):
+    """It says synthetic landscapes, and $POLYCHROMIFY_DATA (a folder of a few photos) does not change that:
+    the library never reads the environment (it once cleaned and trained on the configured photos)."""
+    from polychromify.synthetic import synthetic_landscapes
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i, rgb in enumerate(synthetic_landscapes(6, 48, seed=5)):
+        Image.fromarray(rgb).save(photos / f"photo{i}.png")
+    monkeypatch.setenv("POLYCHROMIFY_DATA", str(photos))
+    monkeypatch.setenv("POLYCHROMIFY_CACHE", str(tmp_path / "cache"))
+    live = widgets.live_training(epochs=1, image_size=16, max_images=24)
+    assert "synthetic landscapes" in live.status.value
+    live.train()
+    assert live.dataset.synthetic and live.dataset.report.used == 24
+    assert not (tmp_path / "cache").exists()  # the photos were not cleaned or cached
+
+
 # ---------------------------------------------------------------- no ipywidgets needed elsewhere
 
 def test_the_package_and_cli_do_not_import_ipywidgets():

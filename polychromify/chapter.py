@@ -1,0 +1,195 @@
+"""What a section notebook calls: its resolved parameters (``Chapter``), its provenance and its glue.
+
+A notebook resolves its parameters once, ``chapter = Chapter.from_parameters(profile, data_dir, ...)`` (the
+notebook's edge: ``data_dir`` / ``results_dir`` None are resolved here, once, from ``settings``:
+``$POLYCHROMIFY_DATA``, else synthetic landscapes; ``$POLYCHROMIFY_RESULTS``, else the repository's store),
+gets its runs with ``chapter.obtain(...)`` (stored runs are loaded, not retrained), glues numbers, tables
+and figures for the prose (``glue_figure``, ``plain``), and ends its first section with
+``provenance(chapter, runs)``. The book's build (papermill, then Jupyter Book) is ``book``.
+"""
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .profiles import Profile, get_profile
+
+
+@dataclass
+class Chapter:
+    """A notebook's resolved parameters: the profile (with overrides), the data and the results store."""
+
+    profile: Profile
+    data_dir: Path | None = None
+    results_dir: Path | None = None
+    overrides: dict = field(default_factory=dict)   # the non-None profile overrides
+    pending: list = field(default_factory=list)     # experiments asked for that the store lacks (not trained)
+
+    @classmethod
+    def from_parameters(cls, profile: str = "quick", data_dir=None, results_dir=None, **overrides) -> "Chapter":
+        """Resolve a notebook's parameters cell; ``None`` means "the default" for every value: the folders
+        from the environment (``settings``, read here once), the profile's own settings."""
+        from .settings import Settings
+        folders = Settings.resolve(data_dir, results_dir)
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        return cls(get_profile(profile, **overrides), folders.data_dir, folders.results_dir, overrides)
+
+    @property
+    def real_data(self) -> Path | None:
+        """The photo folder in use, or None: synthetic landscapes."""
+        return self.data_dir
+
+    @functools.cached_property
+    def dataset(self):
+        """The data set at the profile's image size (synthetic landscapes when no photo folder is set)."""
+        from .data import load_dataset
+        return load_dataset(self.data_dir, self.profile)
+
+    @property
+    def trains(self) -> bool:
+        """Whether this chapter trains the runs the store lacks. Never at the paper profile: a run takes
+        hours there, and the campaign (``polychromify campaign``) trains them; the book shows them as pending."""
+        return self.profile.name != "paper"
+
+    def obtain(self, *names: str) -> dict:
+        """Finished runs of the experiments, by name: loaded from the store, trained only when missing (see
+        ``trains``; the runs left out are in ``pending``).
+
+        With real photos and the profile unchanged, a stored run on the same photos (same data hash) is used
+        even if its config names the folder differently (``../shared/x`` and ``/work/shared/x`` are one
+        folder, but their configs, and so the run folders, differ).
+        """
+        from .experiments import experiment_data, get_experiment, obtain
+        from .results import find_run
+        dataset = self.__dict__.get("dataset")  # reuse the data set only if it is already loaded
+        runs = {}
+        for name in names:
+            if not self.trains:
+                stored = find_run(name, self.profile, self.results_dir, synthetic=False,
+                                  exact=bool(self.overrides))
+                if stored is None:
+                    self.pending.append(name)
+                else:
+                    runs[name] = stored
+                continue
+            if self.real_data is not None and not self.overrides:
+                data = experiment_data(get_experiment(name), self.profile, self.data_dir, dataset, quiet=True)
+                stored = find_run(name, self.profile, self.results_dir, data_hash=data.data_hash)
+                if stored is not None:
+                    runs[name] = stored
+                    continue
+                dataset = data if data.image_size == self.profile.image_size else dataset
+            runs[name] = obtain(name, self.profile.name, self.data_dir, self.results_dir, dataset=dataset,
+                                **self.overrides)
+        return runs
+
+    def seed_runs(self, name: str = "polychromify") -> dict:
+        """The stored finished runs of an experiment at each of the campaign's seeds (``campaign.SEEDS``),
+        otherwise exactly this chapter's profile, by experiment: {name: [runs]} (never trained)."""
+        from .campaign import SEEDS
+        from .results import find_run
+        found = [find_run(name, self.profile.replace(seed=seed), self.results_dir, exact=True) for seed in SEEDS]
+        return {name: [run for run in found if run is not None]}
+
+    def varied(self, **changes) -> "Chapter":
+        """This chapter with some profile settings changed (its runs are variants of the profile's)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return Chapter(self.profile.replace(**changes), self.data_dir, self.results_dir,
+                       {**self.overrides, **changes}, self.pending)
+
+    def obtain_variants(self, name: str, variants: dict[str, dict]) -> dict:
+        """One experiment's run for each labelled set of profile changes, by label (``obtain`` for each)."""
+        found = {label: self.varied(**changes).obtain(name).get(name) for label, changes in variants.items()}
+        return {label: run for label, run in found.items() if run is not None}
+
+    def results_data(self) -> dict:
+        """The data record (``Dataset.provenance``) of the runs the later chapters show.
+
+        This chapter's data when a photo folder is configured or the profile is changed (``obtain`` then
+        trains on it); otherwise the final model's stored run's data (real photos preferred), if any.
+        """
+        if self.real_data is None and not self.overrides:
+            from .results import find_run
+            run = find_run("polychromify", self.profile, self.results_dir)
+            if run is not None:
+                return run.config["data"]
+        return self.dataset.provenance()
+
+
+def _short(commit: str) -> str:
+    return commit[:10] + (" (with uncommitted changes)" if commit.endswith("+dirty") else "")
+
+
+def _data_words(data: dict) -> str:
+    if data.get("synthetic"):
+        return f"synthetic landscapes ({data['used']} generated)"
+    return (f"the real photos (`{Path(data['source']).name}`, {data['used']:,} used, "
+            f"data hash `{data['data_hash'][:10]}`)")
+
+
+def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool = False) -> list[str]:
+    """Which profile, data and commit produced a chapter, as Markdown sentences."""
+    from .results import git_commit
+    p = chapter.profile
+    settings = (f"{p.image_size} px, {p.epochs} epochs, batch {p.batch_size}, "
+                f"{'all photos' if p.max_images is None else f'at most {p.max_images} photos'}, "
+                f"seed {p.seed}, {p.precision}")
+    if p.eccv16_image_size not in (None, p.image_size) or p.eccv16_epochs not in (None, p.epochs):
+        eccv16_epochs = p.eccv16_epochs or p.epochs
+        settings += (f"; ECCV16 at {p.eccv16_image_size or p.image_size} px for {eccv16_epochs} "
+                     f"epoch{'s' if eccv16_epochs != 1 else ''}")
+    changed = f" (changed here: {', '.join(f'{k}={v}' for k, v in chapter.overrides.items())})" \
+        if chapter.overrides else ""
+    lines = [f"**Provenance.** Profile `{p.name}`: {settings}{changed}."]
+    if runs:
+        groups: dict[str, dict[str, list[str]]] = {}  # data -> commit -> experiments
+        for name, run in runs.items():
+            commits = groups.setdefault(_data_words(run.config["data"]), {})
+            commits.setdefault(_short(run.provenance["git_commit"]), []).append(name)
+        for data, commits in groups.items():
+            names = [name for group in commits.values() for name in group]
+            where = (f"commit `{next(iter(commits))}`" if len(commits) == 1 else "commits " + "; ".join(
+                f"`{commit}` ({', '.join(group)})" for commit, group in commits.items()))
+            lines.append(f"Results of {', '.join(names)}: trained on {data}, at {where}.")
+        if any(run.config["data"].get("synthetic") for run in runs.values()):
+            lines.append("**Results from synthetic landscapes test the code, not the paper's claims.**")
+    if chapter.pending:
+        from .tables import LABELS
+        lines.append(f"Not trained at the {p.name} profile yet (the campaign trains them): "
+                     f"{', '.join(LABELS.get(n, n) for n in dict.fromkeys(chapter.pending))}.")
+    if figures:
+        from .samples import FOLDER
+        if runs and any((run.path / FOLDER / "index.json").is_file() for run in runs.values()):
+            lines.append("Photos in the figures: the book's dozen test photos, colorized by each run when it "
+                         "finished and stored with it.")
+        elif chapter.real_data is None:
+            lines.append("Photos in the figures: synthetic landscapes, because no photo folder is configured "
+                         "(set `POLYCHROMIFY_DATA` to see the real photos).")
+        else:
+            lines.append(f"Photos in the figures: the real photos in `{chapter.real_data.name}`.")
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines.append(f"Executed {when} at commit `{_short(git_commit())}`.")
+    return lines
+
+
+def provenance(chapter: Chapter, runs: dict | None = None, figures: bool = False):
+    """The provenance of a chapter as a Markdown block quote (a notebook cell's output)."""
+    from IPython.display import Markdown
+    return Markdown("\n".join(f"> {line}  " for line in provenance_lines(chapter, runs, figures)))
+
+
+def plain(markdown: str) -> str:
+    """Markdown emphasis and code marks removed (for text pasted into another page)."""
+    return markdown.replace("**", "").replace("`", "")
+
+
+def glue_figure(name: str, figure, dpi: int = 110, display: bool = True) -> None:
+    """Glue a matplotlib figure as a PNG, for the text to paste with ``{glue:figure}`` (and show it here)."""
+    from IPython.display import Image
+    from myst_nb import glue
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    glue(name, Image(buffer.getvalue()), display=display)
