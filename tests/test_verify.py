@@ -61,9 +61,11 @@ PHOTOS = Path(os.environ.get("POLYCHROMIFY_DATA", ROOT.parent / "shared" / "data
 
 
 @pytest.mark.skipif(not PHOTOS.is_dir(), reason=f"the landscape photos are not at {PHOTOS} (set POLYCHROMIFY_DATA)")
-def test_every_committed_run_with_its_weights_reproduces_its_stored_metrics():
-    checks = verify_store(ROOT / "results", PHOTOS, log=print)
+def test_every_committed_paper_run_with_its_weights_reproduces_its_stored_metrics():
+    """The paper-profile runs (the reproduction's claims) in CI; ``polychromify verify`` checks every profile
+    (the quick and ablation runs too: about 15 minutes more on 2 cores, beyond CI's budget)."""
+    checks = verify_store(ROOT / "results", PHOTOS, profiles=["paper"], log=print)
     differ = [c.line() for c in checks if c.status == "differs"]
     assert not differ, "\n".join(differ)
-    verified = {c.run.config["profile"]["name"] for c in checks if c.status == "ok"}
-    assert {"quick", "paper"} <= verified
+    verified = {c.run.experiment for c in checks if c.status == "ok"}
+    assert {"polychromify", "author_model"} <= verified
