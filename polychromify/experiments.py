@@ -211,20 +211,35 @@ def predict_ab(experiment: Experiment, model, x: np.ndarray, batch_size: int = 3
     return experiment.decode(predict(model, x, batch_size))
 
 
-def evaluate_model(experiment: Experiment, model, dataset: Dataset) -> dict:
-    """Metrics on val and test, beside the gray (ab = 0) and the mean-ab baselines (mean of the photos
-    the experiment trained on)."""
+def evaluate_predictions(experiment: Experiment, model, dataset: Dataset) -> dict:
+    """The model's metrics on val and test (with the seconds each took): {"val": {...}, "test": {...}}."""
     from . import metrics
-    mean_ab = _limit(dataset.y_train, experiment.train_limit).reshape(-1, 2).mean(axis=0)
-    out = {"model": {}, "gray": {}, "mean_ab": {}}
+    out = {}
     for split in ("val", "test"):
         x, y = dataset.x[split], dataset.y[split]
         t = time.perf_counter()
-        out["model"][split] = metrics.evaluate(x, y, predict_ab(experiment, model, x))
-        out["model"][split]["seconds"] = time.perf_counter() - t
+        out[split] = metrics.evaluate(x, y, predict_ab(experiment, model, x))
+        out[split]["seconds"] = time.perf_counter() - t
+    return out
+
+
+def evaluate_baselines(experiment: Experiment, dataset: Dataset) -> dict:
+    """The gray (ab = 0) and mean-ab (mean of the photos the experiment trained on) baselines' metrics on val
+    and test: {"gray": {split: ...}, "mean_ab": {split: ...}}. They depend on the data, not on a model."""
+    from . import metrics
+    mean_ab = _limit(dataset.y_train, experiment.train_limit).reshape(-1, 2).mean(axis=0)
+    out = {"gray": {}, "mean_ab": {}}
+    for split in ("val", "test"):
+        x, y = dataset.x[split], dataset.y[split]
         out["gray"][split] = metrics.evaluate(x, y, metrics.gray_baseline(y))
         out["mean_ab"][split] = metrics.evaluate(x, y, np.broadcast_to(mean_ab, y.shape).astype(np.float32))
     return out
+
+
+def evaluate_model(experiment: Experiment, model, dataset: Dataset) -> dict:
+    """Metrics on val and test, beside the gray (ab = 0) and the mean-ab baselines (as ``metrics.json`` holds
+    them)."""
+    return {"model": evaluate_predictions(experiment, model, dataset), **evaluate_baselines(experiment, dataset)}
 
 
 def store_samples(experiment: Experiment, run: Run, model, profile: Profile, dataset: Dataset) -> bool:
