@@ -61,11 +61,16 @@ PHOTOS = Path(os.environ.get("POLYCHROMIFY_DATA", ROOT.parent / "shared" / "data
 
 
 @pytest.mark.skipif(not PHOTOS.is_dir(), reason=f"the landscape photos are not at {PHOTOS} (set POLYCHROMIFY_DATA)")
-def test_every_committed_paper_run_with_its_weights_reproduces_its_stored_metrics():
-    """The paper-profile runs (the reproduction's claims) in CI; ``polychromify verify`` checks every profile
-    (the quick and ablation runs too: about 15 minutes more on 2 cores, beyond CI's budget)."""
-    checks = verify_store(ROOT / "results", PHOTOS, profiles=["paper"], log=print)
+def test_the_committed_table2_runs_reproduce_their_stored_metrics():
+    """The paper-profile runs of Table 2 whose weights are committed (the final model, the CNN, the author's
+    weights; ECCV16's are not committed) in CI: each costs about two minutes on 2 cores (predicting 1,421
+    photos at 128 px), so CI checks these, bounded, and ``polychromify verify`` checks every run."""
+    from polychromify.results import find_run
+    from polychromify.verify import _Datasets, check_run
+    datasets = _Datasets(PHOTOS)
+    runs = [find_run(name, "paper", ROOT / "results", synthetic=False, exact=True)
+            for name in ("polychromify", "cnn", "author_model")]
+    checks = [check_run(run, datasets) for run in runs if run is not None]
     differ = [c.line() for c in checks if c.status == "differs"]
     assert not differ, "\n".join(differ)
-    verified = {c.run.experiment for c in checks if c.status == "ok"}
-    assert {"polychromify", "author_model"} <= verified
+    assert {c.run.experiment for c in checks if c.status == "ok"} >= {"polychromify", "author_model"}
