@@ -7,8 +7,9 @@ image size and each photo's PSNR) and one JPEG per photo: the model's colorizati
 The photos themselves are stored once per store, as the figure's thumbnails:
 ``<store>/thumbnails/<size>px/<key>.jpg``.
 
-Only runs on their profile's own split store samples (not, say, a run with another seed, whose test photos
-differ): so the repository holds one dozen thumbnails per image size, not a dozen per run.
+Only runs on the own split of a profile the book renders store samples (not, say, a run with another seed,
+whose test photos differ, or the ablation studies' runs): so the repository holds one dozen thumbnails per
+book profile, not a dozen per run.
 """
 from __future__ import annotations
 
@@ -38,9 +39,14 @@ def chosen(names: list[str], count: int = COUNT) -> list[int]:
     return order[:count]
 
 
+BOOK_PROFILES = ("smoke", "quick", "paper")  # the profiles the book renders (not the ablation studies')
+
+
 def on_own_split(profile, dataset) -> bool:
-    """Whether a data set is its profile's own split (the one its book figures show)."""
+    """Whether a data set is the own split of a profile the book renders (the one its figures show)."""
     from .profiles import get_profile
+    if profile.name not in BOOK_PROFILES:
+        return False
     try:
         named = get_profile(profile.name)
     except ValueError:

@@ -5,7 +5,8 @@
 A finished run (its ``provenance.json`` written) is committed at once; an unfinished run's newest
 checkpoint, for runs of the ``--checkpoints`` profiles only (default: paper; shorter runs finish within a
 sitting), at most every ``--every`` seconds, so that a session that ends abruptly loses at most that much
-training and the repository does not grow by a checkpoint per epoch. Only paths under the store are
+training and the repository does not grow by a checkpoint per epoch. New thumbnails of the book's test
+photos (``<store>/thumbnails``, which finished runs' samples refer to) are committed too. Only paths under the store are
 committed (``git commit -- PATH``), never other work in the tree. Stops when the campaign process named by
 ``--pid`` has ended and everything is committed.
 """
@@ -85,6 +86,10 @@ def main() -> None:
                 if commit(run, f"Paper campaign: {run.parent.name}/{run.name} checkpoint after epoch {epoch}"):
                     last[run] = time.time()
                     print(f"commit_runs: committed {run} at epoch {epoch}", flush=True)
+        thumbnails = args.results / "thumbnails"  # the book's photos, written beside the runs that colorize them
+        if git("status", "--porcelain", "--untracked-files=all", "--", str(thumbnails)).stdout.strip():
+            if commit(thumbnails, "Paper campaign: the book's test-photo thumbnails"):
+                print(f"commit_runs: committed {thumbnails}", flush=True)
         if not running:
             break
         time.sleep(args.poll)
