@@ -129,8 +129,9 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
         from .experiments import EXPERIMENTS
         return ColorizeModel(model, model.name if model.name in EXPERIMENTS else "polychromify", model.name)
     if model is None or str(model) == "pretrained":
-        from .pretrained import load_pretrained, pretrained_card
-        key = ("pretrained",)
+        from .pretrained import PRETRAINED_DIR, WEIGHTS, load_pretrained, pretrained_card
+        weights = PRETRAINED_DIR / WEIGHTS  # keyed by its file and mtime: a new export is picked up
+        key = ("pretrained", str(weights), weights.stat().st_mtime_ns if weights.is_file() else None)
         if key not in _MODELS:
             card = pretrained_card()
             _MODELS[key] = ColorizeModel(load_pretrained(), card["experiment"],
