@@ -189,7 +189,8 @@ def cmd_evaluate(args) -> int:
         for name in args.models:
             run, metrics = evaluate_split(name, profile, _data(args), results, dataset)
             if args.save:
-                write_json(run.path / "metrics.json", metrics)
+                from .results import record_metrics
+                record_metrics(run, metrics)
             print(f"{run.path}")
             _print_metrics(metrics)
             evaluated[name] = {"run": str(run.path), "metrics": metrics}

@@ -174,6 +174,17 @@ def resolve_run(name: str | Path, profile=None, results_dir: Path | None = None)
     return run
 
 
+def record_metrics(run: Run, metrics: dict) -> None:
+    """Replace a finished run's metrics with recomputed ones and say so in its provenance (when, at which
+    commit, on which machine), so that the provenance never describes numbers it did not produce."""
+    from datetime import datetime, timezone
+    write_json(run.path / "metrics.json", metrics)
+    provenance = run.provenance
+    provenance.setdefault("metrics_recomputed", []).append(
+        {**environment(), "at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    write_json(run.path / FINISHED, provenance)
+
+
 def git_commit(cwd: Path | None = None) -> str:
     """The current git commit, with '+dirty' when the work tree has changes. Outside git (a copy of the
     work tree, as a device machine gets), ``$POLYCHROMIFY_GIT_COMMIT`` if set, else 'unknown'."""

@@ -186,3 +186,12 @@ def test_cpu_info_reads_the_model_clock_and_features(tmp_path):
 def test_git_commit_outside_a_repository_is_unknown(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     assert results.git_commit(tmp_path) == "unknown"
+
+
+def test_recorded_metrics_are_named_in_the_provenance(tmp_path):
+    run = _fake_run(tmp_path / "store", _config(), "2024-01-01T00:00:00+00:00")
+    results.record_metrics(run, {"model": {"test": {"accuracy": 0.7}}})
+    assert run.metrics == {"model": {"test": {"accuracy": 0.7}}}
+    [entry] = run.provenance["metrics_recomputed"]
+    assert entry["git_commit"] and entry["at"].startswith("20") and "machine" in entry
+    assert run.provenance["finished_at"] == "2024-01-01T00:00:00+00:00"  # the training record stays
