@@ -93,12 +93,12 @@ def finished(entry: Entry, profile: str = "paper", results_dir=None, synthetic: 
 def started(entry: Entry, profile: str = "paper", results_dir=None) -> Entry | None:
     """The fixed-precision variant of an entry whose run has begun (a checkpoint to resume), or None."""
     from .experiments import checkpoint_dir, get_experiment
+    from .training import finished_epochs
     for variant in entry.variants():
         wanted = stored_profile(get_profile(profile, **variant.overrides))
         for run in list_runs(results_dir, variant.experiment):
             if not run.finished and run.config.get("profile") == wanted:
-                folder = checkpoint_dir(get_experiment(variant.experiment), run)
-                if folder.is_dir() and any(folder.glob("epoch-[0-9]*")):
+                if finished_epochs(checkpoint_dir(get_experiment(variant.experiment), run)):
                     return variant
     return None
 

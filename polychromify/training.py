@@ -49,7 +49,7 @@ def compile_model(model: keras.Model, learning_rate: float = 1e-3, loss="mse", m
 
 # ---------------------------------------------------------------- checkpoints
 
-def _finished_epochs(folder: Path) -> list[Path]:
+def finished_epochs(folder: Path) -> list[Path]:
     """Complete checkpoint folders, oldest first."""
     if not folder.is_dir():
         return []
@@ -65,7 +65,7 @@ def save_checkpoint(model: keras.Model, folder: Path, epoch: int, history: dict,
         model.save_weights(partial / "model.weights.h5")  # with the optimizer's variables
         (partial / "history.json").write_text(json.dumps({"epoch": epoch, "history": history,
                                                           "segments": segments or []}))
-    finished = set(_finished_epochs(folder))
+    finished = set(finished_epochs(folder))
     for old in folder.iterdir():
         if old != final and (old in finished or old.name.endswith(".partial")):
             shutil.rmtree(old, ignore_errors=True)
@@ -75,7 +75,7 @@ def save_checkpoint(model: keras.Model, folder: Path, epoch: int, history: dict,
 def load_checkpoint(model: keras.Model, folder: Path) -> tuple[int, dict, list]:
     """Restore the newest complete checkpoint into a compiled model: (epochs done, history, segments);
     (0, {}, []) if none. Checkpoints written before segments were recorded give an empty list."""
-    done = _finished_epochs(folder)
+    done = finished_epochs(folder)
     if not done:
         return 0, {}, []
     latest = done[-1]
