@@ -3,7 +3,8 @@ __version__ = "0.1.0"
 
 from .color import AB_SCALE, rgb_to_xy, xy_to_rgb
 from .colorize import colorize
-from .data import Dataset, DataReport, load_dataset
+from .cleaning import DataReport
+from .data import Dataset, load_dataset
 from .images import ImageError, load_rgb
 from .pretrained import load_pretrained
 from .profiles import PROFILES, Cleaning, Profile, get_profile

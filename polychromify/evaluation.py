@@ -7,7 +7,7 @@ model *generalizes* shows only on photos from elsewhere: ``score_folder(["author
 
 A folder's photos are not cleaned (no border cropping, no near-gray or duplicate removal, unlike
 ``data.load_dataset``): every image file under it (recursively; other files ignored) is read with
-``images.open_image``, centre-cropped and resized to each model's input size (``data.resize_square``) and
+``images.open_image``, centre-cropped and resized to each model's input size (``images.resize_square``) and
 converted with ``color.rgb_to_xy``. Files that do not decode are reported, one line each, and the rest are
 still scored.
 
@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from .color import AB_SCALE, rgb_to_xy
-from .data import Dataset, find_files, load_dataset, resize_square
+from .cleaning import find_files
+from .data import Dataset, load_dataset
+from .images import resize_square
 from .experiments import (Experiment, evaluate_model, experiment_data, get_experiment,
                           load_trained, make_config, predict_ab)
 from .images import ImageError, open_image

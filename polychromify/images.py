@@ -118,3 +118,14 @@ def _array_to_rgb(array: np.ndarray) -> np.ndarray:
         alpha = a[..., 3:4].astype(np.float64) / 255.0
         a = (a[..., :3] * alpha + 255.0 * (1.0 - alpha) + 0.5).astype(np.uint8)
     return np.ascontiguousarray(a)
+
+
+def resize_square(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Centre-crop to a square, then resize to (size, size) with an anti-aliased (Lanczos) filter."""
+    h, w = rgb.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    square = Image.fromarray(rgb[top:top + side, left:left + side])
+    if side != size:
+        square = square.resize((size, size), Image.Resampling.LANCZOS)
+    return np.asarray(square)

@@ -50,7 +50,7 @@ def _data(run) -> str:
 # ---------------------------------------------------------------- the data
 
 def data_report(report) -> pd.DataFrame:
-    """What cleaning found and did (a ``data.DataReport``), one row per step."""
+    """What cleaning found and did (a ``cleaning.DataReport``), one row per step."""
     rows = {
         "image files found": report.found,
         "other files ignored": report.ignored,

@@ -107,7 +107,7 @@ def _author_choice(results_dir=None) -> list[tuple[str, str]]:
 def _metrics_table(rgb_true: np.ndarray, rgb_pred: np.ndarray, max_side: int = 256) -> tuple[str, dict]:
     """HTML table of the result's metrics beside the gray baseline, computed at most ``max_side`` px wide."""
     from . import metrics
-    from .data import resize_square
+    from .images import resize_square
     if max(rgb_true.shape[:2]) > max_side:  # the metrics of a big photo on a smaller copy of both
         side = max_side
         rgb_true, rgb_pred = resize_square(rgb_true, side), resize_square(rgb_pred, side)
@@ -193,7 +193,7 @@ class Colorizer(_App):
     # the work
     def load(self, image, name: str = "photo", truth: bool | None = None) -> None:
         """Show a new photo; its own colours are the truth when it has any (or when ``truth`` says so)."""
-        from .data import is_near_gray
+        from .cleaning import is_near_gray
         from .images import ImageError, load_rgb
         try:
             rgb = load_rgb(image)

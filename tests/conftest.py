@@ -1,7 +1,10 @@
 """Shared test fixtures: keep every test away from the real results store, the user cache and the real data."""
 import os
+import shutil
 
+import numpy as np
 import pytest
+from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is first imported
 
@@ -38,3 +41,52 @@ def store(tmp_path_factory):
         run = run_experiment("polychromify", "smoke", results_dir=results, verbose=0)
     assert run.finished
     return results, run
+
+
+@pytest.fixture(scope="session")
+def executed_notebooks(tmp_path_factory):
+    """A copy of the book whose notebooks were executed with the smoke profile, once per session:
+    (its root, notebook stem -> papermill's exit code)."""
+    from helpers import execute_book
+    root = tmp_path_factory.mktemp("book")
+    return root, execute_book(root)
+
+
+@pytest.fixture(scope="session")
+def executed_book(executed_notebooks):
+    """The root of the executed book copy (``executed_notebooks``)."""
+    return executed_notebooks[0]
+
+
+@pytest.fixture(scope="session")
+def notebook_exit_codes(executed_notebooks):
+    """Notebook stem -> papermill's exit code in the executed book copy."""
+    return executed_notebooks[1]
+
+
+@pytest.fixture
+def messy_photos(tmp_path):
+    """A folder with 16 good photos and one of every problem the cleaner must handle."""
+    from helpers import save_image
+    from polychromify.synthetic import synthetic_landscape
+    root = tmp_path / "photos"
+    for i in range(16):
+        save_image(root / f"good{i:02d}.png", synthetic_landscape(seed=i, size=64))
+    save_image(root / "sub" / "nested.jpg", synthetic_landscape(seed=100, size=64), quality=95)
+    shutil.copy(root / "good00.png", root / "zz_copy_of_good00.png")        # byte-identical
+    Image.open(root / "good01.png").save(root / "zz_pixels_of_good01.png", compress_level=1)  # pixel-identical
+    gray = synthetic_landscape(seed=200, size=64).mean(axis=-1).astype(np.uint8)
+    save_image(root / "gray.png", np.repeat(gray[..., None], 3, -1))               # near-gray (RGB stored)
+    boxed = synthetic_landscape(seed=300, size=64)
+    boxed[:8], boxed[-8:] = 0, 0                                              # letterboxed
+    save_image(root / "boxed.png", boxed)
+    dark = np.zeros((64, 64, 3), np.uint8)
+    dark[30:34, 30:34] = 200
+    save_image(root / "mostly_black.png", dark)                                     # too little left after cropping
+    (root / "notes.txt").write_text("not a photo")
+    (root / "fake.jpg").write_text("a text file named .jpg")
+    (root / "empty.png").write_bytes(b"")
+    rgba = np.dstack([synthetic_landscape(seed=400, size=64), np.full((64, 64), 255, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(root / "alpha.png")
+    Image.fromarray(synthetic_landscape(seed=500, size=64)).convert("CMYK").save(root / "cmyk.jpg")
+    return root

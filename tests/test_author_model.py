@@ -1,6 +1,5 @@
 """The author's trained model: architecture, loading his SavedModel's variables, reproducing his own
 colorizations, and the experiment that needs no training."""
-import json
 from pathlib import Path
 
 import numpy as np

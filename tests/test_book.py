@@ -11,15 +11,14 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from polychromify import book, cli
 from polychromify.chapter import Chapter, plain, provenance
-from test_notebooks import executed_book  # noqa: F401  (the shared session fixture)
-from test_tables import fake_run
+from helpers import fake_run
 
 
 def _tables(html: str) -> list[str]:
     return re.findall(r"<table.*?</table>", html, flags=re.S)
 
 
-def test_html_has_both_tables(executed_book):  # noqa: F811
+def test_html_has_both_tables(executed_book):
     assert book.build_html(executed_book) == 0
     pages = executed_book / "_build" / "html" / "book"
     for page, caption in [("04_tuning", "Table 1"), ("05_results", "Table 2")]:

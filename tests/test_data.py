@@ -1,78 +1,20 @@
-"""The data pipeline: cleaning, Lab conversion, split, cache, and the real landscape set when present."""
+"""The data set: Lab conversion, split, cache, the author's protocol, and the real landscape set when present
+(cleaning itself: ``test_cleaning.py``)."""
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from polychromify import data, files
 from polychromify.data import assign_splits, load_dataset, prepare
 from polychromify.profiles import Cleaning, get_profile
 from polychromify.synthetic import synthetic_landscape
 
+from helpers import save_image
+
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "landscapes"
-
-
-def save(path: Path, rgb: np.ndarray, **kwargs) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(rgb).save(path, **kwargs)
-    return path
-
-
-@pytest.fixture
-def folder(tmp_path):
-    """A folder with 16 good photos and one of every problem the cleaner must handle."""
-    root = tmp_path / "photos"
-    for i in range(16):
-        save(root / f"good{i:02d}.png", synthetic_landscape(seed=i, size=64))
-    save(root / "sub" / "nested.jpg", synthetic_landscape(seed=100, size=64), quality=95)
-    shutil.copy(root / "good00.png", root / "zz_copy_of_good00.png")        # byte-identical
-    Image.open(root / "good01.png").save(root / "zz_pixels_of_good01.png", compress_level=1)  # pixel-identical
-    gray = synthetic_landscape(seed=200, size=64).mean(axis=-1).astype(np.uint8)
-    save(root / "gray.png", np.repeat(gray[..., None], 3, -1))               # near-gray (RGB stored)
-    boxed = synthetic_landscape(seed=300, size=64)
-    boxed[:8], boxed[-8:] = 0, 0                                              # letterboxed
-    save(root / "boxed.png", boxed)
-    dark = np.zeros((64, 64, 3), np.uint8)
-    dark[30:34, 30:34] = 200
-    save(root / "mostly_black.png", dark)                                     # too little left after cropping
-    (root / "notes.txt").write_text("not a photo")
-    (root / "fake.jpg").write_text("a text file named .jpg")
-    (root / "empty.png").write_bytes(b"")
-    rgba = np.dstack([synthetic_landscape(seed=400, size=64), np.full((64, 64), 255, np.uint8)])
-    Image.fromarray(rgba, "RGBA").save(root / "alpha.png")
-    Image.fromarray(synthetic_landscape(seed=500, size=64)).convert("CMYK").save(root / "cmyk.jpg")
-    return root
-
-
-def test_report_counts_every_problem(folder):
-    rgb, names, hashes, report = data.clean_folder(folder, image_size=32)
-    assert report.found == 26 and report.ignored == 1
-    skipped = dict(report.skipped)
-    assert set(skipped) == {"fake.jpg", "empty.png"}
-    assert all(name in reason for name, reason in skipped.items())
-    assert report.decoded == 24
-    assert sorted(d for d, _ in report.duplicates) == ["zz_copy_of_good00.png", "zz_pixels_of_good01.png"]
-    assert report.near_gray == ["gray.png"]
-    assert "boxed.png" in report.cropped and report.too_small == ["mostly_black.png"]
-    assert report.converted.get("CMYK") == 1 and report.converted.get("RGBA") == 1
-    assert report.used == len(names) == 20 and rgb.shape == (20, 32, 32, 3)
-    assert "sub/nested.jpg" in names and len(set(hashes)) == len(hashes)
-
-
-def test_black_borders_are_cropped_symmetric_only():
-    photo = synthetic_landscape(seed=1, size=64)
-    boxed = photo.copy()
-    boxed[:6], boxed[-6:] = 0, 0
-    assert data.black_borders(boxed) == (6, 6, 0, 0)
-    inner, cropped = data.crop_borders(boxed)
-    assert cropped and inner.shape == (52, 64, 3)
-    dark_sky = photo.copy()
-    dark_sky[:10] = 0                       # one dark side is content, not padding
-    assert data.black_borders(dark_sky) == (0, 0, 0, 0)
 
 
 def test_split_is_deterministic_disjoint_and_stable_when_files_are_added():
@@ -86,9 +28,9 @@ def test_split_is_deterministic_disjoint_and_stable_when_files_are_added():
     assert not np.array_equal(assign_splits(hashes, seed=7), split)
 
 
-def test_dataset_splits_have_no_shared_photo(folder, tmp_path):
+def test_dataset_splits_have_no_shared_photo(messy_photos, tmp_path):
     profile = get_profile("smoke", image_size=32, max_images=None)
-    ds = load_dataset(folder, profile, cache_dir=tmp_path / "cache")
+    ds = load_dataset(messy_photos, profile, cache_dir=tmp_path / "cache")
     names = [set(ds.names[s]) for s in data.SPLITS]
     assert not (names[0] & names[1] or names[0] & names[2] or names[1] & names[2])
     assert sum(map(len, names)) == 20 == ds.report.used
@@ -96,22 +38,22 @@ def test_dataset_splits_have_no_shared_photo(folder, tmp_path):
     assert ds.report.split_sizes == {s: len(ds.names[s]) for s in data.SPLITS}
 
 
-def test_cache_is_reused_and_written_atomically(folder, tmp_path):
+def test_cache_is_reused_and_written_atomically(messy_photos, tmp_path):
     cache = tmp_path / "cache"
-    first = prepare(folder, 32, Cleaning(), cache)
+    first = prepare(messy_photos, 32, Cleaning(), cache)
     stamp = (first / "L.npy").stat().st_mtime_ns
-    assert prepare(folder, 32, Cleaning(), cache) == first
+    assert prepare(messy_photos, 32, Cleaning(), cache) == first
     assert (first / "L.npy").stat().st_mtime_ns == stamp                    # reused, not rebuilt
     assert not [p for p in first.parent.iterdir() if ".partial" in p.name]  # no temp folder left
     assert sorted(p.name for p in first.iterdir()) == ["L.npy", "Y.npy", "index.json", "rgb.npy"]  # the layout
     assert set(json.loads((first / "index.json").read_text())) == {"names", "hashes", "report", "data_hash", "key"}
-    assert prepare(folder, 24, Cleaning(), cache) != first                  # size is part of the key
-    assert prepare(folder, 32, Cleaning(gray_chroma=1.0), cache) != first   # so are the thresholds
-    save(folder / "new.png", synthetic_landscape(seed=999, size=64))
-    assert prepare(folder, 32, Cleaning(), cache) != first                  # and the file list
+    assert prepare(messy_photos, 24, Cleaning(), cache) != first                  # size is part of the key
+    assert prepare(messy_photos, 32, Cleaning(gray_chroma=1.0), cache) != first   # so are the thresholds
+    save_image(messy_photos / "new.png", synthetic_landscape(seed=999, size=64))
+    assert prepare(messy_photos, 32, Cleaning(), cache) != first                  # and the file list
 
 
-def test_interrupted_cache_write_leaves_no_cache(folder, tmp_path, monkeypatch):
+def test_interrupted_cache_write_leaves_no_cache(messy_photos, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
 
     def crash(*args, **kwargs):
@@ -119,11 +61,11 @@ def test_interrupted_cache_write_leaves_no_cache(folder, tmp_path, monkeypatch):
 
     monkeypatch.setattr(files.os, "rename", crash)  # killed at the rename into place
     with pytest.raises(KeyboardInterrupt):
-        prepare(folder, 32, Cleaning(), cache)
+        prepare(messy_photos, 32, Cleaning(), cache)
     monkeypatch.undo()
     leftovers = list((cache / "prepared").iterdir())
     assert leftovers == []                                # neither a half cache nor a temp folder
-    assert (prepare(folder, 32, Cleaning(), cache) / "index.json").is_file()
+    assert (prepare(messy_photos, 32, Cleaning(), cache) / "index.json").is_file()
 
 
 def test_empty_and_too_small_folders(tmp_path):
@@ -131,7 +73,7 @@ def test_empty_and_too_small_folders(tmp_path):
     with pytest.raises(ValueError, match="usable photos"):
         load_dataset(tmp_path / "empty", "smoke", cache_dir=tmp_path / "c")
     for i in range(4):
-        save(tmp_path / "few" / f"{i}.png", synthetic_landscape(seed=i, size=32))
+        save_image(tmp_path / "few" / f"{i}.png", synthetic_landscape(seed=i, size=32))
     with pytest.raises(ValueError, match="only 4 usable photos"):
         load_dataset(tmp_path / "few", "smoke", cache_dir=tmp_path / "c")
     with pytest.raises(FileNotFoundError, match="not found"):
@@ -178,9 +120,9 @@ def test_real_landscapes_report_finds_the_documented_defects(tmp_path):
 
 # ---------------------------------------------------------------- the author's protocol
 
-def test_author_protocol_keeps_every_readable_file_and_splits_80_20_twice(folder, tmp_path):
+def test_author_protocol_keeps_every_readable_file_and_splits_80_20_twice(messy_photos, tmp_path):
     from sklearn.model_selection import train_test_split
-    dataset = data.load_author_protocol(folder, get_profile("smoke", image_size=32), cache_dir=tmp_path / "cache",
+    dataset = data.load_author_protocol(messy_photos, get_profile("smoke", image_size=32), cache_dir=tmp_path / "cache",
                                         quiet=True)
     names = sorted(n for s in data.SPLITS for n in dataset.names[s])
     # duplicates, the near-gray, boxed, mostly-black, RGBA and CMYK photos are all kept; the two that do not
@@ -189,7 +131,7 @@ def test_author_protocol_keeps_every_readable_file_and_splits_80_20_twice(folder
                 "zz_pixels_of_good01.png", "sub/nested.jpg", *(f"good{i:02d}.png" for i in range(16))}
     assert set(names) == readable and len(names) == len(readable)
     assert sorted(name for name, _ in dataset.report.skipped) == ["empty.png", "fake.jpg"]
-    assert all(reason.startswith(str(folder)) for _, reason in dataset.report.skipped)
+    assert all(reason.startswith(str(messy_photos)) for _, reason in dataset.report.skipped)
     # the split is scikit-learn's, applied as the author's notebook applied it
     order = np.arange(len(readable))
     rest, test = train_test_split(order, test_size=0.2, random_state=get_profile("smoke").seed)
@@ -205,7 +147,7 @@ def test_author_protocol_squashes_with_nearest_neighbour(tmp_path):
     stripes = np.zeros((40, 80, 3), np.uint8)
     stripes[:, ::2] = 255  # one-pixel stripes: nearest keeps pure black and white, a filter would gray them
     for i in range(12):
-        save(root / f"p{i:02d}.png", stripes)
+        save_image(root / f"p{i:02d}.png", stripes)
     dataset = data.load_author_protocol(root, get_profile("smoke", image_size=20), cache_dir=tmp_path / "c",
                                         quiet=True)
     rgb = np.concatenate([dataset.rgb[s] for s in data.SPLITS])
@@ -213,6 +155,6 @@ def test_author_protocol_squashes_with_nearest_neighbour(tmp_path):
     assert set(np.unique(rgb)) <= {0, 255}
 
 
-def test_our_protocol_is_untouched_by_the_authors(folder, tmp_path):
-    ours = load_dataset(folder, get_profile("smoke", image_size=32), cache_dir=tmp_path / "cache")
+def test_our_protocol_is_untouched_by_the_authors(messy_photos, tmp_path):
+    ours = load_dataset(messy_photos, get_profile("smoke", image_size=32), cache_dir=tmp_path / "cache")
     assert ours.protocol == "ours" and "protocol" not in ours.provenance()  # stored fingerprints stay valid

@@ -9,7 +9,8 @@ from PIL import Image
 from polychromify import evaluation, metrics
 from polychromify.cli import main
 from polychromify.color import rgb_to_xy
-from polychromify.data import load_dataset, resize_square
+from polychromify.data import load_dataset
+from polychromify.images import resize_square
 from polychromify.synthetic import synthetic_landscapes
 
 SMOKE_FLAGS = ["--profile", "smoke", "--image-size", "16", "--max-images", "24"]

@@ -9,7 +9,7 @@ from polychromify import figures
 from polychromify.color import rgb_to_xy
 from polychromify.models import build_model
 from polychromify.synthetic import synthetic_landscapes
-from test_tables import fake_run
+from helpers import fake_run
 
 
 @pytest.fixture(scope="module")

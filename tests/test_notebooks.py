@@ -2,14 +2,12 @@
 
 The notebooks are executed once per session, as ``polychromify book`` does (two at a time), into a copy of
 the book's sources in a temporary folder with its own results store (so experiments trained by 04 are
-loaded by 05); ``test_book.py`` renders that same copy. Each notebook must run without an error output and glue
-every expected figure (a PNG) and number (finite).
+loaded by 05), by the session fixture ``executed_book`` of ``conftest.py``; ``test_book.py`` renders that same
+copy. Each notebook must run without an error output and glue every expected figure (a PNG) and number
+(finite).
 """
 import base64
 import math
-import shutil
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
@@ -44,47 +42,6 @@ EXPECTED = {
         + ["psnr_gray", "ciede2000_gray", "colorfulness_true"],
     },
 }
-SOURCES = ["_config.yml", "_toc.yml", "book", "notebooks"]
-# Two at a time on two cores: the notebooks of a stage train disjoint experiments (03: section V.A; 04:
-# Table 1, the CNN and ECCV16); the later ones load what those trained. Longest first.
-FIRST_STAGE = ["04_tuning", "03_model_selection", "01_dataset", "02_method"]
-_SESSION: dict = {}
-
-
-def execute_book(root: Path) -> dict[str, int]:
-    """Copy the book's sources into ``root`` and papermill-execute every section notebook there (smoke)."""
-    for name in SOURCES:
-        source = book.ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("_executed", ".ipynb_checkpoints"))
-        else:
-            shutil.copy2(source, root / name)
-    values = {"profile": "smoke", "results_dir": str(root / "results")}
-    notebooks = {nb.stem: nb for nb in book.section_notebooks(root)}
-    stages = [[s for s in FIRST_STAGE if s in notebooks], [s for s in notebooks if s not in FIRST_STAGE]]
-    codes = {}
-    with pytest.MonkeyPatch.context() as env, ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        env.setenv("POLYCHROMIFY_CACHE", str(root / "cache"))
-        env.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
-        env.delenv("POLYCHROMIFY_DATA", raising=False)
-        env.delenv("POLYCHROMIFY_RESULTS", raising=False)
-        for stage in stages:
-            jobs = {stem: pool.submit(book.execute, notebooks[stem], root / book.EXECUTED / f"{stem}.ipynb",
-                                      values, root) for stem in stage}
-            codes.update({stem: job.result() for stem, job in jobs.items()})
-    return codes
-
-
-@pytest.fixture(scope="session")
-def executed_book(tmp_path_factory) -> Path:
-    """The root of a book copy whose notebooks were executed with the smoke profile (once per session)."""
-    if "root" not in _SESSION:
-        root = tmp_path_factory.mktemp("book")
-        _SESSION["codes"] = execute_book(root)
-        _SESSION["root"] = root
-    return _SESSION["root"]
-
-
 def read(root: Path, stem: str):
     return nbformat.read(root / book.EXECUTED / f"{stem}.ipynb", as_version=4)
 
@@ -102,8 +59,8 @@ def glued(notebook) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("stem", list(EXPECTED))
-def test_notebook_runs_and_glues_everything(executed_book, stem):
-    assert _SESSION["codes"][stem] == 0, f"{stem} failed; see {executed_book / book.EXECUTED / stem}.ipynb"
+def test_notebook_runs_and_glues_everything(executed_book, notebook_exit_codes, stem):
+    assert notebook_exit_codes[stem] == 0, f"{stem} failed; see {executed_book / book.EXECUTED / stem}.ipynb"
     notebook = read(executed_book, stem)
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
@@ -116,9 +73,9 @@ def test_notebook_runs_and_glues_everything(executed_book, stem):
         assert math.isfinite(float(data[key]["text/plain"])), f"{stem}: {key} = {data[key]['text/plain']}"
 
 
-def test_every_section_notebook_runs(executed_book):
+def test_every_section_notebook_runs(executed_book, notebook_exit_codes):
     """Notebooks beyond 01..05 (the colorizer) run with the smoke profile too."""
-    assert {stem: code for stem, code in _SESSION["codes"].items() if code} == {}
+    assert {stem: code for stem, code in notebook_exit_codes.items() if code} == {}
 
 
 def test_notebooks_are_committed_without_outputs_and_tag_their_parameters():

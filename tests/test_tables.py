@@ -7,38 +7,10 @@ import pandas as pd
 import pytest
 
 from polychromify import paper, prose, tables
-from polychromify.data import DataReport
+from polychromify.cleaning import DataReport
 from polychromify.experiments import COMPARISON, SELECTION, TUNING
-from polychromify.metrics import METRIC_KEYS
 from polychromify.models import build_model
-from polychromify.results import Run
-
-
-def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=True, profile="smoke",
-             params=1000, seconds=12.0, image_size=32):
-    """A finished run folder with made-up numbers (no weights)."""
-    path = root / name / f"{profile}-0123456789"
-    path.mkdir(parents=True)
-    data = {"source": "synthetic landscapes (procedural)" if synthetic else "/data/landscapes",
-            "synthetic": synthetic, "data_hash": "ab" * 32, "used": 48, "image_size": image_size,
-            "split_sizes": {"train": 30, "val": 6, "test": 12}}
-    metrics = {who: {split: {k: 0.5 for k in METRIC_KEYS} for split in ("val", "test")}
-               for who in ("model", "gray", "mean_ab")}
-    metrics["model"]["test"]["accuracy"] = test_accuracy
-    metrics["gray"]["test"].update(psnr=20.0, ssim=0.9)
-    files = {
-        "config.json": {"experiment": {"name": name}, "profile": {"name": profile, "precision": "float32"},
-                        "image_size": image_size,
-                        "epochs": len(val_accuracy), "batch_size": 16, "data": data},
-        "history.json": {"val_accuracy": list(val_accuracy), "accuracy": list(val_accuracy)},
-        "metrics.json": metrics,
-        "provenance.json": {"params": params, "train_images": 30, "val_images": 6, "git_commit": "0123abcd" * 5,
-                            "timings": {"train_seconds_total": seconds}, "data": data,
-                            "finished_at": "2026-01-01T00:00:00+00:00"},
-    }
-    for file, value in files.items():
-        (path / file).write_text(json.dumps(value))
-    return Run(path)
+from helpers import fake_run
 
 
 @pytest.fixture

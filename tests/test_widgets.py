@@ -9,7 +9,6 @@ import nbformat
 import numpy as np
 import pytest
 from PIL import Image
-from test_notebooks import executed_book  # noqa: F401  (the session fixture that executes every notebook)
 
 from polychromify import book, widgets
 from polychromify.color import rgb_to_lab
