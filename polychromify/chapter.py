@@ -105,6 +105,34 @@ class Chapter:
         found = {label: self.varied(**changes).obtain(name).get(name) for label, changes in variants.items()}
         return {label: run for label, run in found.items() if run is not None}
 
+    def classroom(self, run) -> "Classroom":
+        """What chapter 6's colorizers and widgets work on, with ``run`` (a finished run of the final model)
+        standing in when no pretrained model is shipped."""
+        from .pretrained import pretrained_card
+        try:
+            card = pretrained_card()
+        except FileNotFoundError:
+            card = None
+        photo, source = self.example_photo()
+        return Classroom(card=card, model="pretrained" if card else str(run.path), photo=photo,
+                         photo_source=source, live_epochs=min(self.profile.epochs, 8),
+                         live_images=min(self.profile.max_images or 160, 160))
+
+    def example_photo(self):
+        """A photo to colorize in the demonstrations and where it comes from (a sentence): the first test photo
+        at full resolution when a photo folder is set; else a stored thumbnail of the book's test photos (a
+        real photo, small); a synthetic landscape only when neither is at hand."""
+        from .images import load_rgb
+        from .samples import stored_photo
+        if self.real_data is not None:
+            name = self.dataset.names["test"][0]
+            return load_rgb(self.real_data / name), f"a test photo of `{self.real_data.name}` ({name})"
+        photo = stored_photo(self.results_dir) if self.results_dir else None
+        if photo is not None:
+            return photo, "a test photo, from the results store's thumbnails (no photo folder is configured)"
+        from .synthetic import synthetic_landscape
+        return synthetic_landscape(seed=2024, size=512), "a synthetic landscape (no photo is at hand)"
+
     def results_data(self) -> dict:
         """The data record (``Dataset.provenance``) of the runs the later chapters show.
 
@@ -117,6 +145,18 @@ class Chapter:
             if run is not None:
                 return run.config["data"]
         return self.dataset.provenance()
+
+
+@dataclass(frozen=True)
+class Classroom:
+    """Chapter 6's material (``Chapter.classroom``)."""
+
+    card: dict | None        # the shipped model's card, None when none is shipped
+    model: str               # what the colorizers use: "pretrained", else a run folder
+    photo: object            # uint8 RGB array: the photo the demonstrations colorize
+    photo_source: str        # where it comes from, as a sentence fragment
+    live_epochs: int         # the live training widget stays about a minute long
+    live_images: int
 
 
 def _short(commit: str) -> str:

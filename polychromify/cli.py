@@ -15,19 +15,47 @@ from pathlib import Path
 from .extras import MissingExtra, require
 
 
+def _fractions(value: str) -> tuple[float, ...]:
+    """``--split 0.7,0.1,0.2``: comma-separated numbers."""
+    try:
+        return tuple(float(part) for part in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated fractions such as 0.64,0.16,0.2, "
+                                         f"not {value!r}") from None
+
+
+def _field_flags():
+    """(flag, field, owner, argparse keywords) for every field of ``Profile`` and ``Cleaning`` but the name:
+    the flags mirror the profile, so a field added there is a flag here."""
+    import dataclasses
+    import types
+    import typing
+    from .profiles import HELP, PRECISIONS, Cleaning, Profile
+    for owner in (Profile, Cleaning):
+        hints = typing.get_type_hints(owner)
+        for f in dataclasses.fields(owner):
+            if f.name in ("name", "cleaning"):
+                continue
+            hint = hints[f.name]
+            optional = typing.get_origin(hint) in (typing.Union, types.UnionType)
+            base = next(t for t in typing.get_args(hint) if t is not type(None)) if optional else hint
+            kwargs = {"help": HELP.get(f.name)}
+            if f.name == "precision":
+                kwargs["choices"] = list(PRECISIONS)
+            elif typing.get_origin(base) is tuple:
+                kwargs["type"], kwargs["metavar"] = _fractions, "TRAIN,VAL,TEST"
+            else:
+                kwargs["type"] = base
+            yield "--" + f.name.replace("_", "-"), f.name, owner, kwargs
+
+
 def _profile_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags named after the profile fields; unset flags keep the profile's value."""
+    """``--profile`` and a flag for every profile and cleaning field; unset flags keep the profile's value."""
     from .profiles import PROFILES
     parser.add_argument("--profile", default="quick", choices=list(PROFILES), help="run profile (default quick)")
-    parser.add_argument("--image-size", type=int, help="network input side in px")
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--learning-rate", type=float)
-    parser.add_argument("--max-images", type=int, help="cap on the number of cleaned photos used")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"])
-    parser.add_argument("--eccv16-image-size", type=int, help="ECCV16's input side (32M parameters: training is slower)")
-    parser.add_argument("--eccv16-epochs", type=int)
+    group = parser.add_argument_group("profile fields (each overrides the profile's value)")
+    for flag, _, _, kwargs in _field_flags():
+        group.add_argument(flag, **kwargs)
 
 
 def _data_flag(parser: argparse.ArgumentParser) -> None:
@@ -60,11 +88,18 @@ def _model_name(value: str) -> str:
 
 
 def _profile(args):
-    from .profiles import get_profile
-    return get_profile(args.profile, image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size,
-                       learning_rate=args.learning_rate, max_images=args.max_images, seed=args.seed,
-                       precision=args.precision, eccv16_image_size=args.eccv16_image_size,
-                       eccv16_epochs=args.eccv16_epochs)
+    """The profile ``--profile`` names with every field flag given applied (checked by ``Profile``)."""
+    import dataclasses
+    from .profiles import Cleaning, get_profile
+    changes = {Cleaning: {}, None: {}}
+    for _, name, owner, _ in _field_flags():
+        value = getattr(args, name, None)
+        if value is not None:
+            changes[owner if owner is Cleaning else None][name] = value
+    profile = get_profile(args.profile, **changes[None])
+    if changes[Cleaning]:
+        profile = profile.replace(cleaning=dataclasses.replace(profile.cleaning, **changes[Cleaning]))
+    return profile
 
 
 # ---------------------------------------------------------------- data

@@ -12,7 +12,28 @@ change a value for one run with ``profile.replace(epochs=3)`` or ``get_profile("
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
+
+PRECISIONS = ("float32", "mixed_bfloat16")
+
+
+def _check(owner: str, name: str, value, low=None, high=None, above=None, below=None, integer=False,
+           optional=False) -> None:
+    """Raise a one-line ValueError when a field's value is out of range (``above`` and ``below`` are strict)."""
+    if value is None and optional:
+        return
+    kind = "a whole number" if integer else "a number"
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and not isinstance(value, bool)
+    ok = ok and (low is None or value >= low) and (high is None or value <= high)
+    ok = ok and (above is None or value > above) and (below is None or value < below)
+    if not ok:
+        bounds = [f"at least {low}" if low is not None else "", f"above {above}" if above is not None else "",
+                  f"at most {high}" if high is not None else "", f"below {below}" if below is not None else ""]
+        rule = " and ".join(b for b in bounds if b)
+        raise ValueError(f"{owner}: {name} must be {kind}{' ' + rule if rule else ''}"
+                         f"{' (or unset)' if optional else ''}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,12 @@ class Cleaning:
     border_min: int = 3
     # After cropping, drop photos whose short side is below this fraction of the original side.
     min_remaining: float = 0.5
+
+    def __post_init__(self):
+        _check("cleaning", "gray_chroma", self.gray_chroma, low=0)
+        _check("cleaning", "border_level", self.border_level, low=0, high=255, integer=True)
+        _check("cleaning", "border_min", self.border_min, low=0, integer=True)
+        _check("cleaning", "min_remaining", self.min_remaining, low=0, high=1)
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,27 @@ class Profile:
     bn_momentum: float = 0.99
     cleaning: Cleaning = field(default_factory=Cleaning)
 
+    def __post_init__(self):
+        """Every field checked where it enters (a profile, a flag, a notebook parameter): a one-line error."""
+        owner = f"profile {self.name}"
+        _check(owner, "image_size", self.image_size, low=8, integer=True)
+        _check(owner, "epochs", self.epochs, low=1, integer=True)
+        _check(owner, "batch_size", self.batch_size, low=1, integer=True)
+        _check(owner, "learning_rate", self.learning_rate, above=0)
+        _check(owner, "max_images", self.max_images, low=1, integer=True, optional=True)
+        _check(owner, "seed", self.seed, low=0, integer=True)
+        _check(owner, "eccv16_image_size", self.eccv16_image_size, low=8, integer=True, optional=True)
+        _check(owner, "eccv16_epochs", self.eccv16_epochs, low=1, integer=True, optional=True)
+        _check(owner, "bn_momentum", self.bn_momentum, low=0, below=1)
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"{owner}: precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if len(self.split) != 3:
+            raise ValueError(f"{owner}: split must be three fractions (train, val, test), not {self.split!r}")
+        for part, value in zip(("train", "val", "test"), self.split):
+            _check(owner, f"split ({part})", value, above=0)
+        if not isinstance(self.cleaning, Cleaning):
+            raise ValueError(f"{owner}: cleaning must be a Cleaning, not {type(self.cleaning).__name__}")
+
     def replace(self, **changes) -> "Profile":
         """A copy with some fields changed (``None`` values are ignored)."""
         changes = {k: v for k, v in changes.items() if v is not None}
@@ -66,6 +114,26 @@ class Profile:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+# What each field means, for the command line's flags (``--image-size``, ``--gray-chroma``, ...).
+HELP = {
+    "image_size": "side of the square network input, px (paper: 128)",
+    "epochs": "training epochs (paper: 25)",
+    "batch_size": "training batch size (paper: 32)",
+    "learning_rate": "Adam's learning rate (paper: Keras' default 0.001)",
+    "max_images": "cap on the cleaned photos used (default of the paper profile: all)",
+    "seed": "split, shuffling and weight initialisation",
+    "precision": "arithmetic of training: float32 (the paper's) or mixed_bfloat16",
+    "split": "train,val,test fractions (paper: 0.64,0.16,0.2)",
+    "eccv16_image_size": "ECCV16's input side (32M parameters: training is slower)",
+    "eccv16_epochs": "ECCV16's training epochs",
+    "bn_momentum": "batch-norm momentum of the moving statistics (paper: 0.99)",
+    "gray_chroma": "cleaning: a photo whose 99th-percentile Lab chroma is below this is near-gray and dropped",
+    "border_level": "cleaning: a border line at most this bright (0-255) is black padding",
+    "border_min": "cleaning: crop only black borders at least this many px thick on opposite sides",
+    "min_remaining": "cleaning: drop a photo whose cropped short side is below this fraction of the original",
+}
 
 
 PROFILES = {

@@ -111,3 +111,13 @@ def read_samples(run) -> dict | None:
         colorized.append(np.asarray(Image.open(mine).convert("RGB")))
     return {"names": [p["name"] for p in info["photos"]], "psnr": np.array([p["psnr"] for p in info["photos"]]),
             "truth": np.stack(truth), "colorized": np.stack(colorized)}
+
+
+def stored_photo(results_dir: Path) -> np.ndarray | None:
+    """One of the store's thumbnails of the book's test photos (a real photo, at the largest size stored; the
+    first by key), as uint8 RGB; None when the store holds none."""
+    folders = sorted((Path(results_dir) / THUMBNAILS).glob("*px"), key=lambda f: int(f.name[:-2] or 0))
+    for folder in reversed(folders):
+        for thumb in sorted(folder.glob("*.jpg")):
+            return np.asarray(Image.open(thumb).convert("RGB"))
+    return None

@@ -6,11 +6,13 @@ profile (the same session fixture, so nothing is executed twice); CI runs it wit
 import re
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from polychromify import book, cli
 from polychromify.chapter import Chapter, plain, provenance
+from polychromify.profiles import get_profile
 from helpers import fake_run
 
 
@@ -131,3 +133,24 @@ def test_the_paper_edition_never_trains_and_shows_what_the_store_lacks_as_pendin
         text = out.read_text()
         assert "Not trained at the paper profile yet (the campaign trains them)" in text
         assert not list(empty.iterdir())  # nothing was trained or written
+
+
+def test_chapter_six_colorizes_a_real_photo_whenever_one_is_at_hand(isolated, messy_photos):
+    """With a photo folder, its first test photo at full size; without one, the store's thumbnail of a real
+    test photo; a synthetic landscape only when the store has no thumbnail either."""
+    from PIL import Image
+    store = isolated / "store"
+    bare = Chapter(get_profile("smoke"), None, store)
+    photo, source = bare.example_photo()
+    assert "synthetic" in source and photo.shape == (512, 512, 3)
+    thumbs = store / "thumbnails" / "64px"
+    thumbs.mkdir(parents=True)
+    real = np.full((64, 64, 3), (40, 90, 160), np.uint8)
+    Image.fromarray(real).save(thumbs / "00aa.jpg", quality=95)
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(thumbs.parent / "16px.jpg")  # not a size folder
+    photo, source = bare.example_photo()
+    assert "thumbnails" in source and photo.shape == (64, 64, 3) and np.abs(photo.astype(int) - real).max() <= 3
+    with_photos = Chapter(get_profile("smoke", image_size=32), messy_photos, store)
+    photo, source = with_photos.example_photo()
+    name = with_photos.dataset.names["test"][0]
+    assert name in source and photo.shape == (64, 64, 3)  # the file at full size, not the 32 px copy

@@ -197,3 +197,36 @@ def test_bad_arguments_are_argparse_errors(argv, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_every_profile_and_cleaning_field_is_a_flag_that_reaches_the_profile():
+    import dataclasses
+    from polychromify.cli import _profile, parser
+    from polychromify.profiles import Cleaning, Profile
+    values = {"image_size": "24", "epochs": "3", "batch_size": "4", "learning_rate": "0.002", "max_images": "30",
+              "seed": "7", "precision": "mixed_bfloat16", "split": "0.7,0.1,0.2", "eccv16_image_size": "16",
+              "eccv16_epochs": "2", "bn_momentum": "0.8", "gray_chroma": "2.5", "border_level": "20",
+              "border_min": "4", "min_remaining": "0.6"}
+    fields = {f.name for f in dataclasses.fields(Profile) + dataclasses.fields(Cleaning)} - {"name", "cleaning"}
+    assert set(values) == fields  # a new field needs its value here: its flag exists by construction
+    argv = ["data", "info", "--profile", "smoke"]
+    for name, value in values.items():
+        argv += ["--" + name.replace("_", "-"), value]
+    profile = _profile(parser().parse_args(argv))
+    assert profile.split == (0.7, 0.1, 0.2) and profile.precision == "mixed_bfloat16"
+    assert (profile.image_size, profile.epochs, profile.seed, profile.bn_momentum) == (24, 3, 7, 0.8)
+    assert profile.cleaning == Cleaning(gray_chroma=2.5, border_level=20, border_min=4, min_remaining=0.6)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--batch-size", "0"], "batch_size must be a whole number at least 1, not 0"),
+    (["--epochs", "0"], "epochs must be a whole number at least 1, not 0"),
+    (["--learning-rate", "nan"], "learning_rate must be a number above 0, not nan"),
+    (["--split", "0.8,0.2,0"], "split (test) must be a number above 0, not 0.0"),
+    (["--max-images", "-5"], "max_images must be a whole number at least 1 (or unset), not -5"),
+    (["--border-level", "300"], "border_level must be a whole number at least 0 and at most 255, not 300"),
+])
+def test_out_of_range_profile_flags_fail_with_one_line_before_any_work(flags, message, capsys):
+    assert main(["train", "polychromify", "--profile", "smoke", *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(message) and err.startswith("polychromify: ") and "\n" not in err
