@@ -114,10 +114,15 @@ def read_samples(run) -> dict | None:
 
 
 def stored_photo(results_dir: Path) -> np.ndarray | None:
-    """One of the store's thumbnails of the book's test photos (a real photo, at the largest size stored; the
-    first by key), as uint8 RGB; None when the store holds none."""
-    folders = sorted((Path(results_dir) / THUMBNAILS).glob("*px"), key=lambda f: int(f.name[:-2] or 0))
-    for folder in reversed(folders):
-        for thumb in sorted(folder.glob("*.jpg")):
-            return np.asarray(Image.open(thumb).convert("RGB"))
-    return None
+    """A real test photo from the store's thumbnails, as uint8 RGB: the first of the book's dozen, at the
+    largest size a run on real photos stored it; None when the store holds no such run."""
+    best = None
+    for index in Path(results_dir).glob(f"*/*/{FOLDER}/index.json"):
+        config = index.parent.parent / "config.json"
+        if not config.is_file() or json.loads(config.read_text())["data"].get("synthetic", True):
+            continue
+        info = json.loads(index.read_text())
+        thumb = thumbnail_path(results_dir, info["photos"][0]["name"], info["image_size"]) if info["photos"] else None
+        if thumb is not None and thumb.is_file() and (best is None or info["image_size"] > best[0]):
+            best = (info["image_size"], thumb)
+    return None if best is None else np.asarray(Image.open(best[1]).convert("RGB"))

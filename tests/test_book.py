@@ -137,18 +137,25 @@ def test_the_paper_edition_never_trains_and_shows_what_the_store_lacks_as_pendin
 
 def test_chapter_six_colorizes_a_real_photo_whenever_one_is_at_hand(isolated, messy_photos):
     """With a photo folder, its first test photo at full size; without one, the store's thumbnail of a real
-    test photo; a synthetic landscape only when the store has no thumbnail either."""
+    test photo (never one of synthetic landscapes); a synthetic landscape only when neither is at hand."""
+    import json
     from PIL import Image
+    from polychromify.samples import thumbnail_path
     store = isolated / "store"
     bare = Chapter(get_profile("smoke"), None, store)
-    photo, source = bare.example_photo()
-    assert "synthetic" in source and photo.shape == (512, 512, 3)
-    thumbs = store / "thumbnails" / "64px"
-    thumbs.mkdir(parents=True)
     real = np.full((64, 64, 3), (40, 90, 160), np.uint8)
-    Image.fromarray(real).save(thumbs / "00aa.jpg", quality=95)
-    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(thumbs.parent / "16px.jpg")  # not a size folder
-    photo, source = bare.example_photo()
+    for synthetic, size in ((True, 128), (False, 64)):
+        run = fake_run(store, "cnn" if synthetic else "polychromify", synthetic=synthetic)
+        (run.path / "samples").mkdir()
+        name = f"photo-{size}.jpg"
+        (run.path / "samples" / "index.json").write_text(json.dumps(
+            {"image_size": size, "photos": [{"name": name, "key": "k", "psnr": 20.0}]}))
+        thumb = thumbnail_path(store, name, size)
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.zeros((size, size, 3), np.uint8) if synthetic else real).save(thumb, quality=95)
+        photo, source = bare.example_photo()
+        if synthetic:
+            assert "synthetic" in source and photo.shape == (512, 512, 3)
     assert "thumbnails" in source and photo.shape == (64, 64, 3) and np.abs(photo.astype(int) - real).max() <= 3
     with_photos = Chapter(get_profile("smoke", image_size=32), messy_photos, store)
     photo, source = with_photos.example_photo()
