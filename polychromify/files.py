@@ -6,27 +6,83 @@ target keeps its mode. The umask is never read nor changed: ``os.umask`` can onl
 which would give other threads' files a wrong mode meanwhile. The temporary file or folder is created
 with 0666 or 0777 and the kernel applies the umask, as it does for any ``open``.
 
-Temporary names are hidden and contain ``.partial`` (``.<stem>.<random>.partial<suffixes>`` for a file, so
-writers that read the extension still work; ``.<name>.<random>.partial`` for a folder), which
-``.gitignore`` ignores. A process killed mid-write leaves only such a name behind.
+Temporary names are hidden and contain ``.partial`` (``.<stem>.<pid>-<random>.partial<suffixes>`` for a
+file, so writers that read the extension still work; ``.<name>.<pid>-<random>.partial`` for a folder),
+which ``.gitignore`` ignores. A process killed mid-write leaves only such a name behind; the next write
+into the same folder removes it (``remove_stale``) once its writer is gone: its process id is no longer
+running, or the debris is older than that process (the id was reused).
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import stat
+import time
 from pathlib import Path
 
-__all__ = ["atomic_folder", "atomic_path"]
+__all__ = ["atomic_folder", "atomic_path", "remove_stale"]
+
+_PARTIAL = re.compile(r"^\..*\.(?:(?P<pid>\d+)-)?[0-9a-f]{8}\.partial")  # also the names before pids were added
+_CLEANED: set[str] = set()  # folders this process has cleaned already (once each)
 
 
 def _partial_name(target: Path, folder: bool) -> Path:
-    """A fresh hidden sibling name for ``target``, ending like it for a file."""
+    """A fresh hidden sibling name for ``target`` that names this process, ending like it for a file."""
     suffix = "" if folder else "".join(target.suffixes)
     stem = target.name[:len(target.name) - len(suffix)]
-    return target.with_name(f".{stem}.{secrets.token_hex(4)}.partial{suffix}")
+    return target.with_name(f".{stem}.{os.getpid()}-{secrets.token_hex(4)}.partial{suffix}")
+
+
+def _process_started(pid: int) -> float | None:
+    """When a running process started (seconds since the epoch), or None when no such process runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # it runs, as another user
+    try:  # Linux: field 22 of /proc/<pid>/stat is the start in clock ticks after boot (/proc/stat's btime)
+        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return 0.0  # running, start unknown: keep its files
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the temporary files and folders that killed writers left in ``folder`` (their process is no
+    longer running, or started after they were written); the ones of live writers stay. Returns the removed."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        match = _PARTIAL.match(path.name)
+        if not match:
+            continue
+        try:
+            written = path.lstat().st_mtime
+        except OSError:
+            continue
+        started = _process_started(int(match["pid"])) if match["pid"] else None
+        if match["pid"] is None and time.time() - written < 3600:
+            continue  # an old-style name (no pid): only when it is clearly stale
+        if started is None or started > written + 1:
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
+def _clean_once(folder: Path) -> None:
+    key = str(Path(folder).resolve())
+    if key not in _CLEANED:
+        _CLEANED.add(key)
+        remove_stale(folder)
 
 
 def _kept_mode(target: Path, folder: bool) -> int | None:
@@ -84,6 +140,7 @@ def atomic_path(target, overwrite: bool = True):
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _clean_once(target.parent)
     while True:
         tmp = _partial_name(target, folder=False)
         try:
@@ -134,6 +191,7 @@ def atomic_folder(target, overwrite: bool = True):
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _clean_once(target.parent)
     while True:
         tmp = _partial_name(target, folder=True)
         try:

@@ -179,3 +179,27 @@ def test_the_package_writers_honour_the_umask_and_keep_a_replaced_mode(tmp_path,
     assert _mode(tmp_path / "photo_colorized.png") == 0o644 and _mode(tmp_path / "metrics.json") == 0o644
     assert json.loads((tmp_path / "metrics.json").read_text()) == {"psnr": 21.0}
     assert not [p for p in tmp_path.rglob("*") if ".partial" in p.name]
+
+
+def test_debris_of_killed_writers_is_removed_at_the_next_write_and_live_writers_are_left_alone(tmp_path):
+    import subprocess
+    import sys
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    killed_file = folder / f".photo_colorized.{dead}-0a1b2c3d.partial.png"
+    killed_file.write_bytes(b"half a png")
+    killed_folder = folder / f".epoch-0003.{dead}-0a1b2c3d.partial"
+    (killed_folder / "sub").mkdir(parents=True)
+    live = folder / f".other.{os.getpid()}-0a1b2c3d.partial.png"  # this process, written after it started
+    live.write_bytes(b"being written")
+    reused = folder / f".older.{os.getpid()}-00000000.partial.png"  # same pid, but older than this process
+    reused.write_bytes(b"left by a process that had this pid before")
+    os.utime(reused, (1_000_000, 1_000_000))
+    unrelated = folder / ".hidden-notes.txt"
+    unrelated.write_text("mine")
+    with files.atomic_path(folder / "new.png") as tmp:
+        tmp.write_bytes(b"png")
+    left = {p.name for p in folder.iterdir()}
+    assert left == {live.name, unrelated.name, "new.png"}
