@@ -77,6 +77,15 @@ def _results(args) -> Path:
     return args.results or args.settings.results_dir
 
 
+def _chroma(value: str) -> float:
+    """``--chroma``: a number from 0 to ``colorize.MAX_CHROMA`` (an argparse error otherwise)."""
+    from .colorize import check_chroma
+    try:
+        return check_chroma(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _model_name(value: str) -> str:
     """An evaluate MODEL: an experiment name, "pretrained" or a run folder (an argparse error otherwise)."""
     from .evaluation import PRETRAINED
@@ -449,7 +458,7 @@ def parser() -> argparse.ArgumentParser:
     col.add_argument("--model", help="experiment name of the results store (author_model: the author's weights, "
                                      "from his SavedModel when the store has no run), or a run folder "
                                      "(default: pretrained)")
-    col.add_argument("--chroma", type=float, default=1.0, help="scale of the predicted colour (0: gray, default 1)")
+    col.add_argument("--chroma", type=_chroma, default=1.0, help="scale of the predicted colour (0: gray, default 1)")
     col.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
     col.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     _results_flag(col)

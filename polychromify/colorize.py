@@ -167,11 +167,27 @@ def predict_small_ab(rgb: np.ndarray, model=None) -> np.ndarray:
     return np.clip(y[0], -1.0, 1.0) * AB_SCALE
 
 
+MAX_CHROMA = 10.0  # beyond this every colour is clipped to the sRGB gamut's edge
+
+
+def check_chroma(chroma) -> float:
+    """``chroma`` if it is a number from 0 to ``MAX_CHROMA``, else a one-line ValueError (NaN or infinity
+    would give an all-black picture)."""
+    try:
+        value = float(chroma)
+    except (TypeError, ValueError):
+        raise ValueError(f"chroma must be a number from 0 to {MAX_CHROMA:g}, not {chroma!r}") from None
+    if not 0.0 <= value <= MAX_CHROMA:  # False for NaN
+        raise ValueError(f"chroma must be a number from 0 to {MAX_CHROMA:g}, not {chroma!r}")
+    return value
+
+
 def merge(rgb: np.ndarray, ab: np.ndarray, chroma: float = 1.0, workers: int | None = None) -> np.ndarray:
     """The full-resolution L of ``rgb`` (H, W, 3) with ``ab`` (h, w, 2) upsampled to (H, W) and scaled by chroma.
 
     Returns uint8 RGB (H, W, 3). Runs in blocks of rows on ``workers`` threads (default: the CPU count).
     """
+    check_chroma(chroma)
     rgb = np.asarray(rgb, np.uint8)
     height, width = rgb.shape[:2]
     ab = np.asarray(ab, np.float32) * np.float32(chroma)
@@ -236,10 +252,38 @@ def output_path(source: Path, output: Path | None = None, outdir: Path | None = 
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (False when either cannot be resolved: a symlink loop, say)."""
     try:
         return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return False
+
+
+def _check_outdir(outdir: Path) -> None:
+    """A one-line ValueError when ``outdir`` can be neither used nor created (a symlink loop, a file)."""
+    try:
+        resolved = Path(outdir).resolve()
+    except (OSError, RuntimeError) as err:
+        raise ValueError(f"--outdir {outdir}: cannot be used ({getattr(err, 'strerror', None) or err})") from None
+    if resolved.exists() and not resolved.is_dir():
+        raise ValueError(f"--outdir {outdir}: is a file, not a folder")
+
+
+def _resolved(target: Path, source: Path) -> Path:
+    """``target`` resolved, or a ValueError naming ``source`` (a symlink loop on the way)."""
+    try:
+        return target.resolve()
+    except (OSError, RuntimeError):
+        raise ValueError(f"{source}: output {target} cannot be resolved (a symlink loop?)") from None
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception as one line, the file named: OSError's strerror and filename rather than its repr."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror}"
+    text = str(error).splitlines()[0] if str(error) else ""
+    return text or type(error).__name__
 
 
 def colorize_files(inputs, output=None, outdir=None, model=None, force: bool = False, chroma: float = 1.0,
@@ -260,6 +304,9 @@ def colorize_files(inputs, output=None, outdir=None, model=None, force: bool = F
         raise ValueError(f"{output}: unsupported output format (use {', '.join(OUTPUT_FORMATS)})")
     if f".{fmt}" not in OUTPUT_FORMATS:
         raise ValueError(f"unsupported format {fmt!r} (use png or jpg)")
+    check_chroma(chroma)
+    if outdir is not None:
+        _check_outdir(outdir)
     resolved = get_model(model, results_dir)
     from tqdm.auto import tqdm
     results, written = [], {}
@@ -269,16 +316,17 @@ def colorize_files(inputs, output=None, outdir=None, model=None, force: bool = F
         try:
             if any(_same_file(target, p) for p in inputs):
                 raise ValueError(f"{source}: output {target} is an input; refusing to overwrite it")
-            if target.resolve() in written:
-                raise ValueError(f"{source}: output {target} was already written for {written[target.resolve()]}")
+            key = _resolved(target, source)
+            if key in written:
+                raise ValueError(f"{source}: output {target} was already written for {written[key]}")
             if target.exists() and not force:
                 raise FileExistsError(f"{source}: output {target} exists (use --force to overwrite)")
             rgb = load_rgb(source)
             write_image(merge(rgb, predict_small_ab(rgb, resolved), chroma), target, force=force)
-            written[target.resolve()] = source
+            written[key] = source
             results.append((source, target, None))
         except (ImageError, ValueError, OSError) as error:
-            line = str(error).splitlines()[0] if str(error) else f"{source}: {type(error).__name__}"
+            line = _one_line(error)
             if not line.startswith(str(source)):
                 line = f"{source}: {line}"
             bar.write(f"polychromify colorize: {line}", file=err)

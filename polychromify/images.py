@@ -30,13 +30,50 @@ def pillow_limit(max_pixels: int = MAX_PIXELS) -> None:
     Image.MAX_IMAGE_PIXELS = max(max_pixels, MAX_PIXELS)
 
 
+FLOAT_TOLERANCE = 1e-3  # float pixels may stray this far outside [0, 1] (rounding); further is an error
+
+
+def _full_scale(image: Image.Image) -> float:
+    """The value of white for a high-bit-depth Pillow mode, from the mode and the file's bit depth, never from
+    the pixel values: 16-bit modes 65535; 32-bit integers from the TIFF's BitsPerSample; floats 1.0."""
+    if image.mode.startswith("I;16"):
+        return 65535.0
+    if image.mode == "F":
+        return 1.0
+    tags = getattr(image, "tag_v2", {})
+    bits = tags.get(258)
+    bits = bits[0] if isinstance(bits, tuple) else bits
+    if not bits:
+        raise ValueError("32-bit integer pixels of unknown bit depth (save it as 8 or 16 bits)")
+    sample_format = tags.get(339)  # 1 unsigned, 2 signed
+    signed = (sample_format[0] if isinstance(sample_format, tuple) else sample_format) == 2
+    return float(2 ** (bits - 1 if signed else bits) - 1)
+
+
+def scaled_to_uint8(values: np.ndarray, white: float) -> np.ndarray:
+    """High-bit-depth pixels (white = ``white``) as uint8; a one-line ValueError for NaN, infinite or (floats)
+    out-of-range values, which would otherwise give a wrong picture silently."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("pixels are NaN or infinite")
+    if white == 1.0 and (values.min() < -FLOAT_TOLERANCE or values.max() > 1 + FLOAT_TOLERANCE):
+        raise ValueError(f"floating-point pixels must lie in [0, 1], these span [{values.min():.4g}, "
+                         f"{values.max():.4g}] (divide 8-bit values by 255)")
+    return np.clip(values / white * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def to_8bit(image: Image.Image) -> Image.Image:
+    """A 16-bit, 32-bit or float image (I;16, I, F) as 8-bit gray (L), scaled by ``_full_scale`` (read it
+    before any transpose: the file's tags go with the decoded image only); other modes unchanged. ValueError
+    for a scale that cannot be known or values outside it (floats: [0, 1])."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return Image.fromarray(scaled_to_uint8(np.asarray(image), _full_scale(image)), mode="L")
+    return image
+
+
 def to_rgb(image: Image.Image) -> Image.Image:
     """Any Pillow mode (1, L, LA, P, RGBA, CMYK, I;16, I, F, ...) as 8-bit RGB; alpha over white."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
-        values = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        image = Image.fromarray(values, mode="L")
+    image = to_8bit(image)
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -64,7 +101,8 @@ def open_image(source, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, dict]:
             if isinstance(source, (str, Path)):
                 path = Path(source)
                 if not path.exists():
-                    raise ImageError(f"{path}: no such file")
+                    raise ImageError(f"{path}: " + ("a symbolic link to nothing, or a loop of links"
+                                                    if path.is_symlink() else "no such file"))
                 if path.is_dir():
                     raise ImageError(f"{path}: is a folder, not an image")
                 if path.stat().st_size == 0:
@@ -77,7 +115,15 @@ def open_image(source, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, dict]:
         if image.width * image.height > max_pixels:
             raise ImageError(f"{name}: {image.width}x{image.height} is over the limit of {max_pixels:,} pixels")
         mode = image.mode
+        frames = getattr(image, "n_frames", 1)
+        if frames > 1:
+            raise ImageError(f"{name}: an animated or multi-page image ({frames} frames); save the one frame "
+                             f"to use as its own file")
         orientation = image.getexif().get(0x0112, 1)
+        try:
+            image = to_8bit(image)
+        except ValueError as err:
+            raise ImageError(f"{name}: {err}") from None
         image = ImageOps.exif_transpose(image)
         rgb = np.asarray(to_rgb(image))
     except ImageError:
@@ -100,18 +146,20 @@ def load_rgb(source, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 
 
 def _array_to_rgb(array: np.ndarray) -> np.ndarray:
-    """A gray (H, W), (H, W, 1), RGB or RGBA array of uint8, uint16 or float in [0, 1] as uint8 RGB."""
+    """A gray (H, W), (H, W, 1), RGB or RGBA array of uint8, uint16 or float in [0, 1] as uint8 RGB (the scale
+    from the dtype, never from the values)."""
     a = np.asarray(array)
     if a.ndim == 3 and a.shape[-1] == 1:
         a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)) or 0 in a.shape:
         raise ImageError(f"<array>: expected (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {a.shape}")
-    if a.dtype == np.uint16:
-        a = (a.astype(np.float64) / 257.0 + 0.5).astype(np.uint8)
-    elif np.issubdtype(a.dtype, np.floating):
-        a = (np.clip(a, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    if a.dtype == np.uint16 or np.issubdtype(a.dtype, np.floating):
+        try:
+            a = scaled_to_uint8(a, 65535.0 if a.dtype == np.uint16 else 1.0)
+        except ValueError as err:
+            raise ImageError(f"<array>: {err}") from None
     elif a.dtype != np.uint8:
-        raise ImageError(f"<array>: unsupported dtype {a.dtype}")
+        raise ImageError(f"<array>: unsupported dtype {a.dtype} (use uint8, uint16 or float in [0, 1])")
     if a.ndim == 2:
         a = np.repeat(a[..., None], 3, axis=-1)
     if a.shape[-1] == 4:
