@@ -147,6 +147,7 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
     """
     import keras
 
+    from .errors import Busy
     done = []
     synthetic = data_dir is None  # the tests' campaigns
     for entry in pending(profile, results_dir, synthetic):
@@ -159,8 +160,12 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
             continue
         where = "user cache" if get_experiment(entry.experiment).checkpoint_in_cache else "run folder"
         log(f"train {entry.label} ({profile} profile; checkpoint every epoch in the {where})")
-        run = run_experiment(entry.experiment, profile, data_dir, results_dir, verbose=2, cache_dir=cache_dir,
-                             **entry.overrides)
+        try:
+            run = run_experiment(entry.experiment, profile, data_dir, results_dir, verbose=2, cache_dir=cache_dir,
+                                 **entry.overrides)
+        except Busy as err:
+            log(f"skip {entry.label}: {err}")
+            continue
         log(f"finished {entry.label}: {run.path}" if run.finished else f"stopped {entry.label}: {run.path}")
         done.append(entry)
         keras.backend.clear_session()

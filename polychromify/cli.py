@@ -8,7 +8,9 @@ is the checkout's ``results/`` whatever the current folder (an installed package
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -114,21 +116,34 @@ def _profile(args):
 # ---------------------------------------------------------------- data
 
 def cmd_data_info(args) -> int:
-    from .data import load_dataset
-    dataset = load_dataset(_data(args), _profile(args), args.settings.cache_dir, progress=sys.stderr.isatty())
+    from .data import TooFewPhotos, load_dataset
+    try:
+        dataset = load_dataset(_data(args), _profile(args), args.settings.cache_dir, progress=sys.stderr.isatty())
+    except TooFewPhotos as err:
+        print(err.report)
+        print(f"polychromify: {err}", file=sys.stderr)
+        return 2
     print(dataset.report)
     return 0
 
 
 def cmd_data_prepare(args) -> int:
-    from .data import prepare
+    from .cleaning import DataReport
+    from .data import TooFewPhotos, check_enough, prepare, read_cache
     folder = _data(args)
     if folder is None:
         print("polychromify: no data folder: pass --data DIR or set POLYCHROMIFY_DATA", file=sys.stderr)
         return 2
     profile = _profile(args)
     cache = prepare(folder, profile.image_size, profile.cleaning, args.settings.cache_dir, progress=True)
-    print(f"prepared {folder} at {profile.image_size} px in {cache}")
+    report = DataReport(**read_cache(cache, ())[0]["report"])
+    try:
+        check_enough(report)
+    except TooFewPhotos as err:
+        print(report)
+        print(f"polychromify: {err}", file=sys.stderr)
+        return 2
+    print(f"prepared {folder} at {profile.image_size} px in {cache}: {report.usable} usable photos")
     return 0
 
 
@@ -270,13 +285,18 @@ def _print_metrics(metrics: dict) -> None:
 
 def cmd_results(args) -> int:
     from .results import list_runs
-    runs = list_runs(_results(args))
+    runs = list_runs(_results(args), damaged=True)
     if not runs:
         print("the results store is empty")
         return 0
     print(f"{'experiment':18}{'run':26}{'state':12}{'data':12}{'epochs':>7}{'val acc':>9}{'test acc':>9}"
           f"{'train s':>9}")
+    damaged = []
     for run in runs:
+        if run.damage:
+            damaged.append(run.damage)
+            print(f"{run.experiment:18}{run.path.name:26}{'damaged':12}")
+            continue
         config = run.config
         data = "synthetic" if config["data"].get("synthetic") else "real"
         if run.finished:
@@ -286,7 +306,9 @@ def cmd_results(args) -> int:
                   f"{m['val']['accuracy']:9.4f}{m['test']['accuracy']:9.4f}{seconds:9.0f}")
         else:
             print(f"{run.experiment:18}{run.path.name:26}{'unfinished':12}{data:12}{config['epochs']:>7}")
-    return 0
+    for line in damaged:
+        print(f"polychromify results: {line}", file=sys.stderr)
+    return 0  # a listing of a store with damaged runs is still a listing (they are named on stderr)
 
 
 # ---------------------------------------------------------------- colorize and the pretrained model
@@ -338,13 +360,13 @@ def cmd_web(args) -> int:
 def cmd_verify(args) -> int:
     from .verify import verify_store
     checks = verify_store(_results(args), _data(args), args.profile, args.experiment, write_samples=args.samples)
-    counts = {status: sum(c.status == status for c in checks) for status in ("ok", "differs", "skipped")}
+    counts = {status: sum(c.status == status for c in checks) for status in ("ok", "differs", "damaged", "skipped")}
     print(f"polychromify verify: {counts['ok']} runs agree, {counts['differs']} differ, "
-          f"{counts['skipped']} skipped")
+          f"{counts['damaged']} damaged, {counts['skipped']} skipped")
     if args.json:
         from .results import write_json
         write_json(args.json, [{"run": str(c.run.path), "status": c.status, "details": c.details} for c in checks])
-    return 1 if counts["differs"] else 0
+    return 1 if counts["differs"] or counts["damaged"] else 0
 
 
 # ---------------------------------------------------------------- book
@@ -359,6 +381,8 @@ def parser() -> argparse.ArgumentParser:
     from .experiments import EXPERIMENTS
     from .profiles import PROFILES
     p = argparse.ArgumentParser(prog="polychromify", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show TensorFlow's start-up lines, and a traceback for an unexpected error")
     sub = p.add_subparsers(dest="command", required=True)
 
     data = sub.add_parser("data", help="find, clean, cache or download the photos").add_subparsers(
@@ -488,7 +512,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line, read the environment once (``settings``), and run the subcommand."""
+    """Parse the command line, read the environment once (``settings``), and run the subcommand.
+
+    Every failure the user can cause or meet is one line on stderr, naming the file, the reason and what to
+    do, and a non-zero exit code (2: bad input or a damaged file; 3: another process is busy with it; 1: an
+    unexpected error, whose traceback ``--verbose`` shows).
+    """
+    from .errors import Busy
     from .settings import Settings
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's C++ logs; before it is imported
     args = parser().parse_args(argv)
@@ -498,10 +528,77 @@ def main(argv: list[str] | None = None) -> int:
     except MissingExtra as err:
         print(err, file=sys.stderr)
         return 2
-    except (FileNotFoundError, FileExistsError, ValueError) as err:
+    except Busy as err:
         print(f"polychromify: {err}", file=sys.stderr)
+        return 3
+    except (FileNotFoundError, FileExistsError, ValueError) as err:
+        print(f"polychromify: {str(err).splitlines()[0] if str(err) else type(err).__name__}", file=sys.stderr)
         return 2
+    except OSError as err:  # a read-only store or cache, a full disk, a folder that cannot be made ...
+        where = f"{err.filename}: " if err.filename else ""
+        hint = {errno.EACCES: "; check its permissions or choose other folders (--results, $POLYCHROMIFY_CACHE)",
+                errno.EROFS: "; it is on a read-only file system: choose other folders (--results, "
+                             "$POLYCHROMIFY_CACHE)",
+                errno.ENOSPC: "; free some space, or choose other folders"}.get(err.errno, "")
+        print(f"polychromify: {where}{err.strerror or err}{hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("polychromify: interrupted (finished files are complete; a run resumes from its checkpoint)",
+              file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last resort: still one line
+        if args.verbose:
+            raise
+        print(f"polychromify: unexpected {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+              f"(run again with --verbose for the traceback, and please report it)", file=sys.stderr)
+        return 1
+
+
+# What TensorFlow, XLA and absl write straight to file descriptor 2 when they start: "WARNING: All log
+# messages before absl::InitializeLog() ...", info and warning lines ("I0000 00:00:1796182550.888948 2383
+# port.cc:153] ...", before absl is initialised the time is seconds since the epoch; "I1202 03:12:00.123 ..." after)
+# and the failed CUDA probe of a machine without a GPU.
+_NOISE = re.compile(rb"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+                    rb"|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] .*"
+                    rb"|E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*")
+
+
+def _drop_native_noise() -> None:
+    """Pass what native code writes to file descriptor 2 through a filter that drops ``_NOISE`` lines (every
+    other line passes); Python's own ``sys.stderr`` (messages, progress bars) goes to the terminal directly."""
+    import atexit
+    import threading
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    sys.stderr = os.fdopen(os.dup(terminal), "w", buffering=1, encoding=sys.stderr.encoding,
+                           errors="backslashreplace")
+    read, write = os.pipe()
+    os.dup2(write, 2)
+    os.close(write)
+
+    def pump() -> None:
+        with os.fdopen(read, "rb") as pipe:
+            for line in pipe:
+                if not _NOISE.fullmatch(line.rstrip(b"\r\n")):
+                    os.write(terminal, line)
+
+    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
+    thread.start()
+
+    def restore() -> None:
+        os.dup2(terminal, 2)  # closes the pipe's last writer (but for children still running): the pump ends
+        thread.join(timeout=2)
+    atexit.register(restore)
+
+
+def entry() -> int:
+    """The ``polychromify`` command: ``main`` with TensorFlow's start-up noise filtered (not with
+    ``--verbose``, nor for ``book``, whose notebook kernels write progress of their own)."""
+    argv = sys.argv[1:]
+    if "-v" not in argv and "--verbose" not in argv and "book" not in argv[:1]:
+        _drop_native_noise()
+    return main(argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

@@ -307,7 +307,7 @@ def colorize_files(inputs, output=None, outdir=None, model=None, force: bool = F
     check_chroma(chroma)
     if outdir is not None:
         _check_outdir(outdir)
-    resolved = get_model(model, results_dir)
+    resolved = None  # loaded at the first readable photo: bad input is reported without loading TensorFlow
     from tqdm.auto import tqdm
     results, written = [], {}
     bar = tqdm(inputs, desc="colorizing", unit="img", disable=not progress, file=err)
@@ -322,13 +322,23 @@ def colorize_files(inputs, output=None, outdir=None, model=None, force: bool = F
             if target.exists() and not force:
                 raise FileExistsError(f"{source}: output {target} exists (use --force to overwrite)")
             rgb = load_rgb(source)
+        except (ImageError, ValueError, OSError) as error:
+            results.append((source, None, _report(error, source, bar, err)))
+            continue
+        resolved = resolved or get_model(model, results_dir)  # a bad --model stops the batch: one line
+        try:
             write_image(merge(rgb, predict_small_ab(rgb, resolved), chroma), target, force=force)
             written[key] = source
             results.append((source, target, None))
         except (ImageError, ValueError, OSError) as error:
-            line = _one_line(error)
-            if not line.startswith(str(source)):
-                line = f"{source}: {line}"
-            bar.write(f"polychromify colorize: {line}", file=err)
-            results.append((source, None, line))
+            results.append((source, None, _report(error, source, bar, err)))
     return results
+
+
+def _report(error: BaseException, source: Path, bar, err) -> str:
+    """Write a failed file's one line (naming it) above the progress bar; returns the line."""
+    line = _one_line(error)
+    if not line.startswith(str(source)):
+        line = f"{source}: {line}"
+    bar.write(f"polychromify colorize: {line}", file=err)
+    return line

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from PIL import Image
 from . import settings
 from .cleaning import SPLITS, DataReport, clean_folder, find_files
 from .color import rgb_to_xy
+from .errors import Damaged
 from .files import atomic_folder
 from .images import pillow_limit
 from .profiles import Cleaning, Profile, get_profile
@@ -148,14 +150,33 @@ class Dataset:
 MIN_PHOTOS = 10  # fewer than this cannot be split 64/16/20 with a photo in every split
 
 
+class TooFewPhotos(ValueError):
+    """Too few usable photos to split train/val/test; ``report`` (the cleaning's) says what became of the rest."""
+
+    def __init__(self, report: DataReport, used: int | None = None):
+        if used is not None and used < report.usable:
+            what = f"only {used} of its {report.usable} usable photos are used (--max-images)"
+        else:
+            found = "" if report.synthetic else f" of {report.found} image files"
+            what = f"only {report.usable} usable photos{found} (the cleaning report says why the others are not used)"
+        super().__init__(f"{report.source}: {what}; at least {MIN_PHOTOS}, with a photo in each of train, val "
+                         f"and test, are needed")
+        self.report = report
+
+
+def check_enough(report: DataReport) -> None:
+    """``TooFewPhotos`` unless the cleaning left at least ``MIN_PHOTOS`` usable photos."""
+    if report.usable < MIN_PHOTOS:
+        raise TooFewPhotos(report)
+
+
 def _make_dataset(x, y, rgb, names, hashes, report: DataReport, profile: Profile, synthetic: bool) -> Dataset:
     """Subset (max_images) and split already-prepared arrays."""
     subset = choose_subset(hashes, profile.max_images, profile.seed)
     split = assign_splits([hashes[i] for i in subset], profile.seed, profile.split)
     sizes = {s: int((split == k).sum()) for k, s in enumerate(SPLITS)}
     if len(subset) < MIN_PHOTOS or min(sizes.values()) == 0:
-        raise ValueError(f"{report.source}: only {len(subset)} usable photos "
-                         f"(split {sizes}); at least {MIN_PHOTOS} are needed to split train/val/test")
+        raise TooFewPhotos(report, len(subset))
     report = dataclasses.replace(report, used=len(subset), split_sizes=sizes)
     parts = {s: subset[split == k] for k, s in enumerate(SPLITS)}
     used_hashes = [hashes[i] for i in subset]
@@ -190,10 +211,34 @@ def load_dataset(data_dir: str | Path | None = None, profile: Profile | str = "q
                             usable=n, used=n, image_size=profile.image_size)
         return _make_dataset(x, y, rgb, names, hashes, report, profile, synthetic=True)
     folder = prepare(data_dir, profile.image_size, profile.cleaning, cache_dir, progress=progress)
-    index = json.loads((folder / "index.json").read_text())
-    report = DataReport(**index["report"])
-    x, y, rgb = (np.load(folder / f"{k}.npy") for k in ("L", "Y", "rgb"))
-    return _make_dataset(x, y, rgb, index["names"], index["hashes"], report, profile, synthetic=False)
+    try:
+        index, (x, y, rgb) = read_cache(folder, ("L", "Y", "rgb"))
+    except Damaged as err:  # repair: prepare it again, once
+        print(f"polychromify: {err}; preparing it again", file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder = prepare(data_dir, profile.image_size, profile.cleaning, cache_dir, progress=progress)
+        index, (x, y, rgb) = read_cache(folder, ("L", "Y", "rgb"))
+    return _make_dataset(x, y, rgb, index["names"], index["hashes"], DataReport(**index["report"]), profile,
+                         synthetic=False)
+
+
+def read_cache(folder: Path, arrays: tuple[str, ...]) -> tuple[dict, list[np.ndarray]]:
+    """A prepared cache's index and arrays; ``errors.Damaged`` naming the file when one cannot be read."""
+    from .errors import read_json, reason
+    index = read_json(folder / "index.json", f"delete {folder}")
+    out = []
+    for key in arrays:
+        path = folder / f"{key}.npy"
+        try:
+            array = np.load(path)
+        except (OSError, ValueError, EOFError) as err:
+            raise Damaged(f"{path}: damaged cache ({reason(err)})") from None
+        if len(array) != len(index.get("names", ())):
+            raise Damaged(f"{path}: damaged cache ({len(array)} photos, its index names {len(index['names'])})")
+        out.append(array)
+    if not all(k in index for k in ("names", "hashes", "report")):
+        raise Damaged(f"{folder / 'index.json'}: damaged cache (fields missing)")
+    return index, out
 
 
 # ---------------------------------------------------------------- the author's protocol
@@ -207,6 +252,23 @@ def _author_read(path: Path, size: int) -> np.ndarray | str:
             return np.asarray(image.convert("RGB").resize((size, size), Image.NEAREST))
     except (OSError, ValueError, Image.DecompressionBombError) as err:
         return f"{path}: cannot decode ({err})"
+
+
+def _prepare_author(root: Path, size: int, folder: Path) -> None:
+    """Read every image file as the author did (``_author_read``) into the cache ``folder``, unless it is there."""
+    if (folder / "index.json").is_file():
+        return
+    files, ignored = find_files(root)
+    report = DataReport(source=str(root), found=len(files), ignored=ignored, image_size=size)
+    with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) + 1)) as pool:
+        read = list(pool.map(lambda p: _author_read(p, size), files))
+    kept = [(p, r) for p, r in zip(files, read) if not isinstance(r, str)]
+    report.skipped = [(p.relative_to(root).as_posix(), r) for p, r in zip(files, read) if isinstance(r, str)]
+    report.decoded = report.usable = report.used = len(kept)
+    rgb = np.stack([r for _, r in kept]) if kept else np.zeros((0, size, size, 3), np.uint8)
+    names = [p.relative_to(root).as_posix() for p, _ in kept]
+    hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p, _ in kept]
+    _write_atomically(folder, {"rgb": rgb}, {"names": names, "hashes": hashes, "report": report.to_dict()})
 
 
 def load_author_protocol(data_dir: str | Path | None = None, profile: Profile | str = "paper",
@@ -231,20 +293,15 @@ def load_author_protocol(data_dir: str | Path | None = None, profile: Profile | 
     key = hashlib.sha256(json.dumps({"protocol": "author", "key": manifest_key(root, size, Cleaning())}
                                     ).encode()).hexdigest()
     folder = _cache(cache_dir) / "prepared" / f"{root.name}-author-{size}px-{key[:16]}"
-    if not (folder / "index.json").is_file():
-        files, ignored = find_files(root)
-        report = DataReport(source=str(root), found=len(files), ignored=ignored, image_size=size)
-        with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) + 1)) as pool:
-            read = list(pool.map(lambda p: _author_read(p, size), files))
-        kept = [(p, r) for p, r in zip(files, read) if not isinstance(r, str)]
-        report.skipped = [(p.relative_to(root).as_posix(), r) for p, r in zip(files, read) if isinstance(r, str)]
-        report.decoded = report.usable = report.used = len(kept)
-        rgb = np.stack([r for _, r in kept]) if kept else np.zeros((0, size, size, 3), np.uint8)
-        names = [p.relative_to(root).as_posix() for p, _ in kept]
-        hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p, _ in kept]
-        _write_atomically(folder, {"rgb": rgb}, {"names": names, "hashes": hashes, "report": report.to_dict()})
-    index = json.loads((folder / "index.json").read_text())
-    rgb, names, hashes = np.load(folder / "rgb.npy"), index["names"], index["hashes"]
+    _prepare_author(root, size, folder)
+    try:
+        index, (rgb,) = read_cache(folder, ("rgb",))
+    except Damaged as err:  # repair: prepare it again, once
+        print(f"polychromify: {err}; preparing it again", file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        _prepare_author(root, size, folder)
+        index, (rgb,) = read_cache(folder, ("rgb",))
+    names, hashes = index["names"], index["hashes"]
     order = np.arange(len(names))
     if profile.max_images and profile.max_images < len(order):
         order = np.sort(np.random.default_rng(profile.seed).choice(len(order), profile.max_images, replace=False))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import Dataset, load_dataset
+from .files import exclusive
 from .profiles import Profile, get_profile
 from .results import FINISHED, Run, environment, run_folder, store_dir, write_json
 
@@ -263,9 +264,6 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     With ``max_epochs_this_call`` the run may stop unfinished (its checkpoint stays); call again to go on.
     The author's model is not trained: ``adopt_author_model`` stores his weights and evaluates them.
     """
-    import keras
-
-    from .training import fit, save_model_weights
     experiment = get_experiment(name)
     profile = get_profile(profile, **overrides)
     dataset = experiment_data(experiment, profile, data_dir, dataset, cache_dir=cache_dir)
@@ -273,6 +271,19 @@ def run_experiment(name: str, profile: Profile | str = "quick", data_dir=None, r
     run = run_folder(store_dir(results_dir), name, config)
     if run.finished and not retrain:
         return run
+    # One process per run: a second one says who is training it (``errors.Busy``) instead of colliding.
+    with exclusive(run.path.parent / f".{run.path.name}.lock", f"{run.path}: training"):
+        if run.finished and not retrain:  # finished by the process that held the lock
+            return run
+        return _train(experiment, profile, dataset, config, run, retrain, verbose, max_epochs_this_call, cache_dir)
+
+
+def _train(experiment: Experiment, profile: Profile, dataset: Dataset, config: dict, run: Run, retrain: bool,
+           verbose, max_epochs_this_call: int | None, cache_dir) -> Run:
+    """``run_experiment``'s work, under the run's lock."""
+    import keras
+
+    from .training import fit, save_model_weights
     checkpoints = checkpoint_dir(experiment, run, cache_dir)
     if retrain and run.path.exists():
         (run.path / FINISHED).unlink(missing_ok=True)
@@ -363,7 +374,12 @@ def obtain(name: str, profile: Profile | str = "quick", data_dir=None, results_d
 
 
 def load_trained(run: Run, precision: str = "float32"):
-    """The trained Keras model of a finished run."""
+    """The trained Keras model of a finished run; ``errors.Damaged`` (naming the file and the repair) when its
+    weights cannot be read."""
+    from .errors import Damaged, reason
     model = _build_model(get_experiment(run.experiment), run.config["image_size"], precision)
-    model.load_weights(run.weights)
+    try:
+        model.load_weights(run.weights)
+    except (OSError, ValueError, KeyError) as err:
+        raise Damaged(f"{run.weights}: damaged weights ({reason(err)}); {run.repair}") from None
     return model

@@ -23,7 +23,7 @@ import stat
 import time
 from pathlib import Path
 
-__all__ = ["atomic_folder", "atomic_path", "remove_stale"]
+__all__ = ["atomic_folder", "atomic_path", "exclusive", "remove_stale"]
 
 _PARTIAL = re.compile(r"^\..*\.(?:(?P<pid>\d+)-)?[0-9a-f]{8}\.partial")  # also the names before pids were added
 _CLEANED: set[str] = set()  # folders this process has cleaned already (once each)
@@ -222,3 +222,28 @@ def atomic_folder(target, overwrite: bool = True):
             _remove(old)
     finally:
         _remove(tmp)
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path, what: str):
+    """Hold an exclusive lock on the file ``lock`` (``fcntl.flock``, released by the kernel when the process
+    ends, however it ends) for the block, its pid written in it. ``errors.Busy`` at once, naming ``what`` and
+    the other process, when another process holds it."""
+    import fcntl
+
+    from .errors import Busy
+    lock = Path(lock)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise Busy(f"{what}: another process (pid {holder}) is at it; wait for it to end (a stopped run "
+                       f"resumes from its checkpoint), then run the command again") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +64,10 @@ def _plain(value):
     return str(value)
 
 
-def read_json(path: Path):
-    return json.loads(Path(path).read_text())
+def read_json(path: Path, advice: str = ""):
+    """JSON from a file; ``errors.Damaged`` naming it (and ``advice``) when it cannot be parsed."""
+    from .errors import read_json as read
+    return read(path, advice)
 
 
 @dataclass
@@ -83,19 +86,47 @@ class Run:
 
     @property
     def config(self) -> dict:
-        return read_json(self.path / "config.json")
+        return self._read("config.json")
 
     @property
     def history(self) -> dict:
-        return read_json(self.path / "history.json")
+        return self._read("history.json")
 
     @property
     def metrics(self) -> dict:
-        return read_json(self.path / "metrics.json")
+        return self._read("metrics.json")
 
     @property
     def provenance(self) -> dict:
-        return read_json(self.path / FINISHED)
+        return self._read(FINISHED)
+
+    @property
+    def repair(self) -> str:
+        """What to do about a damaged run (retrain it, or delete it: other runs serve meanwhile)."""
+        return (f"retrain it (polychromify train {self.experiment} --retrain, with the flags that made it) or "
+                f"delete {self.path}; other runs are used meanwhile")
+
+    def _read(self, name: str) -> dict:
+        value = read_json(self.path / name, self.repair)
+        if not isinstance(value, dict):
+            from .errors import Damaged
+            raise Damaged(f"{self.path / name}: damaged (not a JSON object); {self.repair}")
+        return value
+
+    @property
+    def damage(self) -> str | None:
+        """None for a sound run, else the one-line reason its files cannot be used (``errors.Damaged``). A
+        finished run needs its config, history, metrics, provenance and weights; an unfinished one its config."""
+        from .errors import Damaged
+        names = ["config.json"] + (["history.json", "metrics.json", FINISHED] if self.finished else [])
+        try:
+            for name in names:
+                self._read(name)
+        except (Damaged, FileNotFoundError) as err:
+            return str(err) if isinstance(err, Damaged) else f"{err.filename}: missing; {self.repair}"
+        if self.finished and not self.weights.is_file():
+            return f"{self.weights}: missing; {self.repair}"
+        return None
 
     @property
     def weights(self) -> Path:
@@ -112,13 +143,29 @@ def run_folder(results_dir: Path, experiment: str, config: dict) -> Run:
     return Run(Path(results_dir) / experiment / f"{profile}-{fingerprint(config)}")
 
 
-def list_runs(results_dir: Path | None = None, experiment: str | None = None) -> list[Run]:
-    """Every run folder in the store (finished or not), sorted by experiment and name."""
+def list_runs(results_dir: Path | None = None, experiment: str | None = None, damaged: bool = False) -> list[Run]:
+    """The run folders of the store (finished or not), sorted by experiment and name: the sound ones
+    (``Run.damage``), each damaged one reported once on stderr, by name, with its repair; with ``damaged``
+    the damaged ones too (for listing them as such)."""
     root = store_dir(results_dir)
     if not root.is_dir():
         return []
     pattern = f"{experiment}/*/config.json" if experiment else "*/*/config.json"
-    return [Run(p.parent) for p in sorted(root.glob(pattern))]
+    runs = [Run(p.parent) for p in sorted(root.glob(pattern))]
+    if damaged:
+        return runs
+    sound = []
+    for run in runs:
+        damage = run.damage
+        if damage is None:
+            sound.append(run)
+        elif damage not in _REPORTED:
+            _REPORTED.add(damage)
+            print(f"polychromify: skipping a damaged run: {damage}", file=sys.stderr)
+    return sound
+
+
+_REPORTED: set[str] = set()  # damaged runs already reported by this process
 
 
 def stored_profile(profile: Profile) -> dict:

@@ -78,11 +78,17 @@ def load_checkpoint(model: keras.Model, folder: Path) -> tuple[int, dict, list]:
     done = finished_epochs(folder)
     if not done:
         return 0, {}, []
+    from .errors import Damaged, read_json, reason
     latest = done[-1]
+    repair = (f"train from scratch with --retrain (or delete {latest}: the run then starts again); "
+              f"nothing else is affected")
+    state = read_json(latest / "history.json", repair)
     model.optimizer.build(model.trainable_variables)  # so that its saved variables load too
-    model.load_weights(latest / "model.weights.h5")
-    state = json.loads((latest / "history.json").read_text())
-    return int(state["epoch"]), state["history"], state.get("segments", [])
+    try:
+        model.load_weights(latest / "model.weights.h5")
+        return int(state["epoch"]), state["history"], state.get("segments", [])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise Damaged(f"{latest}: damaged checkpoint ({reason(err)}); {repair}") from None
 
 
 # ---------------------------------------------------------------- fit

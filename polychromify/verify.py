@@ -21,7 +21,8 @@ ATOL = 1e-6
 
 @dataclass
 class Check:
-    """The outcome for one run: "ok", "differs" (with the differences), or "skipped" (with why)."""
+    """The outcome for one run: "ok", "differs" (with the differences), "damaged" (its files cannot be read:
+    which, and the repair), or "skipped" (with why)."""
 
     run: object
     status: str
@@ -107,15 +108,14 @@ def verify_store(results_dir=None, data_dir=None, profiles=None, experiments=Non
                  log=print) -> list[Check]:
     """Check every finished run of the store (of the given profiles and experiments, if any); one line each."""
     datasets, checks = _Datasets(data_dir), []
-    for run in list_runs(results_dir):
-        if not run.finished:
+    for run in list_runs(results_dir, damaged=True):
+        if not run.finished or (experiments and run.experiment not in experiments):
             continue
-        if experiments and run.experiment not in experiments:
-            continue
-        if profiles and run.config["profile"]["name"] not in profiles:
+        damage = run.damage
+        if damage is None and profiles and run.config["profile"]["name"] not in profiles:
             continue
         try:
-            check = check_run(run, datasets, write_samples)
+            check = Check(run, "damaged", [damage]) if damage else check_run(run, datasets, write_samples)
         except (OSError, ValueError, KeyError) as err:
             check = Check(run, "skipped", [f"{type(err).__name__}: {err}"])
         checks.append(check)

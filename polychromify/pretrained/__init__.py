@@ -208,5 +208,10 @@ def load_pretrained(path: Path | str | None = None, check: bool = True):
     if check and card.get("weights_sha256") and _sha256(folder / WEIGHTS) != card["weights_sha256"]:
         raise ValueError(f"{folder / WEIGHTS}: does not match its model card (an interrupted export?); export again")
     model = build_model(card["model"], card["image_size"])
-    model.load_weights(folder / WEIGHTS)
+    try:
+        model.load_weights(folder / WEIGHTS)
+    except (OSError, ValueError, KeyError) as err:
+        from ..errors import Damaged, reason
+        raise Damaged(f"{folder / WEIGHTS}: damaged weights ({reason(err)}); reinstall the package or export "
+                      f"again (polychromify pretrained export)") from None
     return model
