@@ -230,3 +230,20 @@ def test_out_of_range_profile_flags_fail_with_one_line_before_any_work(flags, me
     assert main(["train", "polychromify", "--profile", "smoke", *flags]) == 2
     err = capsys.readouterr().err.strip()
     assert err.endswith(message) and err.startswith("polychromify: ") and "\n" not in err
+
+
+def test_data_info_and_prepare_on_too_few_usable_photos_print_the_report_and_fail(tmp_path, capsys):
+    """The user needs the skip reasons, not only "only 0 usable photos"; prepare must not say "prepared"."""
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(synthetic_landscapes(1, 32, seed=i)[0]).save(folder / f"ok{i}.png")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    gray = np.full((32, 32, 3), 128, np.uint8)
+    Image.fromarray(gray).save(folder / "gray.png")
+    for command in ("info", "prepare"):
+        assert main(["data", command, "--data", str(folder), *SMOKE_FLAGS]) == 2
+        out, err = capsys.readouterr()
+        assert "broken.jpg" in out and "near-gray:         1 removed" in out  # the report, with the reasons
+        assert err.count("\n") == 1 and "only 3 usable photos of 5 image files" in err
+        assert "prepared" not in out + err and "Traceback" not in out + err

@@ -1,0 +1,307 @@
+"""What a careful, hostile user throws at the command: each case gets one line naming the file, the reason and
+what to do, a non-zero exit code, and no good output lost (issue #15). Driven as a user drives it: ``main([...])``,
+or a subprocess where the process itself matters (the start-up noise, a second training process)."""
+import errno
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from polychromify import cli
+from polychromify.synthetic import synthetic_landscape
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.usefixtures("isolated")  # the store, cache and data of each test are its own
+
+
+def _lines(capsys) -> list[str]:
+    return capsys.readouterr().err.strip().splitlines()
+
+
+def _failures(capsys) -> list[str]:
+    """The command's own lines on stderr (not the loud warning that synthetic landscapes are used)."""
+    return [line for line in _lines(capsys) if line.startswith("polychromify")]
+
+
+def _photo(path: Path, seed: int = 1, size=(48, 64)) -> Path:
+    Image.fromarray(np.asarray(Image.fromarray(synthetic_landscape(seed, 64)).resize(size[::-1]))).save(path)
+    return path
+
+
+def _bad_files(folder: Path) -> dict[str, str]:
+    """Every kind of bad input beside good photos: file name -> what its line must say."""
+    os.symlink("loop_b.jpg", folder / "loop_a.jpg")
+    os.symlink("loop_a.jpg", folder / "loop_b.jpg")
+    os.symlink("nowhere.png", folder / "dangling.png")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "text.jpg").write_text("a text file named .jpg")
+    whole = (folder / "good1.png").read_bytes()
+    (folder / "truncated.png").write_bytes(whole[:len(whole) // 2])
+    frames = [Image.new("RGB", (8, 8), (i * 60, 90, 30)) for i in range(3)]
+    frames[0].save(folder / "animated.webp", save_all=True, append_images=frames[1:])
+    Image.fromarray(np.full((16, 16), 200.0, np.float32)).save(folder / "float_0_255.tif")
+    Image.fromarray(np.full((16, 16), np.nan, np.float32)).save(folder / "nan.tif")
+    (folder / "folder.png").mkdir()
+    return {"loop_a.jpg": "loop of links", "loop_b.jpg": "loop of links", "dangling.png": "link to nothing",
+            "empty.png": "empty file", "text.jpg": "not an image", "truncated.png": "truncated",
+            "animated.webp": "animated", "float_0_255.tif": "must lie in [0, 1]", "nan.tif": "NaN",
+            "folder.png": "is a folder"}
+
+
+def test_a_folder_mixing_good_photos_and_every_bad_case(store, tmp_path, capsys):
+    results, run = store
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    good = [_photo(photos / "good1.png", 1), _photo(photos / "good2.jpg", 2)]
+    bad = _bad_files(photos)
+    out = tmp_path / "out"
+    code = cli.main(["colorize", *map(str, sorted(photos.iterdir())), "--outdir", str(out), "--model", str(run.path),
+                     "-q"])
+    lines = _lines(capsys)
+    assert code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["good1_colorized.png", "good2_colorized.png"]
+    for path in good:
+        with Image.open(out / f"{path.stem}_colorized.png") as image:
+            assert image.size == (64, 48)
+    assert len(lines) == len(bad)
+    for line in lines:
+        name = next(n for n in bad if f"/{n}:" in line)
+        assert line.startswith("polychromify colorize: ") and bad[name] in line, line
+
+
+def test_a_float_image_in_0_1_is_read_at_its_own_scale_not_guessed(tmp_path):
+    from polychromify.images import load_rgb
+    values = np.linspace(0.0, 1.0, 64 * 64, dtype=np.float32).reshape(64, 64)
+    Image.fromarray(values).save(tmp_path / "float.tif")
+    expected = np.round(values * 255).astype(np.uint8)
+    for source in (tmp_path / "float.tif", values, np.dstack([values] * 3)):
+        gray = load_rgb(source)[..., 0].astype(int)
+        assert np.abs(gray - expected).max() <= 1  # not almost black, as a scale guessed from the maximum gave
+    sixteen = (values * 65535).astype(np.uint16)
+    Image.fromarray(sixteen[:2, :2] // 256).save(tmp_path / "dark16.png")  # a dark 16-bit photo stays dark
+    assert load_rgb(tmp_path / "dark16.png").max() <= 1
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "11", "lots"])
+def test_chroma_must_be_a_number_from_0_to_10(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["colorize", "photo.png", "--chroma", value])
+    assert exit_info.value.code == 2
+    assert "chroma must be a number from 0 to 10" in capsys.readouterr().err
+
+
+def test_symlink_loops_as_outdir_or_output_are_one_line(store, tmp_path, capsys):
+    results, run = store
+    good = _photo(tmp_path / "good.png")
+    os.symlink("loop2", tmp_path / "loop1")
+    os.symlink("loop1", tmp_path / "loop2")
+    assert cli.main(["colorize", str(good), "--outdir", str(tmp_path / "loop1"), "--model", str(run.path)]) == 2
+    assert _lines(capsys) == [f"polychromify: --outdir {tmp_path / 'loop1'}: cannot be used "
+                              f"(Symlink loop from '{tmp_path / 'loop1'}')"]
+    assert cli.main(["colorize", str(good), "-o", str(tmp_path / "loop1" / "x.png"), "--model", str(run.path),
+                     "-q"]) == 1
+    (line,) = _lines(capsys)
+    assert str(good) in line and "symlink loop" in line
+
+
+def test_outputs_get_the_umask_mode_and_force_keeps_the_replaced_files_mode(store, tmp_path):
+    results, run = store
+    good = _photo(tmp_path / "good.png")
+    target = tmp_path / "good_colorized.png"
+    old = os.umask(0o022)
+    try:
+        assert cli.main(["colorize", str(good), "--model", str(run.path), "-q"]) == 0
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+        target.chmod(0o640)
+        assert cli.main(["colorize", str(good), "--model", str(run.path), "-q", "--force"]) == 0
+        assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_debris_of_a_killed_colorize_is_removed_by_the_next(store, tmp_path):
+    results, run = store
+    good = _photo(tmp_path / "good.png")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    debris = tmp_path / f".good_colorized.{dead}-1234abcd.partial.png"
+    debris.write_bytes(b"half a picture")
+    assert cli.main(["colorize", str(good), "--model", str(run.path), "-q"]) == 0
+    assert not debris.exists() and (tmp_path / "good_colorized.png").is_file()
+
+
+# ---------------------------------------------------------------- a damaged store, cache or checkpoint
+
+@pytest.fixture
+def two_runs(store, tmp_path):
+    """A copy of the smoke store holding the final model's run twice (the copy sorts after the original)."""
+    results, run = store
+    copy = tmp_path / "store"
+    shutil.copytree(results, copy)
+    original = copy / run.path.relative_to(results)
+    twin = original.with_name(original.name[:-1] + ("z" if original.name[-1] != "z" else "y"))
+    shutil.copytree(original, twin)
+    return copy, original, twin
+
+
+@pytest.mark.parametrize("damaged_file", ["provenance.json", "metrics.json", "config.json"])
+def test_one_corrupt_json_file_is_named_and_the_other_runs_serve(two_runs, damaged_file, tmp_path, capsys):
+    store, damaged, good = two_runs
+    (damaged / damaged_file).write_text('{"truncated": ')
+    assert cli.main(["results", "--results", str(store)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{damaged.name:26}damaged" in out and f"{good.name:26}finished" in out
+    assert str(damaged / damaged_file) in err and "--retrain" in err and err.count("\n") == 1
+    photo = _photo(tmp_path / "photo.png")
+    assert cli.main(["colorize", str(photo), "--model", "polychromify", "--results", str(store), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "skipping a damaged run" in err and str(damaged / damaged_file) in err
+    assert (tmp_path / "photo_colorized.png").is_file()
+
+
+def test_truncated_weights_name_the_file_and_the_repair(two_runs, tmp_path, capsys):
+    store, damaged, _ = two_runs
+    weights = damaged / "model.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    photo = _photo(tmp_path / "photo.png")
+    assert cli.main(["colorize", str(photo), "--model", str(damaged), "-q"]) == 2
+    (line,) = _lines(capsys)
+    assert line.startswith(f"polychromify: {weights}: damaged weights (") and "--retrain" in line
+    assert not (tmp_path / "photo_colorized.png").exists()
+
+
+def _smoke_train(store, *extra):
+    return ["train", "polychromify", "--profile", "smoke", "--image-size", "16", "--max-images", "24",
+            "--results", str(store), *extra]
+
+
+def test_a_damaged_checkpoint_says_retrain_and_retrain_repairs_it(tmp_path, monkeypatch, capsys):
+    from polychromify.results import list_runs
+    store = tmp_path / "store"
+    assert cli.main(_smoke_train(store, "--epochs", "3")) == 0
+    run = list_runs(store)[0]
+    (run.path / "provenance.json").unlink()  # as if killed after epoch 1: unfinished, with a checkpoint
+    run.checkpoint_dir.mkdir(exist_ok=True)
+    epoch = run.checkpoint_dir / "epoch-0001"
+    epoch.mkdir()
+    (epoch / "model.weights.h5").write_bytes(b"not hdf5")
+    (epoch / "history.json").write_text("{not json")
+    capsys.readouterr()
+    assert cli.main(_smoke_train(store, "--epochs", "3")) == 2
+    (line,) = _failures(capsys)
+    assert line.startswith(f"polychromify: {epoch / 'history.json'}: damaged (not valid JSON") and "--retrain" in line
+    (epoch / "history.json").write_text(json.dumps({"epoch": 1, "history": {}, "segments": []}))
+    assert cli.main(_smoke_train(store, "--epochs", "3")) == 2
+    (line,) = _failures(capsys)
+    assert line.startswith(f"polychromify: {epoch}: damaged checkpoint (") and "--retrain" in line
+    assert cli.main(_smoke_train(store, "--epochs", "3", "--retrain")) == 0
+    assert run.finished
+
+
+@pytest.mark.parametrize("damage", ["index.json", "L.npy"])
+def test_a_damaged_cache_entry_is_named_and_prepared_again(messy_photos, tmp_path, damage, capsys):
+    flags = ["data", "info", "--data", str(messy_photos), "--profile", "smoke", "--image-size", "16"]
+    assert cli.main(flags) == 0
+    first = capsys.readouterr().out
+    (entry,) = (tmp_path / "cache" / "prepared").iterdir()
+    (entry / damage).write_bytes((entry / damage).read_bytes()[:40])
+    assert cli.main(flags) == 0
+    out, err = capsys.readouterr()
+    assert out == first  # the same report, from the cache prepared again
+    assert str(entry / damage) in err and "damaged" in err and "preparing it again" in err
+    assert (entry / "index.json").is_file()
+
+
+# ---------------------------------------------------------------- processes and the file system
+
+def test_a_second_training_of_the_same_run_says_another_process_is_at_it(tmp_path, monkeypatch, capsys):
+    """The lock is held as a second process would hold it: ``files.exclusive`` on the run's lock file."""
+    from polychromify.experiments import experiment_data, get_experiment, make_config
+    from polychromify.profiles import get_profile
+    from polychromify.results import run_folder
+    store = tmp_path / "store"
+    profile = get_profile("smoke", image_size=16, max_images=24)
+    experiment = get_experiment("polychromify")
+    config = make_config(experiment, profile, experiment_data(experiment, profile, None, quiet=True))
+    run = run_folder(store, "polychromify", config)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from polychromify.files import exclusive\n"
+        f"with exclusive({str(run.path.parent / ('.' + run.path.name + '.lock'))!r}, 'x'):\n"
+        "    print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert cli.main(_smoke_train(store)) == 3
+        (line,) = _failures(capsys)
+        assert line == (f"polychromify: {run.path}: training: another process (pid {holder.pid}) is at it; wait for "
+                        f"it to end (a stopped run resumes from its checkpoint), then run the command again")
+        assert not run.finished
+    finally:
+        holder.kill()
+        holder.wait()
+    assert cli.main(_smoke_train(store)) == 0  # the lock went with its process
+    assert run.finished
+
+
+def test_an_unwritable_store_is_one_line_with_what_to_do(tmp_path, monkeypatch, capsys):
+    """Running as root, permissions do not stop us: the store's writer fails as a read-only disk does."""
+    from polychromify import results
+
+    def read_only(path, value):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+    monkeypatch.setattr(results, "write_json", read_only)
+    monkeypatch.setattr("polychromify.experiments.write_json", read_only)
+    assert cli.main(_smoke_train(tmp_path / "store")) == 2
+    (line,) = _failures(capsys)
+    assert line.startswith(f"polychromify: {tmp_path / 'store'}") and "Read-only file system" in line
+    assert "choose other folders (--results" in line
+
+
+def test_an_unexpected_error_is_one_line_and_verbose_shows_the_traceback(monkeypatch, capsys):
+    def broken(args):
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(cli, "cmd_results", broken)
+    assert cli.main(["results"]) == 1
+    (line,) = _lines(capsys)
+    assert line.startswith("polychromify: unexpected ZeroDivisionError: division by zero (run again with --verbose")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["--verbose", "results"])
+
+
+def test_tensorflows_start_up_noise_is_filtered_and_other_native_lines_pass():
+    """What TensorFlow writes to file descriptor 2 itself, replayed through the command's filter."""
+    noise = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+             "I0000 00:00:1796182550.888948    2383 port.cc:153] oneDNN custom operations are on.\n"
+             "I0000 00:00:1796182550.894285    2383 cudart_stub.cc:31] Could not find cuda drivers\n"
+             "W1202 03:12:00.123456    2383 gpu_device.cc:2344] Cannot dlopen some GPU libraries.\n"
+             "E0000 00:00:1796182577.117995    2383 cuda_platform.cc:52] failed call to cuInit: INTERNAL\n")
+    kept = "E0000 00:00:1796182577.117995    2383 kernel.cc:12] a real error\nplain native text\n"
+    script = ("import os, sys\nfrom polychromify import cli\ncli._drop_native_noise()\n"
+              f"os.write(2, {(noise + kept).encode()!r})\nprint('python line', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0
+    assert sorted(done.stderr.splitlines()) == sorted(kept.splitlines() + ["python line"])
+
+
+def test_the_command_starts_quietly_and_loads_tensorflow_only_for_a_photo(tmp_path):
+    photo = _photo(tmp_path / "photo.png")
+    (tmp_path / "bad.png").write_text("no")
+    env = {**os.environ, "POLYCHROMIFY_CACHE": str(tmp_path / "cache")}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    probe = ("import sys, runpy; sys.argv = ['polychromify', *sys.argv[1:]]\n"
+             "from polychromify import cli\ncode = cli.entry()\n"
+             "print('tensorflow' in sys.modules, file=sys.__stdout__); sys.exit(code)")
+    bad = subprocess.run([sys.executable, "-c", probe, "colorize", str(tmp_path / "bad.png"), "-q"],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    assert bad.returncode == 1 and bad.stdout.strip() == "False"
+    assert bad.stderr.strip() == f"polychromify colorize: {tmp_path / 'bad.png'}: not an image (unrecognised file format)"
+    good = subprocess.run([sys.executable, "-m", "polychromify.cli", "colorize", str(photo), "-q"],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+    assert good.returncode == 0 and good.stderr == "", good.stderr
+    assert (tmp_path / "photo_colorized.png").is_file()
