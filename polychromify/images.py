@@ -132,7 +132,8 @@ def open_image(source, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, dict]:
         raise ImageError(f"{name}: over the limit of {max_pixels:,} pixels ({err})") from None
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image (unrecognised file format)") from None
-    except (OSError, SyntaxError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - a damaged file makes Pillow's plugins raise almost anything
+        # (OSError, SyntaxError, ValueError, but also TypeError "Missing dimensions" from a damaged TIFF, ...)
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ImageError(f"{name}: cannot decode ({reason})") from None
     if rgb.size == 0:
