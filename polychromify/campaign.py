@@ -90,26 +90,27 @@ def finished(entry: Entry, profile: str = "paper", results_dir=None, synthetic: 
     return None
 
 
-def started(entry: Entry, profile: str = "paper", results_dir=None) -> Entry | None:
-    """The fixed-precision variant of an entry whose run has begun (a checkpoint to resume), or None."""
+def started(entry: Entry, profile: str = "paper", results_dir=None, cache_dir=None) -> Entry | None:
+    """The fixed-precision variant of an entry whose run has begun (a checkpoint to resume, in its run folder or,
+    for ``checkpoint_in_cache`` experiments, in ``cache_dir``), or None."""
     from .experiments import checkpoint_dir, get_experiment
     from .training import finished_epochs
     for variant in entry.variants():
         wanted = stored_profile(get_profile(profile, **variant.overrides))
         for run in list_runs(results_dir, variant.experiment):
             if not run.finished and run.config.get("profile") == wanted:
-                if finished_epochs(checkpoint_dir(get_experiment(variant.experiment), run)):
+                if finished_epochs(checkpoint_dir(get_experiment(variant.experiment), run, cache_dir)):
                     return variant
     return None
 
 
 def resolve(entry: Entry, profile: str = "paper", results_dir=None, cpu: dict | None = None,
-            accelerator: bool = False) -> Entry:
+            accelerator: bool = False, cache_dir=None) -> Entry:
     """The fixed-precision entry to train now: the one already begun, else (flexible entries) the faster
     precision on this CPU; on an accelerator, where speed is no object, the paper's float32."""
     if not entry.flexible:
         return entry
-    begun = started(entry, profile, results_dir)
+    begun = started(entry, profile, results_dir, cache_dir)
     if begun is not None:
         return begun
     precision = "mixed_bfloat16" if has_fast_bf16(cpu) and not accelerator else "float32"
@@ -153,7 +154,7 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
     for entry in pending(profile, results_dir, synthetic):
         if only and entry.experiment not in only and entry.label not in only:
             continue
-        entry = resolve(entry, profile, results_dir, accelerator=accelerator)
+        entry = resolve(entry, profile, results_dir, accelerator=accelerator, cache_dir=cache_dir)
         reason = runnable(entry, accelerator=accelerator, large=large)
         if reason:
             log(f"skip {entry.label}: {reason}")

@@ -186,7 +186,8 @@ def cmd_campaign(args) -> int:
         todo = pending(args.profile, results)
         for entry in CAMPAIGN:
             run = finished(entry, args.profile, results)
-            why = runnable(resolve(entry, args.profile, results), large=args.large) if entry in todo else None
+            begun = resolve(entry, args.profile, results, cache_dir=cache)
+            why = runnable(begun, large=args.large) if entry in todo else None
             state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
             print(f"{entry.label:44}{state}")
         return 0

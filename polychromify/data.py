@@ -27,7 +27,7 @@ from . import settings
 from .cleaning import SPLITS, DataReport, clean_folder, find_files
 from .color import rgb_to_xy
 from .errors import Damaged
-from .files import atomic_folder
+from .files import atomic_folder, remove_stale
 from .images import pillow_limit
 from .profiles import Cleaning, Profile, get_profile
 
@@ -91,6 +91,7 @@ def prepare(root: Path, image_size: int = 128, cleaning: Cleaning = Cleaning(), 
     root = Path(root)
     key = manifest_key(root, image_size, cleaning)
     folder = _cache(cache_dir) / "prepared" / f"{root.name}-{image_size}px-{key[:16]}"
+    remove_stale(folder.parent)  # what a killed preparation left (also when nothing is written this time)
     if (folder / "index.json").is_file():
         return folder
     rgb, names, hashes, report = clean_folder(root, image_size, cleaning, progress=progress)

@@ -377,6 +377,9 @@ def load_trained(run: Run, precision: str = "float32"):
     """The trained Keras model of a finished run; ``errors.Damaged`` (naming the file and the repair) when its
     weights cannot be read."""
     from .errors import Damaged, reason
+    if not run.weights.is_file():
+        raise FileNotFoundError(f"{run.weights}: not here (large weights, such as ECCV16's, are not committed: "
+                                f"they stay on the machine that trained them); {run.repair}")
     model = _build_model(get_experiment(run.experiment), run.config["image_size"], precision)
     try:
         model.load_weights(run.weights)

@@ -300,7 +300,8 @@ def test_the_command_starts_quietly_and_loads_tensorflow_only_for_a_photo(tmp_pa
     bad = subprocess.run([sys.executable, "-c", probe, "colorize", str(tmp_path / "bad.png"), "-q"],
                          capture_output=True, text=True, cwd=ROOT, env=env)
     assert bad.returncode == 1 and bad.stdout.strip() == "False"
-    assert bad.stderr.strip() == f"polychromify colorize: {tmp_path / 'bad.png'}: not an image (unrecognised file format)"
+    expected = f"polychromify colorize: {tmp_path / 'bad.png'}: not an image (unrecognised file format)"
+    assert bad.stderr.strip() == expected
     good = subprocess.run([sys.executable, "-m", "polychromify.cli", "colorize", str(photo), "-q"],
                           capture_output=True, text=True, cwd=ROOT, env=env)
     assert good.returncode == 0 and good.stderr == "", good.stderr
