@@ -227,9 +227,12 @@ def plain(markdown: str) -> str:
 
 
 def glue_figure(name: str, figure, dpi: int = 110, display: bool = True) -> None:
-    """Glue a matplotlib figure as a PNG, for the text to paste with ``{glue:figure}`` (and show it here)."""
+    """Glue a matplotlib figure as a PNG, for the text to paste with ``{glue:figure}`` (and show it here), every
+    text in it made legible at the book's width first (``figures.legible``)."""
     from IPython.display import Image
     from myst_nb import glue
+
+    from .figures import legible
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    legible(figure).savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     glue(name, Image(buffer.getvalue()), display=display)

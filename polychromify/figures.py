@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .color import AB_SCALE, lab_to_rgb, rgb_to_lab, rgb_to_xy, xy_to_rgb
 from .experiments import PALETTE  # one colour per experiment, shared by every figure
@@ -18,6 +19,33 @@ def _figure(**kwargs):
     """A figure outside pyplot: nothing is shown twice in a notebook, and no backend is needed."""
     from matplotlib.figure import Figure
     return Figure(**kwargs)
+
+
+DISPLAY_PX = 720  # how wide the book shows a figure (its content column at a laptop's width)
+MIN_TEXT_PX = 12  # the smallest text a reader should have to read there
+
+
+def legible(fig, display_px: int = DISPLAY_PX, min_px: int = MIN_TEXT_PX):
+    """Enlarge every text of a figure (titles, labels, ticks, legends, annotations) that would be smaller than
+    ``min_px`` pixels once the figure is scaled to ``display_px`` wide; returns the figure.
+
+    A figure ``w`` inches wide is shown at ``display_px / w`` pixels per inch, so text needs at least
+    ``min_px * 72 * w / display_px`` points."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+    minimum = min_px * 72.0 * fig.get_figwidth() / display_px
+    if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()  # creates the ticks and legends' texts
+    for ax in fig.axes:
+        for axis, which in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+            labels = axis.get_ticklabels()
+            if labels and labels[0].get_fontsize() < minimum:
+                ax.tick_params(axis=which, labelsize=minimum)
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < minimum:
+            text.set_fontsize(minimum)
+    return fig
 
 
 def _off(ax) -> None:
@@ -104,7 +132,7 @@ def architecture(model):
     its width by channels; under each block the layer's name and type, above it its output shape."""
     from matplotlib.patches import Rectangle
     side = max(layer.output.shape[1] for layer in model.layers if len(layer.output.shape) == 4)
-    fig = _figure(figsize=(max(8.0, 0.75 * len(model.layers)), 4.2), layout="constrained")
+    fig = _figure(figsize=(max(8.0, 0.75 * len(model.layers)), 5.2), layout="constrained")
     ax = fig.subplots()
     x = 0.0
     for layer in model.layers:
@@ -120,7 +148,7 @@ def architecture(model):
         ax.text(x + width / 2, -height / 2 - 0.1, label, ha="center", va="top", rotation=90, fontsize=8)
         x += width + 0.25
     ax.set_xlim(-0.2, x)
-    ax.set_ylim(-3.6, 3.6)
+    ax.set_ylim(-4.9, 4.9)  # room for the labels above and below at a legible size (``legible``)
     _off(ax)
     ax.set_title(f"{model.name}: {model.count_params():,} parameters, input {model.input_shape[1:]}, "
                  f"output {model.output_shape[1:]}", fontsize=10)
@@ -142,10 +170,12 @@ def validation_curves(histories: dict, paper: dict | None = None, labels: dict |
     fig = _figure(figsize=(11, 4), layout="constrained")
     curves, finals = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
     names = list(histories)
+    longest = max((len(histories[n]["val_accuracy"]) for n in names), default=0)
     for name in names:
         values = histories[name]["val_accuracy"]
+        short = f" ({len(values)} epoch{'s' if len(values) != 1 else ''})" if len(values) < longest else ""
         curves.plot(range(1, len(values) + 1), values, marker="o", ms=3, color=PALETTE.get(name),
-                    label=labels.get(name, name))
+                    label=labels.get(name, name) + short)  # a curve that stops early says so
     curves.set_xlabel("epoch")
     curves.set_ylabel("validation accuracy (ours)")
     curves.xaxis.get_major_locator().set_params(integer=True)
@@ -163,6 +193,7 @@ def validation_curves(histories: dict, paper: dict | None = None, labels: dict |
     finals.set_yticks(y, [labels.get(n, n) for n in names], fontsize=8)
     finals.invert_yaxis()
     finals.set_xlabel("final validation accuracy")
+    finals.xaxis.set_major_locator(MaxNLocator(4))
     finals.legend(fontsize=8, loc="best")
     finals.grid(alpha=0.3, axis="x")
     return fig

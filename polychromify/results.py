@@ -136,13 +136,14 @@ class Run:
 
     @property
     def damage(self) -> str | None:
-        """None for a sound run, else the one-line reason its files cannot be used (``errors.Damaged``). A
-        finished run needs its config, history, metrics and provenance; an unfinished one its config."""
+        """None for a sound run, else the one-line reason its files cannot be used (``errors.Damaged``): its
+        config must be there, and each of its history, metrics and provenance that is there must be readable."""
         from .errors import Damaged
-        names = ["config.json"] + (["history.json", "metrics.json", FINISHED] if self.finished else [])
         try:
-            for name in names:
-                self._read(name)
+            self._read("config.json")
+            for name in ("history.json", "metrics.json", FINISHED):
+                if (self.path / name).exists():
+                    self._read(name)
         except (Damaged, FileNotFoundError) as err:
             return str(err) if isinstance(err, Damaged) else f"{err.filename}: missing; {self.repair}"
         return None  # the weights are not checked: ECCV16's (129 MB) are not committed, its numbers still count
