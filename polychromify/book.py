@@ -1,8 +1,9 @@
 """The book's build: papermill executes the section notebooks, then Jupyter Book renders them.
 
 ``build_book`` executes ``notebooks/NN_*.ipynb`` with papermill into ``book/_executed/`` (git-ignored, where
-``_toc.yml`` points), hides the injected-parameters cell, and builds HTML into ``_build/html`` with warnings
-as errors. What the notebooks call inside (``Chapter``, ``provenance``, ``glue_figure``) is ``chapter``.
+``_toc.yml`` points), makes them fit for a static page (``for_the_page``), and builds HTML into
+``_build/html`` with warnings as errors. What the notebooks call inside (``Chapter``, ``provenance``,
+``glue_figure``) is ``chapter``.
 """
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def build_html(root: Path = ROOT) -> int:
 
 
 def execute(notebook: Path, output: Path, values: dict, cwd: Path = ROOT) -> int:
-    """papermill-execute one notebook into ``output`` and hide its injected-parameters cell.
+    """papermill-execute one notebook into ``output`` and make it fit for the page (``for_the_page``).
 
     Returns 0, or 1 after printing the notebook, the failing cell and the error.
     """
@@ -95,19 +96,40 @@ def execute(notebook: Path, output: Path, values: dict, cwd: Path = ROOT) -> int
     except Exception as err:  # the kernel died, a parameter is malformed, ...
         print(f"polychromify book: {notebook.name} failed: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
-    hide_injected_parameters(output)
+    for_the_page(output)
     return 0
 
 
-def hide_injected_parameters(path: Path) -> None:
-    """Tag the cell papermill injected (``injected-parameters``) so that the book leaves it out."""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def for_the_page(path: Path) -> None:
+    """Make an executed notebook fit for the static book and for download, in place:
+
+    - the cell papermill injected (``injected-parameters``) is tagged so that the book leaves it out;
+    - stderr outputs (TensorFlow's and absl's start-up log, the synthetic-data banner, which provenance states)
+      are dropped, so a downloaded notebook does not carry them either;
+    - widget views and the saved widget state are dropped: without a kernel the controls would do nothing,
+      and Jupyter Book would load require.js and the widget manager from two CDNs for them. Each widget's
+      still (its ``snapshot()`` cell) stays, with the page pointing to the live ways of running it.
+    """
     import nbformat
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags and HIDDEN not in tags:
             tags.append(HIDDEN)
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not _off_the_page(o)]
+    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
+
+
+def _off_the_page(output: dict) -> bool:
+    """Whether an output is a stderr stream or a widget view (see ``for_the_page``)."""
+    stderr = output.get("output_type") == "stream" and output.get("name") == "stderr"
+    return stderr or WIDGET_VIEW in output.get("data", {})
 
 
 def parse_param(item: str) -> tuple[str, object]:

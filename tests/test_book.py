@@ -161,3 +161,25 @@ def test_chapter_six_colorizes_a_real_photo_whenever_one_is_at_hand(isolated, me
     photo, source = with_photos.example_photo()
     name = with_photos.dataset.names["test"][0]
     assert name in source and photo.shape == (64, 64, 3)  # the file at full size, not the 32 px copy
+
+
+def test_executed_notebooks_lose_widget_views_state_and_stderr_for_the_page(tmp_path):
+    """What a static page cannot run (widgets) and what nobody should download (TensorFlow's log) goes;
+    the injected parameters are hidden; every other output stays."""
+    notebook = new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["injected-parameters"]}),
+                                   new_code_cell("widget")])
+    notebook.cells[1].outputs = [
+        nbformat.from_dict({"output_type": "stream", "name": "stderr", "text": "I0000 00:00:1 port.cc:153] oneDNN"}),
+        nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": "kept"}),
+        nbformat.from_dict({"output_type": "display_data", "metadata": {},
+                            "data": {book.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "VBox()"}}),
+        nbformat.from_dict({"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBOR"}}),
+    ]
+    notebook.metadata["widgets"] = {book.WIDGET_STATE: {"state": {"abc": {}}}}
+    path = tmp_path / "n.ipynb"
+    nbformat.write(notebook, path)
+    book.for_the_page(path)
+    page = nbformat.read(path, as_version=4)
+    assert book.HIDDEN in page.cells[0].metadata["tags"]
+    assert [o.get("name") or next(iter(o["data"])) for o in page.cells[1].outputs] == ["stdout", "image/png"]
+    assert "widgets" not in page.metadata

@@ -116,7 +116,7 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
         "",
         h + "Data",
         "",
-        f"- source: `{data['source']}`" + (" (SYNTHETIC)" if data["synthetic"] else ""),
+        f"- source: `{Path(data['source']).name}`" + (" (SYNTHETIC)" if data["synthetic"] else ""),  # no machine's path
         f"- data hash: `{data['data_hash']}`",
         f"- {data['used']} photos used; split train/val/test = "
         f"{sizes.get('train')}/{sizes.get('val')}/{sizes.get('test')} (64/16/20 by content hash)",
