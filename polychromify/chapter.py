@@ -170,8 +170,10 @@ def _data_words(data: dict) -> str:
             f"data hash `{data['data_hash'][:10]}`)")
 
 
-def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool = False) -> list[str]:
-    """Which profile, data and commit produced a chapter, as Markdown sentences."""
+def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool = False,
+                     label: bool = True) -> list[str]:
+    """Which profile, data and commit produced a chapter, as Markdown sentences: the first labelled
+    "Provenance." for the chapter's own note, or (``label`` False) a sentence that reads inside a paragraph."""
     from .results import git_commit
     p = chapter.profile
     settings = (f"{p.image_size} px, {p.epochs} epochs, batch {p.batch_size}, "
@@ -183,7 +185,8 @@ def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool =
                      f"epoch{'s' if eccv16_epochs != 1 else ''}")
     changed = f" (changed here: {', '.join(f'{k}={v}' for k, v in chapter.overrides.items())})" \
         if chapter.overrides else ""
-    lines = [f"**Provenance.** Profile `{p.name}`: {settings}{changed}."]
+    lines = [f"**Provenance.** Profile `{p.name}`: {settings}{changed}." if label else
+             f"The results come from the `{p.name}` profile ({settings}){changed}."]
     if runs:
         groups: dict[str, dict[str, list[str]]] = {}  # data -> commit -> experiments
         for name, run in runs.items():
