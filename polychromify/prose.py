@@ -237,3 +237,36 @@ def params_note(models: pd.DataFrame) -> str:
         return ("Rounded as the paper rounds them, our parameter counts equal those of Table 2 for every model "
                 f"it lists ({', '.join(known.index)}).")
     return f"**Our parameter counts differ from the paper's** for {', '.join(differ)}."
+
+
+def summary(table: pd.DataFrame, data: dict, profile, column: str = "test accuracy") -> list[str]:
+    """The landing page's three lines: what was reproduced and at what scale, whether the paper's ranking held,
+    and how the final model's number compares with the paper's against the spread between seeds.
+
+    ``table``: ``tables.table2`` of the comparison rows (the paper's models); ``data``: the runs' data record."""
+    part = table[column]
+    ours_column = next(c for c in part.columns if c.startswith("ours"))
+    mine, theirs = part[ours_column].astype(float), part[PAPER].astype(float)
+    trained = [str(row) for row in mine.dropna().index]
+    photos = "synthetic landscapes" if data.get("synthetic") else f"{data['used']:,} real photos"
+    lines = [f"Reproduced: Table 2 of the paper ({', '.join(map(str, table.index))}), retrained from scratch at "
+             f"the `{profile.name}` profile ({profile.image_size} px, {profile.epochs} epochs) on {photos}; "
+             f"models trained so far: {len(trained)} of {len(table)}."]
+    both = mine.dropna().index.intersection(theirs.dropna().index)
+    if len(both) >= 2:
+        order = lambda s: " > ".join(s[both].sort_values(ascending=False).index)  # noqa: E731
+        held = order(mine) == order(theirs)
+        lines.append(f"The paper's ranking by {column}, {order(theirs)}, "
+                     + ("**holds** in ours." if held else f"**does not hold**: ours is {order(mine)}."))
+    else:
+        lines.append(f"Too few models are trained yet to compare the paper's ranking by {column}.")
+    final = LABELS["polychromify"]
+    if final in both:
+        gap, spread = mine[final] - theirs[final], float(part[SPREAD].astype(float).get(final, float("nan")))
+        within = ("within the spread between our seeds" if abs(gap) <= spread else
+                  "larger than the spread between our seeds" if spread == spread else
+                  "with one seed only, so no spread to read it against")
+        lines.append(f"The final model's {column} is {mine[final]:.4f} against the paper's {theirs[final]:.4f}: "
+                     f"{abs(gap):.4f} {'lower' if gap < 0 else 'higher'}, {within}"
+                     + (f" ({spread:.4f})." if spread == spread else "."))
+    return lines
