@@ -17,6 +17,7 @@ install: $(STAMP)
 
 # Execute the notebooks from the committed results store and build the HTML book into _build/html.
 book: $(STAMP)
+	-$(MAKE) ort-web   # the in-browser colorizer's runtime, served from the book (offline too)
 	$(BIN)/polychromify book
 
 test: $(STAMP)

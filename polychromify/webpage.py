@@ -21,11 +21,41 @@ from .colorize import get_model
 from .files import atomic_path
 from .images import load_rgb
 
-__all__ = ["ORT_WEB_URL", "ORT_WEB_VERSION", "colorizer_html", "page_html", "write_web_page"]
+__all__ = ["ORT_WEB_URL", "ORT_WEB_VERSION", "book_ort_url", "colorizer_html", "page_html", "write_web_page"]
 
 ORT_WEB_VERSION = "1.30.0"   # onnxruntime-web, from npm; its WebAssembly files load from beside the script
 ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.js"
 SCRIPT = Path(__file__).resolve().parent / "webpage.js"
+# What the page loads of onnxruntime-web's dist/: the script and the WebAssembly runtime it imports beside it.
+ORT_WEB_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+BOOK_STATIC = Path("book") / "_static"    # the book's static folder (``html_static_path``), under its root
+
+
+def ort_web_dist(root: Path) -> Path:
+    """Where ``make ort-web`` unpacks onnxruntime-web from npm: ``<root>/.cache/onnxruntime-web-<v>/package/dist``."""
+    return Path(root) / ".cache" / f"onnxruntime-web-{ORT_WEB_VERSION}" / "package" / "dist"
+
+
+def book_ort_url(root: Path | None = None, log=None) -> str:
+    """The ``ort_url`` of the book's colorizer: onnxruntime-web served from the book itself (copied into its
+    static folder, ``_static/ort/``, which the executed chapters reach as ``../../_static/ort/``), so a reader
+    offline or behind a firewall gets a working page. ``root``: the book's root (default: the current
+    folder, where the build executes the notebooks). Without a local copy (``make ort-web``), the CDN's URL,
+    with a warning on ``log`` (default: stderr)."""
+    import shutil
+    import sys
+    root = Path(root or Path.cwd())
+    dist, dest = ort_web_dist(root), root / BOOK_STATIC / "ort"
+    if not all((dist / name).is_file() for name in ORT_WEB_FILES):
+        print(f"polychromify: onnxruntime-web {ORT_WEB_VERSION} is not in {dist} (make ort-web): the book's "
+              f"colorizer loads it from a CDN and will not work offline", file=log or sys.stderr)
+        return ORT_WEB_URL
+    for name in ORT_WEB_FILES:
+        target = dest / name
+        if not target.is_file() or target.stat().st_size != (dist / name).stat().st_size:
+            with atomic_path(target) as tmp:
+                shutil.copyfile(dist / name, tmp)
+    return f"../../_static/ort/{ORT_WEB_FILES[0]}"
 
 
 def page_html(onnx: bytes, image_size: int, ort_url: str = ORT_WEB_URL, example=None,

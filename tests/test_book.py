@@ -34,6 +34,15 @@ def test_html_has_both_tables(executed_book):
         assert (pages / f"{page}.html").is_file()
     intro = (pages / "intro.html").read_text()
     assert "synthetic landscapes" in intro  # the glued provenance of the runs
+    assert "In three lines" in intro and '<img alt="Test photos in gray' in intro  # the landing page's summary
+    references = (pages / "references.html").read_text()
+    assert "Zhang et al. 2016" in references and "Yatziv and Sapiro 2006" in references  # author-year labels
+    for html_file in (executed_book / "_build" / "html").rglob("*.html"):
+        html = html_file.read_text()
+        remote = re.findall(r"<(?:script|link)\b[^>]*(?:src|href)=\"(https?://[^\"]+)", html)
+        assert not remote, f"{html_file.name} loads {remote}"  # scripts and styles come from the book itself
+        assert html.count("THEBE_JS_URL") == 0 and "widget-state+json" not in html, html_file.name
+        assert str(executed_book) not in html and "/work/" not in html, html_file.name  # no machine's paths
 
 
 def test_list_params_prints_every_parameter(capsys):

@@ -276,3 +276,21 @@ def test_page_says_when_onnxruntime_web_cannot_load(exported, tmp_path):
         driver.execute_script("arguments[0].dataset.state = 'waiting'", widget)
         _role(widget, "example").click()  # tries again, and says so again
         assert _wait(driver, widget) == "error"
+
+
+def test_the_book_serves_onnxruntime_web_itself_and_says_so_when_it_cannot(tmp_path):
+    """The executed chapter points at the book's own copy (``../../_static/ort/``), copied from what
+    ``make ort-web`` unpacked; without that copy, the CDN's URL and a warning that offline it will not work."""
+    import io
+    from polychromify import webpage
+    log = io.StringIO()
+    assert webpage.book_ort_url(tmp_path, log=log) == webpage.ORT_WEB_URL
+    assert "make ort-web" in log.getvalue() and "offline" in log.getvalue()
+    dist = webpage.ort_web_dist(tmp_path)
+    dist.mkdir(parents=True)
+    for i, name in enumerate(webpage.ORT_WEB_FILES):
+        (dist / name).write_bytes(b"x" * (i + 1))
+    assert webpage.book_ort_url(tmp_path) == "../../_static/ort/ort.wasm.min.js"
+    copied = tmp_path / "book" / "_static" / "ort"
+    assert sorted(p.name for p in copied.iterdir()) == sorted(webpage.ORT_WEB_FILES)
+    assert (copied / "ort-wasm-simd-threaded.wasm").read_bytes() == b"xxx"
