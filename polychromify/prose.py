@@ -266,7 +266,9 @@ def summary(table: pd.DataFrame, data: dict, profile, column: str = "test accura
         within = ("within the spread between our seeds" if abs(gap) <= spread else
                   "larger than the spread between our seeds" if spread == spread else
                   "with one seed only, so no spread to read it against")
-        lines.append(f"The final model's {column} is {mine[final]:.4f} against the paper's {theirs[final]:.4f}: "
+        seeds = int(part["seeds"].get(final, 1)) if "seeds" in part.columns else 1
+        mean = f" (the mean of {seeds} seeds)" if seeds > 1 else ""
+        lines.append(f"The final model's {column} is {mine[final]:.4f}{mean} against the paper's {theirs[final]:.4f}: "
                      f"{abs(gap):.4f} {'lower' if gap < 0 else 'higher'}, {within}"
                      + (f" ({spread:.4f})." if spread == spread else "."))
     return lines

@@ -317,15 +317,22 @@ def variants(runs: dict, split: str = "test") -> pd.DataFrame:
 
 def style(table: pd.DataFrame, precision: int = 4):
     """The table formatted for the book: ``precision`` decimals (seconds, parameters and photo counts:
-    none), thousands separators, "n/a" for missing values."""
+    none), thousands separators, "n/a" for missing values; a "data" column with one value for every run
+    becomes the caption."""
     def whole(column) -> bool:
         text = " ".join(column) if isinstance(column, tuple) else str(column)
         counted = any(w in text for w in ("[s]", "parameters", "photos")) or (
             isinstance(column, tuple) and column[-1] == "seeds")
         return pd.api.types.is_numeric_dtype(table[column]) and counted
+    caption = None
+    data = ("run", "data")
+    if data in table.columns and table[data].nunique() == 1 and PENDING not in set(table[data]):
+        caption = f"Every run: {table[data].iloc[0]}."  # one value for all rows: said once, not in every row
+        table = table.drop(columns=[data])
     styler = table.style.format(precision=precision, thousands=",", na_rep="n/a")
     wholes = [c for c in table.columns if whole(c)]
-    return styler.format("{:,.0f}", subset=wholes, na_rep="n/a") if wholes else styler
+    styler = styler.format("{:,.0f}", subset=wholes, na_rep="n/a") if wholes else styler
+    return styler.set_caption(caption) if caption else styler
 
 
 # ---------------------------------------------------------------- our model and the author's

@@ -40,6 +40,7 @@ EXPECTED = {
         "numbers": [f"{metric}_{n}" for n in ("cnn", "eccv16", "polychromify")
                     for metric in ("test_accuracy", "paper_test_accuracy", "psnr", "ciede2000", "colorfulness")]
         + ["psnr_gray", "ciede2000_gray", "colorfulness_true"],
+        "texts": ["summary_1", "summary_2", "summary_3"],
     },
 }
 def read(root: Path, stem: str):
@@ -71,6 +72,8 @@ def test_notebook_runs_and_glues_everything(executed_book, notebook_exit_codes, 
     for key in EXPECTED[stem]["numbers"]:
         assert key in data, f"{stem}: number {key} not glued"
         assert math.isfinite(float(data[key]["text/plain"])), f"{stem}: {key} = {data[key]['text/plain']}"
+    for key in EXPECTED[stem].get("texts", []):
+        assert key in data and len(data[key]["text/plain"]) > 20, f"{stem}: sentence {key} not glued"
 
 
 def test_every_section_notebook_runs(executed_book, notebook_exit_codes):

@@ -180,3 +180,13 @@ def test_low_chroma_fraction():
     y = np.zeros((1, 2, 2, 2), np.float32)
     y[0, 0, 0] = [0.5, 0.0]  # 64 Lab units
     assert tables.low_chroma_fraction(y) == 0.75
+
+
+def test_a_data_column_with_one_value_for_every_run_becomes_the_caption(tmp_path):
+    runs = {name: fake_run(tmp_path, name, synthetic=False) for name in SELECTION}
+    html = tables.style(tables.selection(runs)).to_html()
+    assert "Every run: real (48 photos)." in html and html.count("real (48 photos)") == 1
+    mixed = dict(runs)
+    mixed.pop("cnn_selection")
+    html = tables.style(tables.selection(mixed)).to_html()  # a pending row: the column stays, with its word
+    assert html.count("real (48 photos)") == len(mixed) and tables.PENDING in html
