@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,8 +43,9 @@ def list_parameters(root: Path = ROOT) -> None:
 
 
 def build_book(profile: str = "quick", params: list[str] | None = None, only: str | None = None,
-               list_params: bool = False, root: Path = ROOT) -> int:
-    """Execute the notebooks (all, or ``only`` those whose name starts so) and build the HTML book.
+               list_params: bool = False, root: Path = ROOT, pdf: bool = False) -> int:
+    """Execute the notebooks (all, or ``only`` those whose name starts so) and build the HTML book (and, with
+    ``pdf``, its PDF: ``build_pdf``).
 
     Returns 0, or non-zero after printing which notebook and cell failed.
     """
@@ -67,14 +69,64 @@ def build_book(profile: str = "quick", params: list[str] | None = None, only: st
         print(f"polychromify book: not executed yet: {', '.join(missing)}; run `polychromify book` "
               "once without --only", file=sys.stderr)
         return 2
-    return build_html(root)
+    code = build_html(root)
+    return build_pdf(root) if pdf and code == 0 else code
 
 
-def build_html(root: Path = ROOT) -> int:
-    """``jupyter-book build`` of the whole book, warnings as errors (``-W -n --keep-going``)."""
+def build_html(root: Path = ROOT, builder: str = "html") -> int:
+    """``jupyter-book build`` of the whole book, warnings as errors (``-W -n --keep-going``); ``builder`` html
+    (``_build/html``) or singlehtml (``_build/singlehtml``: every chapter on one page)."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jupyter_book), "build", str(root), "--all", "--warningiserror", "--nitpick", "--keep-going"]
+    cmd = [str(jupyter_book), "build", str(root), "--all", "--warningiserror", "--nitpick", "--keep-going",
+           "--builder", builder]
     return subprocess.run(cmd, cwd=root).returncode
+
+
+PDF = Path("_build") / "pdf" / "polychromify.pdf"   # relative to the root
+
+
+def _printable(folder: Path) -> Path:
+    """The single page of a ``singlehtml`` build, fixed for printing: with the root document in ``book/``,
+    Sphinx writes the page there but points its images at ``_images/`` beside it, one folder too deep."""
+    index = folder / "index.html"
+    pages = [p for p in folder.glob("**/*.html") if p != index and "_static" not in p.parts]
+    page = max(pages, key=lambda p: p.stat().st_size)  # the page (index.html only redirects to it)
+    depth = len(page.relative_to(folder).parts) - 1
+    fixed = page.read_text().replace('src="_images/', f'src="{"../" * depth}_images/')
+    printable = page.with_name("_print.html")
+    printable.write_text(fixed)
+    return printable
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def build_pdf(root: Path = ROOT, timeout: int = 300) -> int:
+    """The whole book as one PDF (``PDF``): the executed notebooks rendered on one page (Jupyter Book's
+    ``singlehtml`` builder), printed by headless Chromium, written atomically. Returns 0, else 2 after one line
+    saying why (no Chromium: ``apt-get install chromium``)."""
+    from .files import atomic_path
+    root = Path(root)
+    browser = next((shutil.which(name) for name in CHROMIUM if shutil.which(name)), None)
+    if browser is None:
+        print("polychromify book: --pdf needs Chromium to print the book (apt-get install chromium)", file=sys.stderr)
+        return 2
+    code = build_html(root, "singlehtml")
+    if code:
+        return code
+    page = _printable(root / "_build" / "singlehtml")
+    target = root / PDF
+    try:
+        with atomic_path(target) as tmp:  # a failed print leaves no half PDF
+            done = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu",
+                                   "--no-pdf-header-footer", "--virtual-time-budget=20000", f"--print-to-pdf={tmp}",
+                                   page.as_uri()], capture_output=True, text=True, timeout=timeout)
+            if done.returncode or not tmp.stat().st_size:
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise RuntimeError(f"Chromium could not print {page} ({last})")
+    except (RuntimeError, subprocess.TimeoutExpired) as err:
+        print(f"polychromify book: {err}", file=sys.stderr)
+        return 2
+    print(f"polychromify book: wrote {target}")
+    return 0
 
 
 def execute(notebook: Path, output: Path, values: dict, cwd: Path = ROOT) -> int:

@@ -375,7 +375,8 @@ def cmd_verify(args) -> int:
 def cmd_book(args) -> int:
     require("book", "polychromify book")
     from .book import build_book
-    return build_book(profile=args.profile, params=args.param, only=args.only, list_params=args.list_params)
+    return build_book(profile=args.profile, params=args.param, only=args.only, list_params=args.list_params,
+                      pdf=args.pdf)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -472,6 +473,8 @@ def parser() -> argparse.ArgumentParser:
                       help="a notebook parameter (repeatable)")
     book.add_argument("--only", help="execute only this notebook (e.g. 01_dataset)")
     book.add_argument("--list-params", action="store_true", help="print every parameter and exit")
+    book.add_argument("--pdf", action="store_true",
+                      help="also print the whole book to _build/pdf/polychromify.pdf (needs Chromium)")
     book.set_defaults(func=cmd_book)
 
     col = sub.add_parser("colorize", help="colorize photos at their own resolution (PNG or JPEG out)")

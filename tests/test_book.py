@@ -4,6 +4,8 @@
 profile (the same session fixture, so nothing is executed twice); CI runs it with the other tests.
 """
 import re
+import shutil
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -192,3 +194,33 @@ def test_executed_notebooks_lose_widget_views_state_and_stderr_for_the_page(tmp_
     assert book.HIDDEN in page.cells[0].metadata["tags"]
     assert [o.get("name") or next(iter(o["data"])) for o in page.cells[1].outputs] == ["stdout", "image/png"]
     assert "widgets" not in page.metadata
+
+
+def _chapter_titles(root) -> list[str]:
+    """The first heading of every page of the table of contents (Markdown files and notebooks)."""
+    import yaml
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    titles = []
+    for name in files:
+        source = root / "notebooks" / (Path(name).name + ".ipynb") if "_executed" in name else root / f"{name}.md"
+        text = (nbformat.read(source, 4).cells[0].source if source.suffix == ".ipynb" else source.read_text())
+        titles.append(next(line[2:].strip() for line in text.splitlines() if line.startswith("# ")))
+    return titles
+
+
+NO_CHROMIUM = not any(shutil.which(name) for name in book.CHROMIUM)
+
+
+@pytest.mark.skipif(NO_CHROMIUM, reason="Chromium not found (apt-get install chromium)")
+def test_the_pdf_holds_every_chapter(executed_book):
+    """``polychromify book --pdf``: the whole book, printed from the same executed notebooks."""
+    import pypdf
+    assert book.build_pdf(executed_book) == 0
+    reader = pypdf.PdfReader(executed_book / book.PDF)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    titles = _chapter_titles(executed_book)
+    assert len(titles) == 11
+    missing = [title for title in titles if title not in text]
+    assert not missing, f"chapters missing from the PDF: {missing}"
+    assert sum(len(page.images) for page in reader.pages) >= 10  # the figures are in it, not broken links
