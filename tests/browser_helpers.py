@@ -14,9 +14,8 @@ import shutil
 import threading
 from pathlib import Path
 
-from polychromify.webpage import ORT_WEB_VERSION, page_html
+from polychromify.webpage import ORT_WEB_FILES, ORT_WEB_VERSION, page_html
 
-ORT_WEB_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 ORT_WEB_ENV = "POLYCHROMIFY_ORT_WEB"  # a local copy of onnxruntime-web's dist/ folder
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,9 +56,10 @@ def write_local_page(folder, onnx: bytes, image_size: int, ort_dist, example=Non
 
 
 @contextlib.contextmanager
-def headless_chromium(folder):
+def headless_chromium(folder, logs: bool = False):
     """Serve ``folder`` on localhost and open its index.html in headless Chromium (Debian's chromium and
-    chromium-driver, driven by selenium): yields the selenium driver."""
+    chromium-driver, driven by selenium): yields the selenium driver. With ``logs`` the driver keeps the
+    console (``driver.get_log("browser")``) and the network requests (``driver.get_log("performance")``)."""
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     from selenium import webdriver
@@ -75,10 +75,13 @@ def headless_chromium(folder):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"):
         options.add_argument(flag)
+    if logs:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     try:
         driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
         try:
-            driver.get(f"http://127.0.0.1:{server.server_port}/index.html")
+            driver.base_url = f"http://127.0.0.1:{server.server_port}/"
+            driver.get(driver.base_url + "index.html")
             yield driver
         finally:
             driver.quit()

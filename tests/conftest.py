@@ -59,6 +59,14 @@ def executed_book(executed_notebooks):
 
 
 @pytest.fixture(scope="session")
+def built_book(executed_book):
+    """The executed book copy rendered to HTML (``_build/html``), once per session."""
+    from polychromify import book
+    assert book.build_html(executed_book) == 0
+    return executed_book
+
+
+@pytest.fixture(scope="session")
 def notebook_exit_codes(executed_notebooks):
     """Notebook stem -> papermill's exit code in the executed book copy."""
     return executed_notebooks[1]

@@ -22,8 +22,8 @@ def _tables(html: str) -> list[str]:
     return re.findall(r"<table.*?</table>", html, flags=re.S)
 
 
-def test_html_has_both_tables(executed_book):
-    assert book.build_html(executed_book) == 0
+def test_html_has_both_tables(built_book):
+    executed_book = built_book
     pages = executed_book / "_build" / "html" / "book"
     for page, caption in [("04_tuning", "Table 1"), ("05_results", "Table 2")]:
         html = (pages / "_executed" / f"{page}.html").read_text()
@@ -224,3 +224,41 @@ def test_the_pdf_holds_every_chapter(executed_book):
     missing = [title for title in titles if title not in text]
     assert not missing, f"chapters missing from the PDF: {missing}"
     assert sum(len(page.images) for page in reader.pages) >= 10  # the figures are in it, not broken links
+
+
+def _chromium_missing() -> str | None:
+    import importlib.util
+    for tool in ("chromium", "chromedriver"):
+        if shutil.which(tool) is None:
+            return f"{tool} not found (apt-get install chromium chromium-driver)"
+    return None if importlib.util.find_spec("selenium") else "selenium is not installed (pip install -e '.[dev]')"
+
+
+@pytest.mark.skipif(_chromium_missing() is not None, reason=str(_chromium_missing()))
+def test_every_page_reads_at_phone_and_laptop_width_with_nothing_from_other_hosts(built_book):
+    """Each page of the built book in headless Chromium at 390 px (a phone) and 1280 px (a laptop): no page
+    wider than the screen (wide tables scroll in their box), no console error, no request to another host."""
+    import json
+    from urllib.parse import urlparse
+
+    from browser_helpers import headless_chromium
+    site = built_book / "_build" / "html"
+    pages = sorted(p.relative_to(site).as_posix() for p in (site / "book").rglob("*.html"))
+    assert len(pages) >= 11
+    problems = []
+    with headless_chromium(site, logs=True) as driver:
+        for width in (390, 1280):
+            driver.set_window_size(width, 900)
+            for page in pages:
+                driver.get_log("browser"), driver.get_log("performance")  # forget the previous page's
+                driver.get(driver.base_url + page)
+                inner, scroll = driver.execute_script(
+                    "return [window.innerWidth, document.documentElement.scrollWidth]")
+                errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+                requests = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
+                hosts = {urlparse(m["params"]["request"]["url"]).hostname for m in requests
+                         if m["method"] == "Network.requestWillBeSent"
+                         and m["params"]["request"]["url"].startswith("http")} - {"127.0.0.1", "localhost"}
+                if scroll > inner or errors or hosts:
+                    problems.append(f"{page} at {width} px: {scroll} px wide, errors {errors[:2]}, hosts {hosts}")
+    assert not problems, "\n".join(problems)

@@ -8,4 +8,7 @@ def setup(app):
     for event, listeners in app.events.listeners.items():
         app.events.listeners[event] = [listener for listener in listeners
                                        if getattr(listener.handler, "__module__", "") != "sphinx_thebe"]
+    # its style sheet too: unhooked, sphinx-thebe no longer copies it, and pages would ask for it in vain
+    app.registry.css_files = [(name, attributes) for name, attributes in app.registry.css_files
+                              if "thebe" not in str(name)]
     return {"parallel_read_safe": True, "parallel_write_safe": True}
