@@ -70,7 +70,57 @@ def build_book(profile: str = "quick", params: list[str] | None = None, only: st
               "once without --only", file=sys.stderr)
         return 2
     code = build_html(root)
+    if code == 0:
+        broken = broken_links(root / "_build" / "html")
+        for line in broken:
+            print(f"polychromify book: {line}", file=sys.stderr)
+        code = 1 if broken else 0
     return build_pdf(root) if pdf and code == 0 else code
+
+
+def broken_links(site: Path) -> list[str]:
+    """Every internal link, image, script and style sheet of a built site that does not resolve: a missing file,
+    or a ``#fragment`` that names no element of its page. External links (with a scheme) are not followed."""
+    from html.parser import HTMLParser
+    from urllib.parse import unquote, urlparse
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.targets = set(), []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            for key in ("id", "name"):
+                if attrs.get(key):
+                    self.ids.add(attrs[key])
+            for key in ("href", "src"):
+                if attrs.get(key) and not (tag == "a" and key == "src"):
+                    self.targets.append(attrs[key])
+
+    site = Path(site)
+    pages = {}
+    for html_file in site.rglob("*.html"):
+        if "_static" in html_file.relative_to(site).parts:
+            continue  # the theme's template snippets, not pages
+        parser = Page()
+        parser.feed(html_file.read_text(errors="replace"))
+        pages[html_file.resolve()] = parser
+    broken = []
+    for html_file, parser in pages.items():
+        for target in parser.targets:
+            url = urlparse(target)
+            if url.scheme or target.startswith("//"):
+                continue  # external (http, mailto, data: ...)
+            path = (html_file.parent / unquote(url.path)).resolve() if url.path else html_file
+            if path.is_dir():
+                path = path / "index.html"
+            where = f"{html_file.relative_to(site.resolve())}: {target}"
+            if not path.exists():
+                broken.append(f"{where}: no such file")
+            elif url.fragment and path in pages and unquote(url.fragment) not in pages[path].ids:
+                broken.append(f"{where}: no element #{url.fragment} on that page")
+    return sorted(broken)
 
 
 def build_html(root: Path = ROOT, builder: str = "html") -> int:

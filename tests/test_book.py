@@ -262,3 +262,19 @@ def test_every_page_reads_at_phone_and_laptop_width_with_nothing_from_other_host
                 if scroll > inner or errors or hosts:
                     problems.append(f"{page} at {width} px: {scroll} px wide, errors {errors[:2]}, hosts {hosts}")
     assert not problems, "\n".join(problems)
+
+
+def test_broken_links_finds_missing_files_and_fragments_only(tmp_path):
+    site = tmp_path / "html"
+    (site / "book" / "_images").mkdir(parents=True)
+    (site / "book" / "_images" / "a.png").write_bytes(b"png")
+    (site / "book" / "other.html").write_text('<h2 id="part">x</h2>')
+    (site / "book" / "page.html").write_text(
+        '<a href="other.html#part">ok</a> <a href="#top" id="top">ok</a> <img src="_images/a.png">'
+        '<a href="https://example.org/x">external</a> <img src="data:image/png;base64,AA">'
+        '<a href="other.html#nowhere">bad fragment</a> <img src="_images/missing.png"> <a href="../gone.html">x</a>')
+    assert book.broken_links(site) == [
+        "book/page.html: ../gone.html: no such file",
+        "book/page.html: _images/missing.png: no such file",
+        "book/page.html: other.html#nowhere: no element #nowhere on that page",
+    ]
