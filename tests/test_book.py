@@ -220,7 +220,7 @@ def test_the_pdf_holds_every_chapter(executed_book):
     reader = pypdf.PdfReader(executed_book / book.PDF)
     text = " ".join(page.extract_text() for page in reader.pages)
     titles = _chapter_titles(executed_book)
-    assert len(titles) == 11
+    assert len(titles) == 12
     missing = [title for title in titles if title not in text]
     assert not missing, f"chapters missing from the PDF: {missing}"
     assert sum(len(page.images) for page in reader.pages) >= 10  # the figures are in it, not broken links
@@ -244,7 +244,7 @@ def test_every_page_reads_at_phone_and_laptop_width_with_nothing_from_other_host
     from browser_helpers import headless_chromium
     site = built_book / "_build" / "html"
     pages = sorted(p.relative_to(site).as_posix() for p in (site / "book").rglob("*.html"))
-    assert len(pages) >= 11
+    assert len(pages) >= 12
     problems = []
     with headless_chromium(site, logs=True) as driver:
         for width in (390, 1280):
