@@ -133,6 +133,36 @@ class Chapter:
         from .synthetic import synthetic_landscape
         return synthetic_landscape(seed=2024, size=512), "a synthetic landscape (no photo is at hand)"
 
+    def data_view(self) -> "DataView":
+        """What chapter 1 shows of the photos. With a photo folder: this chapter's data set, whose summary is
+        then stored (``summary.write_summary``) for machines without the photos. Without one: that stored
+        summary of the data the later chapters' runs used, with the store's thumbnails of the book's test
+        photos for the pictures; synthetic landscapes only when the store has neither."""
+        from . import summary
+        from .samples import stored_photos
+        if self.real_data is not None:
+            dataset = self.dataset
+            if self.results_dir is not None:
+                summary.write_summary(dataset, self.results_dir, seed=self.profile.seed)
+            from .tables import low_chroma_fraction
+            return DataView(dataset.report, dataset.rgb["train"], dataset.y_train, low_chroma_fraction(dataset.y_train),
+                            f"the real photos of `{self.real_data.name}`", False)
+        data = self.results_data()
+        stored = summary.read_summary(self.results_dir, data["data_hash"]) if self.results_dir and \
+            not data.get("synthetic") else None
+        photos = stored_photos(self.results_dir) if self.results_dir else None
+        if stored is not None and photos is not None:
+            return DataView(stored["report"], photos, stored["y_sample"], stored["low_chroma"],
+                            f"the real photos, from the results store (no photo folder is configured): the "
+                            f"cleaning report and {stored['ab_sample_pixels']:,} sampled training pixels of "
+                            f"the data the runs used, and the book's {len(photos)} test photos as pictures",
+                            False, f"the book's {len(photos)} test photos, as the results store keeps them")
+        dataset = self.dataset
+        from .tables import low_chroma_fraction
+        return DataView(dataset.report, dataset.rgb["train"], dataset.y_train, low_chroma_fraction(dataset.y_train),
+                        "synthetic landscapes, because no photo folder is configured and the results store holds "
+                        "no summary of the real photos", True)
+
     def results_data(self) -> dict:
         """The data record (``Dataset.provenance``) of the runs the later chapters show.
 
@@ -145,6 +175,19 @@ class Chapter:
             if run is not None:
                 return run.config["data"]
         return self.dataset.provenance()
+
+
+@dataclass(frozen=True)
+class DataView:
+    """Chapter 1's material (``Chapter.data_view``)."""
+
+    report: object           # cleaning.DataReport
+    photos: object           # uint8 RGB (N, S, S, 3): pictures for the figures
+    y_train: object          # model-space Y of training pixels (all, or a stored sample)
+    low_chroma: float        # share of training pixels with chroma below 10
+    source: str              # where it all comes from, as a sentence fragment
+    synthetic: bool
+    pictures: str = "training photos at the network's input size"  # what ``photos`` are
 
 
 @dataclass(frozen=True)
@@ -171,7 +214,7 @@ def _data_words(data: dict) -> str:
 
 
 def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool = False,
-                     label: bool = True) -> list[str]:
+                     label: bool = True, photos: str | None = None) -> list[str]:
     """Which profile, data and commit produced a chapter, as Markdown sentences: the first labelled
     "Provenance." for the chapter's own note, or (``label`` False) a sentence that reads inside a paragraph."""
     from .results import git_commit
@@ -203,7 +246,9 @@ def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool =
         from .tables import LABELS
         lines.append(f"Not trained at the {p.name} profile yet (the campaign trains them): "
                      f"{', '.join(LABELS.get(n, n) for n in dict.fromkeys(chapter.pending))}.")
-    if figures:
+    if figures and photos:
+        lines.append(f"Photos in the figures: {photos}.")
+    elif figures:
         from .samples import FOLDER
         if runs and any((run.path / FOLDER / "index.json").is_file() for run in runs.values()):
             lines.append("Photos in the figures: the book's dozen test photos, colorized by each run when it "
@@ -218,10 +263,12 @@ def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool =
     return lines
 
 
-def provenance(chapter: Chapter, runs: dict | None = None, figures: bool = False):
-    """The provenance of a chapter as a Markdown block quote (a notebook cell's output)."""
+def provenance(chapter: Chapter, runs: dict | None = None, figures: bool = False, photos: str | None = None):
+    """The provenance of a chapter as a Markdown block quote (a notebook cell's output); ``photos`` says where
+    the photos in its figures come from, when the chapter knows better than its runs."""
     from IPython.display import Markdown
-    return Markdown("\n".join(f"> {line}  " for line in provenance_lines(chapter, runs, figures)))
+    lines = provenance_lines(chapter, runs, figures, photos=photos)
+    return Markdown("\n".join(f"> {line}  " for line in lines))
 
 
 def plain(markdown: str) -> str:

@@ -113,16 +113,24 @@ def read_samples(run) -> dict | None:
             "truth": np.stack(truth), "colorized": np.stack(colorized)}
 
 
-def stored_photo(results_dir: Path) -> np.ndarray | None:
-    """A real test photo from the store's thumbnails, as uint8 RGB: the first of the book's dozen, at the
-    largest size a run on real photos stored it; None when the store holds no such run."""
+def stored_photos(results_dir: Path) -> np.ndarray | None:
+    """The store's thumbnails of the book's test photos (real photos), as uint8 RGB (N, S, S, 3): the dozen at
+    the largest size a run on real photos stored them; None when the store holds no such run."""
     best = None
     for index in Path(results_dir).glob(f"*/*/{FOLDER}/index.json"):
         config = index.parent.parent / "config.json"
         if not config.is_file() or json.loads(config.read_text())["data"].get("synthetic", True):
             continue
         info = json.loads(index.read_text())
-        thumb = thumbnail_path(results_dir, info["photos"][0]["name"], info["image_size"]) if info["photos"] else None
-        if thumb is not None and thumb.is_file() and (best is None or info["image_size"] > best[0]):
-            best = (info["image_size"], thumb)
-    return None if best is None else np.asarray(Image.open(best[1]).convert("RGB"))
+        thumbs = [thumbnail_path(results_dir, photo["name"], info["image_size"]) for photo in info["photos"]]
+        if thumbs and all(t.is_file() for t in thumbs) and (best is None or info["image_size"] > best[0]):
+            best = (info["image_size"], thumbs)
+    if best is None:
+        return None
+    return np.stack([np.asarray(Image.open(t).convert("RGB")) for t in best[1]])
+
+
+def stored_photo(results_dir: Path) -> np.ndarray | None:
+    """The first of ``stored_photos``, or None."""
+    photos = stored_photos(results_dir)
+    return None if photos is None else photos[0]

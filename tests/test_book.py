@@ -278,3 +278,37 @@ def test_broken_links_finds_missing_files_and_fragments_only(tmp_path):
         "book/page.html: _images/missing.png: no such file",
         "book/page.html: other.html#nowhere: no element #nowhere on that page",
     ]
+
+
+def test_chapter_one_shows_the_real_photos_summary_on_a_machine_without_them(isolated, messy_photos):
+    """Run once with the photos, chapter 1 stores their summary; without them it shows that summary (the real
+    report, the real pixels' ab sample) and the store's test photos, never synthetic landscapes."""
+    import json
+    from PIL import Image
+    from polychromify.samples import thumbnail_path
+    store = isolated / "store"
+    profile = get_profile("smoke", image_size=32)
+    with_photos = Chapter(profile, messy_photos, store)
+    seen = with_photos.data_view()
+    assert not seen.synthetic and seen.report.found == 26
+    dataset = with_photos.dataset
+    run = fake_run(store, "polychromify", synthetic=False)  # a run on those photos, with its dozen stored
+    config = json.loads((run.path / "config.json").read_text())
+    config["data"] = dataset.provenance()
+    config["profile"] = json.loads(json.dumps(profile.to_dict()))
+    (run.path / "config.json").write_text(json.dumps(config))
+    (run.path / "samples").mkdir()
+    names = dataset.names["test"][:3]
+    (run.path / "samples" / "index.json").write_text(json.dumps(
+        {"image_size": 32, "photos": [{"name": n, "key": "k", "psnr": 20.0} for n in names]}))
+    for name in names:
+        thumbnail_path(store, name, 32).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(thumbnail_path(store, name, 32))
+    without = Chapter(profile, None, store).data_view()
+    assert not without.synthetic and "results store" in without.source
+    assert without.report.found == 26 and without.report.near_gray == ["gray.png"]  # the real report
+    assert without.photos.shape == (3, 32, 32, 3) and without.y_train.shape[1:] == (1, 1, 2)
+    assert abs(without.low_chroma - seen.low_chroma) < 1e-9
+    assert str(messy_photos) not in next((store / "data").glob("*.json")).read_text()  # no machine's path
+    empty = Chapter(profile, None, isolated / "empty").data_view()
+    assert empty.synthetic and "synthetic landscapes" in empty.source
