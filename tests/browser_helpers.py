@@ -68,7 +68,10 @@ def headless_chromium(folder, logs: bool = False):
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            pass  # the browser closing a connection early (a BrokenPipeError) is not the page's fault
+    server = Server(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "chromium"
