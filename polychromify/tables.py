@@ -81,6 +81,13 @@ def split_sizes(sizes: dict, label: str) -> pd.DataFrame:
     return table
 
 
+def typeset(printed: str) -> str:
+    """A count as the paper prints it, "293 x 10^3", as it reads: "293 × 10³"."""
+    superscript = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    mantissa, sep, exponent = printed.partition(" x 10^")
+    return f"{mantissa} × 10{exponent.translate(superscript)}" if sep else printed
+
+
 def low_chroma_fraction(y: np.ndarray, threshold: float = 10.0) -> float:
     """Fraction of pixels of model-space Y whose chroma sqrt(a^2 + b^2) is below ``threshold`` Lab units."""
     from .color import AB_SCALE
@@ -107,7 +114,7 @@ def models(image_size: int = 128) -> pd.DataFrame:
         rows[label] = {"description": experiment.title, "paper section": experiment.section,
                        "layers": len(model.layers) - 1, "output shape": str(tuple(model.output_shape[1:])),
                        "parameters": model.count_params(),
-                       "parameters (paper)": printed.get("params_printed", ""),
+                       "parameters (paper)": typeset(printed.get("params_printed", "")),
                        "rounds to the paper's": (paper.params_agree(model.count_params(), printed["params"])
                                                  if printed else None)}
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -273,7 +280,7 @@ def table2(runs: dict, seeds: dict | None = None, names=None) -> pd.DataFrame:
         mean, spread, n = _scores(name, runs, seeds, _test_accuracy)
         trained = run is not None and run.provenance["timings"]["train_seconds_total"]
         rows[LABELS[name]] = {
-            ("parameters", PAPER): printed.get("params_printed", ""),
+            ("parameters", PAPER): typeset(printed.get("params_printed", "")),
             ("parameters", label): run.provenance["params"] if run else np.nan,
             ("training time [min]", PAPER): printed["time_s"] / 60 if printed else np.nan,
             ("training time [min]", label): _minutes(run) if trained else np.nan,
@@ -332,6 +339,9 @@ def style(table: pd.DataFrame, precision: int = 4):
     styler = table.style.format(precision=precision, thousands=",", na_rep="n/a")
     wholes = [c for c in table.columns if whole(c)]
     styler = styler.format("{:,.0f}", subset=wholes, na_rep="n/a") if wholes else styler
+    minutes = [c for c in table.columns if "[min]" in " ".join(c if isinstance(c, tuple) else [str(c)])
+               and pd.api.types.is_numeric_dtype(table[c])]
+    styler = styler.format("{:,.1f}", subset=minutes, na_rep="n/a") if minutes else styler
     return styler.set_caption(caption) if caption else styler
 
 

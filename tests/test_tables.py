@@ -83,8 +83,8 @@ def test_table1_shows_the_final_models_seeds_and_pending_versions(tmp_path):
 def test_table2_and_its_html(runs):
     table = tables.table2({n: runs[n] for n in COMPARISON})
     assert list(table.index) == ["CNN", "ECCV16", "PolyChromify"]
-    assert table.loc["PolyChromify", ("parameters", "paper")] == "293 x 10^3"
-    assert table.loc["ECCV16", ("parameters", "paper")] == "32 x 10^6"
+    assert table.loc["PolyChromify", ("parameters", "paper")] == "293 × 10³"
+    assert table.loc["ECCV16", ("parameters", "paper")] == "32 × 10⁶"
     assert list(table[("training time [min]", "paper")]) == [130, 400, 100]
     assert list(table[("test accuracy", "paper")]) == [0.6534, 0.6400, 0.6845]
     # the notebook's test accuracy only where the paper prints another (the CNN)
@@ -165,9 +165,9 @@ def test_data_report_counts_each_step():
 def test_models_and_layers_count_parameters():
     table = tables.models(32)
     assert table.loc["PolyChromify (v3)", "parameters"] == 293_074
-    assert table.loc["PolyChromify (v3)", "parameters (paper)"] == "293 x 10^3"
+    assert table.loc["PolyChromify (v3)", "parameters (paper)"] == "293 × 10³"
     assert table.loc["CNN", "parameters"] == 98_370
-    assert table.loc["ECCV16", "parameters"] == 32_241_005 and table.loc["ECCV16", "parameters (paper)"] == "32 x 10^6"
+    assert table.loc["ECCV16", "parameters"] == 32_241_005 and table.loc["ECCV16", "parameters (paper)"] == "32 × 10⁶"
     assert table["rounds to the paper's"].dropna().astype(bool).all()
     assert table["rounds to the paper's"].notna().sum() == 3  # the three rows of Table 2
     assert "V.C, Table 2" in table.loc["CNN", "paper section"] and "V.A" in table.loc["CNN", "paper section"]
