@@ -189,7 +189,7 @@ def cmd_campaign(args) -> int:
             begun = resolve(entry, args.profile, results, cache_dir=cache)
             why = runnable(begun, large=args.large) if entry in todo else None
             state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
-            print(f"{entry.label:44}{state}")
+            print(f"{entry.label:44} {state}")
         return 0
     def log(line: str) -> None:
         print(f"campaign: {line}", flush=True)
