@@ -144,9 +144,7 @@ class Chapter:
             dataset = self.dataset
             if self.results_dir is not None:
                 summary.write_summary(dataset, self.results_dir, seed=self.profile.seed)
-            from .tables import low_chroma_fraction
-            return DataView(dataset.report, dataset.rgb["train"], dataset.y_train, low_chroma_fraction(dataset.y_train),
-                            f"the real photos of `{self.real_data.name}`", False)
+            return _view_of(dataset, f"the real photos of `{self.real_data.name}`")
         data = self.results_data()
         stored = summary.read_summary(self.results_dir, data["data_hash"]) if self.results_dir and \
             not data.get("synthetic") else None
@@ -157,11 +155,8 @@ class Chapter:
                             f"cleaning report and {stored['ab_sample_pixels']:,} sampled training pixels of "
                             f"the data the runs used, and the book's {len(photos)} test photos as pictures",
                             False, f"the book's {len(photos)} test photos, as the results store keeps them")
-        dataset = self.dataset
-        from .tables import low_chroma_fraction
-        return DataView(dataset.report, dataset.rgb["train"], dataset.y_train, low_chroma_fraction(dataset.y_train),
-                        "synthetic landscapes, because no photo folder is configured and the results store holds "
-                        "no summary of the real photos", True)
+        return _view_of(self.dataset, "synthetic landscapes, because no photo folder is configured and the "
+                                      "results store holds no summary of the real photos")
 
     def results_data(self) -> dict:
         """The data record (``Dataset.provenance``) of the runs the later chapters show.
@@ -188,6 +183,13 @@ class DataView:
     source: str              # where it all comes from, as a sentence fragment
     synthetic: bool
     pictures: str = "training photos at the network's input size"  # what ``photos`` are
+
+
+def _view_of(dataset, source: str) -> DataView:
+    """Chapter 1's material from a loaded data set."""
+    from .tables import low_chroma_fraction
+    return DataView(dataset.report, dataset.rgb["train"], dataset.y_train, low_chroma_fraction(dataset.y_train),
+                    source, dataset.synthetic)
 
 
 @dataclass(frozen=True)
