@@ -4,9 +4,11 @@ Two measurements of the same graph (``polychromify.browser``), on a 1 MP (1152x8
 synthetic landscape:
 
 - native onnxruntime in Python, on 1 thread and on every core: what the graph costs without a browser;
-- onnxruntime-web in headless Chromium (WebAssembly, 1 thread, as on a static page without cross-origin
-  isolation): the time the page reports from the moment the photo is decoded to both canvases drawn.
-  Needs Debian's chromium and chromium-driver, selenium, and onnxruntime-web (``make ort-web``).
+- onnxruntime-web in headless Chromium, WebAssembly: on 1 thread, as on a static page (a host like GitHub
+  Pages cannot send the headers of cross-origin isolation), and on threads, served with those headers
+  (the page then uses up to 4 threads): the time the page reports from the moment the photo is decoded
+  to both canvases drawn. Needs Debian's chromium and chromium-driver, selenium, and onnxruntime-web
+  (``make ort-web``).
 
 Each number is the median of ``--repeat`` runs; the load average is printed because other processes on the
 machine slow everything down.
@@ -64,26 +66,37 @@ def in_chromium(onnx: Path, size: int, photos: dict, repeat: int) -> None:
     if missing:
         print(f"onnxruntime-web in Chromium: skipped ({missing})")
         return
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
     with tempfile.TemporaryDirectory() as folder:
         write_local_page(folder, onnx.read_bytes(), size, ORT_WEB)
         for label, rgb in photos.items():
             Image.fromarray(rgb).save(Path(folder) / f"{label.replace(' ', '')}.png")
-        with headless_chromium(folder) as driver:
-            widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
-            for label in photos:
-                times = []
-                for _ in range(repeat + 1):  # the first run loads onnxruntime-web and the model
-                    driver.execute_script("arguments[0].dataset.state = 'waiting'", widget)
-                    widget.find_element(By.CSS_SELECTOR, '[data-role="file"]').send_keys(
-                        str(Path(folder) / f"{label.replace(' ', '')}.png"))
-                    WebDriverWait(driver, 600).until(lambda _: widget.get_attribute("data-state") in ("done", "error"))
-                    if widget.get_attribute("data-state") == "error":
-                        raise RuntimeError(widget.find_element(By.CSS_SELECTOR, '[data-role="status"]').text)
-                    times.append(float(widget.get_attribute("data-seconds")))
-                print(f"onnxruntime-web {webpage.ORT_WEB_VERSION} in Chromium (WebAssembly, 1 thread), {label}: "
-                      f"{statistics.median(times[1:]):.2f} s")
+        for isolated in (False, True):
+            measure_page(folder, photos, repeat, isolated)
+
+
+def measure_page(folder, photos: dict, repeat: int, isolated: bool) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    with headless_chromium(folder, isolated=isolated) as driver:
+        threads = driver.execute_script(
+            "return self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1")
+        if isolated and threads == 1:
+            print("onnxruntime-web in Chromium, cross-origin isolated: one core only, nothing to add")
+            return
+        widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
+        for label in photos:
+            times = []
+            for _ in range(repeat + 1):  # the first run loads onnxruntime-web and the model
+                driver.execute_script("arguments[0].dataset.state = 'waiting'", widget)
+                widget.find_element(By.CSS_SELECTOR, '[data-role="file"]').send_keys(
+                    str(Path(folder) / f"{label.replace(' ', '')}.png"))
+                WebDriverWait(driver, 600).until(lambda _: widget.get_attribute("data-state") in ("done", "error"))
+                if widget.get_attribute("data-state") == "error":
+                    raise RuntimeError(widget.find_element(By.CSS_SELECTOR, '[data-role="status"]').text)
+                times.append(float(widget.get_attribute("data-seconds")))
+            print(f"onnxruntime-web {webpage.ORT_WEB_VERSION} in Chromium (WebAssembly, {threads} "
+                  f"thread{'s' if threads > 1 else ''}{', cross-origin isolated' if isolated else ''}), {label}: "
+                  f"{statistics.median(times[1:]):.2f} s")
 
 
 def main() -> None:

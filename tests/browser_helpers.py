@@ -56,10 +56,12 @@ def write_local_page(folder, onnx: bytes, image_size: int, ort_dist, example=Non
 
 
 @contextlib.contextmanager
-def headless_chromium(folder, logs: bool = False):
+def headless_chromium(folder, logs: bool = False, isolated: bool = False):
     """Serve ``folder`` on localhost and open its index.html in headless Chromium (Debian's chromium and
     chromium-driver, driven by selenium): yields the selenium driver. With ``logs`` the driver keeps the
-    console (``driver.get_log("browser")``) and the network requests (``driver.get_log("performance")``)."""
+    console (``driver.get_log("browser")``) and the network requests (``driver.get_log("performance")``).
+    With ``isolated`` the server sends the two headers that make a page cross-origin isolated (COOP and
+    COEP), as a host that allows it would: then WebAssembly may use threads."""
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     from selenium import webdriver
@@ -68,6 +70,12 @@ def headless_chromium(folder, logs: bool = False):
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
+        def end_headers(self):
+            if isolated:
+                self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+                self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            super().end_headers()
     class Server(ThreadingHTTPServer):
         def handle_error(self, request, client_address):
             pass  # the browser closing a connection early (a BrokenPipeError) is not the page's fault
