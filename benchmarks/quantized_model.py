@@ -1,7 +1,8 @@
 """Would an 8-bit model keep the quality of the book's colorizer? Size, speed and scores, float32 against int8.
 
-The browser graph of ``polychromify.browser`` is exported, then quantized with onnxruntime's dynamic
-quantization (weights to 8 bits, activations quantized on the fly), and both graphs colorize the same
+The browser graph of ``polychromify.browser`` is exported twice, in float32 and with ``int8`` (the
+network's convolutions quantized by onnxruntime's dynamic quantization: weights to 8 bits, activations
+quantized on the fly; the colour conversions stay float32), and both graphs colorize the same
 photos with native onnxruntime, as the page would in onnxruntime-web. Printed: the file sizes (what a phone
 downloads), the seconds for a 1-megapixel photo on one thread, and on ``--photos`` photos of a folder
 (default: the scenes-dev collection, photos unlike the training set) the ab scores of each graph's output
@@ -61,16 +62,13 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=SCENES_DEV)
     parser.add_argument("--model", default=None, help="as `polychromify colorize --model`; default: pretrained")
     args = parser.parse_args()
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     model = get_model(args.model)
     photos = find_files(args.folder)[0][: args.photos]
     if not photos:
         raise SystemExit(f"{args.folder}: no photos")
     with tempfile.TemporaryDirectory() as folder:
         paths = {"float32": browser.export_onnx(Path(folder) / "colorizer.onnx", model),
-                 "int8": Path(folder) / "colorizer.int8.onnx"}
-        quantize_dynamic(paths["float32"], paths["int8"], weight_type=QuantType.QUInt8)
+                 "int8": browser.export_onnx(Path(folder) / "colorizer.int8.onnx", model, int8=True)}
         graphs = {name: session(path) for name, path in paths.items()}
         print(f"model: {model.label or model.experiment}, input {model.image_size} px; "
               f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "

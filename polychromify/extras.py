@@ -10,7 +10,7 @@ import importlib.util
 
 # extra -> the modules it provides that the package imports (pyproject.toml's [project.optional-dependencies])
 EXTRAS = {
-    "web": ("tf2onnx", "onnx"),
+    "web": ("tf2onnx", "onnx", "onnxruntime"),
     "book": ("papermill", "nbformat", "jupyter_book", "myst_nb", "ipykernel", "ipywidgets", "pandas",
              "matplotlib", "seaborn", "tf2onnx", "onnx"),
 }

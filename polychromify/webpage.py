@@ -1,8 +1,9 @@
 """The web page of the in-browser colorizer: markup, the model embedded, and the script ``webpage.js``.
 
 ``colorizer_html`` is what the book's chapter *Colorize anything* shows; ``write_web_page`` writes the same
-colorizer as a standalone page (``polychromify web``). The page loads onnxruntime-web from the jsDelivr CDN
-on first use and runs the ONNX graph of ``browser`` on the reader's device. (Serving the page and opening
+colorizer as a standalone page (``polychromify web``). The page loads onnxruntime-web on first use, from
+``ort_url`` (the book serves its own copy, ``book_ort_url``; a standalone page uses the jsDelivr CDN), and
+runs the ONNX graph of ``browser`` on the reader's device, in float32 or with ``int8`` quantized weights. (Serving the page and opening
 it in headless Chromium is for the tests and benchmarks only: ``tests/browser_helpers.py``.)
 """
 from __future__ import annotations
@@ -94,19 +95,21 @@ sees</figcaption></figure>
 """
 
 
-def colorizer_html(model=None, example=None, ort_url: str = ORT_WEB_URL) -> str:
+def colorizer_html(model=None, example=None, ort_url: str = ORT_WEB_URL, int8: bool = False) -> str:
     """``page_html`` for ``model`` (as ``colorize.get_model``; None: the pretrained one), with ``example``
-    (a path, PIL image or array, as ``colorize``) turned black and white, as a reader's old photo would be."""
+    (a path, PIL image or array, as ``colorize``) turned black and white, as a reader's old photo would be;
+    ``int8``: the model's weights quantized to 8 bits (``browser.export_onnx``)."""
     resolved = get_model(model)
     if example is not None:
         example = np.asarray(Image.fromarray(load_rgb(example)).convert("L").convert("RGB"))
-    return page_html(onnx_bytes(resolved), resolved.image_size, ort_url, example)
+    return page_html(onnx_bytes(resolved, int8), resolved.image_size, ort_url, example)
 
 
-def write_web_page(path, model=None, force: bool = False, title: str = "PolyChromify: colorize a photo") -> Path:
+def write_web_page(path, model=None, force: bool = False, title: str = "PolyChromify: colorize a photo",
+                   int8: bool = False) -> Path:
     """A standalone web page with the colorizer of ``model`` (None: the pretrained one), for anyone to host or
-    open from disk (``polychromify web``). Written through a temporary file; an existing file is kept unless
-    ``force``."""
+    open from disk (``polychromify web``); ``int8``: its weights quantized to 8 bits, a third of the size.
+    Written through a temporary file; an existing file is kept unless ``force``."""
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"{path}: the page must end in .html")
@@ -119,6 +122,7 @@ def write_web_page(path, model=None, force: bool = False, title: str = "PolyChro
                        f"<title>{html.escape(title)}</title></head>\n<body style='font-family: sans-serif; "
                        f"max-width: 60em; margin: 1em auto; padding: 0 1em'>\n<h1>{html.escape(title)}</h1>\n"
                        f"<p>Choose a black-and-white landscape photo: it is colorized on this device, nothing is "
-                       f"uploaded. Model: {html.escape(model.label or 'pretrained')}.</p>\n"
-                       f"{colorizer_html(model)}</body></html>\n", encoding="utf-8")
+                       f"uploaded. Model: {html.escape(model.label or 'pretrained')}"
+                       f"{', weights quantized to 8 bits' if int8 else ''}.</p>\n"
+                       f"{colorizer_html(model, int8=int8)}</body></html>\n", encoding="utf-8")
     return path

@@ -24,6 +24,7 @@ from polychromify.colorize import ColorizeModel, get_model
 from polychromify.synthetic import synthetic_landscape
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install -e '.[dev]')")
+onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install -e '.[dev]')")
 colorize_module = sys.modules["polychromify.colorize"]
 ORT_WEB = local_ort_web()
 
@@ -131,6 +132,26 @@ def test_export_is_atomic(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["colorizer.onnx"]
 
 
+@pytest.fixture(scope="module")
+def exported_int8(tmp_path_factory):
+    """The same graph with its weights quantized to 8 bits: (path, onnxruntime session)."""
+    path = browser.export_onnx(tmp_path_factory.mktemp("onnx8") / "colorizer.int8.onnx", int8=True)
+    return path, ort.InferenceSession(str(path))
+
+
+def test_int8_graph_is_a_third_of_the_size_and_colours_within_a_few_levels(exported, exported_int8):
+    path, session, size = exported
+    path8, session8 = exported_int8
+    assert path8.stat().st_size < 0.4 * path.stat().st_size
+    assert [p.name for p in path8.parent.iterdir()] == [path8.name]  # the float32 intermediate is gone
+    rgb = _photo(120, 160)
+    small = _small(rgb, size)
+    full, int8 = browser.run_onnx(session, rgb, small), browser.run_onnx(session8, rgb, small)
+    assert _levels(int8["rgba"], rgb).max() > 5                      # it colorizes
+    assert _levels(int8["rgba"], full["rgba"]).mean() < 3             # close to the float32 graph
+    assert (int8["gray"] == full["gray"]).all()                       # L is not quantized
+
+
 def test_page_embeds_model_and_example():
     html = webpage.page_html(b"\x00model", 64, example=_photo(10, 10))
     assert base64.b64encode(b"\x00model").decode() in html
@@ -232,10 +253,17 @@ def test_cli_writes_a_page_and_keeps_an_existing_one(store, tmp_path, capsys):
     assert (page.stat().st_mode & 0o777) == 0o644  # a page to host: readable by the web server
     assert text.startswith("<!doctype html>") and "polychromifyColorizer(" in text
     embedded = text.split('data-role="model">', 1)[1].split("</script>", 1)[0]
-    for onnx in (base64.b64decode(embedded), (tmp_path / "model.onnx").read_bytes()):
-        session = ort.InferenceSession(onnx)
+    for graph in (base64.b64decode(embedded), (tmp_path / "model.onnx").read_bytes()):
+        session = ort.InferenceSession(graph)
         assert [i.name for i in session.get_inputs()] == list(browser.INPUTS)
         assert session.get_inputs()[1].shape[1:] == [run.config["image_size"], run.config["image_size"], 4]
+    small_page = tmp_path / "int8.html"
+    assert cli.main(["web", str(small_page), "--model", "polychromify", "--results", str(results), "--int8"]) == 0
+    text8 = small_page.read_text()
+    assert "weights quantized to 8 bits" in text8
+    onnx8 = base64.b64decode(text8.split('data-role="model">', 1)[1].split("</script>", 1)[0])
+    assert any(node.op_type == "DynamicQuantizeLinear" for node in onnx.load_from_string(onnx8).graph.node)
+    assert [i.name for i in ort.InferenceSession(onnx8).get_inputs()] == list(browser.INPUTS)
     page.write_text("mine")
     assert cli.main(["web", str(page), "--results", str(results)]) == 2
     assert "exists (use --force to overwrite)" in capsys.readouterr().err
@@ -294,3 +322,19 @@ def test_the_book_serves_onnxruntime_web_itself_and_says_so_when_it_cannot(tmp_p
     copied = tmp_path / "book" / "_static" / "ort"
     assert sorted(p.name for p in copied.iterdir()) == sorted(webpage.ORT_WEB_FILES)
     assert (copied / "ort-wasm-simd-threaded.wasm").read_bytes() == b"xxx"
+
+
+def test_page_with_the_int8_graph_colorizes_like_the_float_graph(exported, exported_int8, tmp_path):
+    missing = browser_missing(ORT_WEB)
+    if missing:
+        pytest.skip(missing)
+    from selenium.webdriver.common.by import By
+    (_, session, size), (path8, _) = exported, exported_int8
+    write_local_page(tmp_path, path8.read_bytes(), size, ORT_WEB)
+    rgb = _photo(90, 120, seed=6)
+    Image.fromarray(rgb).save(tmp_path / "photo.png")
+    with headless_chromium(tmp_path) as driver:
+        widget = driver.find_element(By.CSS_SELECTOR, ".polychromify-colorizer")
+        assert _upload(driver, widget, tmp_path / "photo.png") == "done", _role(widget, "status").text
+        result = _canvas(driver, widget, "result")
+    assert _levels(result, browser.run_onnx(session, rgb, _small(rgb, size))["rgba"]).mean() < 3
