@@ -43,6 +43,17 @@ def photo(width: int, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(synthetic_landscape(5, 1024)).resize((width, height), Image.Resampling.BICUBIC))
 
 
+def median_seconds(session, rgb: np.ndarray, small: np.ndarray, repeat: int) -> float:
+    """The median seconds of ``repeat`` runs of the graph's onnxruntime ``session`` on one photo, after a warm-up."""
+    browser.run_onnx(session, rgb, small)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        browser.run_onnx(session, rgb, small)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def native(onnx: Path, size: int, photos: dict, repeat: int) -> None:
     import onnxruntime as ort
     for threads in (1, os.cpu_count() or 1):
@@ -51,14 +62,8 @@ def native(onnx: Path, size: int, photos: dict, repeat: int) -> None:
         session = ort.InferenceSession(str(onnx), options)
         for label, rgb in photos.items():
             small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS))
-            browser.run_onnx(session, rgb, small)  # warm-up
-            times = []
-            for _ in range(repeat):
-                start = time.perf_counter()
-                browser.run_onnx(session, rgb, small)
-                times.append(time.perf_counter() - start)
             print(f"onnxruntime (Python), {threads} thread{'s' if threads > 1 else ''}, {label}: "
-                  f"{statistics.median(times):.2f} s")
+                  f"{median_seconds(session, rgb, small, repeat):.2f} s")
 
 
 def in_chromium(onnx: Path, size: int, photos: dict, repeat: int) -> None:

@@ -16,7 +16,6 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -29,6 +28,8 @@ from polychromify.cleaning import find_files  # noqa: E402
 from polychromify.color import rgb_to_lab  # noqa: E402
 from polychromify.colorize import get_model  # noqa: E402
 from polychromify.images import load_rgb  # noqa: E402
+
+from browser_speed import median_seconds  # noqa: E402  (beside this script)
 
 SCENES_DEV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "scenes-dev"
 
@@ -46,14 +47,7 @@ def small_copy(rgb: np.ndarray, size: int) -> np.ndarray:
 
 def seconds_per_megapixel(graph, size: int, repeat: int = 3) -> float:
     rgb = np.random.default_rng(0).integers(0, 256, (864, 1152, 3), np.uint8)
-    small = small_copy(rgb, size)
-    browser.run_onnx(graph, rgb, small)  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        browser.run_onnx(graph, rgb, small)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(graph, rgb, small_copy(rgb, size), repeat)
 
 
 def main() -> None:
