@@ -112,14 +112,13 @@ def export_onnx(path, model=None, int8: bool = False) -> Path:
     size = graph.inputs[1].shape[1]
     graph([np.zeros((1, 3, 5, 4), np.uint8), np.zeros((1, size, size, 4), np.uint8), np.ones((1, 1), np.float32)])
     with atomic_path(path) as tmp:
-        graph.export(str(tmp), format="onnx", verbose=False, opset_version=OPSET)
-        if int8:
-            float32 = tmp.with_name(tmp.name + ".float32")
-            tmp.rename(float32)
-            try:
+        if not int8:
+            graph.export(str(tmp), format="onnx", verbose=False, opset_version=OPSET)
+        else:
+            with tempfile.TemporaryDirectory() as scratch:  # the float32 graph that is quantized, never kept
+                float32 = Path(scratch) / "float32.onnx"
+                graph.export(str(float32), format="onnx", verbose=False, opset_version=OPSET)
                 _quantize(float32, tmp)
-            finally:
-                float32.unlink(missing_ok=True)
     return path
 
 

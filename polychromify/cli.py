@@ -478,7 +478,7 @@ def parser() -> argparse.ArgumentParser:
     book.set_defaults(func=cmd_book)
 
     col = sub.add_parser("colorize", help="colorize photos at their own resolution (PNG or JPEG out)")
-    col.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="image files (any size and mode)")
+    col.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="image files (any size and mode), or folders of them (the files directly inside)")
     where = col.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", type=Path, help="output file, .png/.jpg/.jpeg (one input only)")
     where.add_argument("--outdir", type=Path, help="folder for <stem>_colorized.<format> (default: beside each input)")

@@ -251,6 +251,21 @@ def output_path(source: Path, output: Path | None = None, outdir: Path | None = 
     return Path(outdir or source.parent) / f"{source.stem}{OUTPUT_SUFFIX}.{fmt}"
 
 
+def expand_inputs(inputs) -> list[Path]:
+    """The files to colorize: each file as given; a folder given as an input stands for the files directly in it
+    (sorted; not its subfolders, hidden files or earlier ``*_colorized`` outputs), so ``colorize old_photos/``
+    does the folder. A folder with no such files stays in the list, to be reported as a folder."""
+    files = []
+    for path in map(Path, inputs):
+        try:
+            inside = sorted(p for p in path.iterdir() if not p.name.startswith(".")
+                            and not p.stem.endswith(OUTPUT_SUFFIX) and not p.is_dir()) if path.is_dir() else [path]
+        except OSError:  # unreadable folder: reported as that input's one line
+            inside = [path]
+        files.extend(inside or [path])
+    return files
+
+
 def _same_file(a: Path, b: Path) -> bool:
     """Whether two paths name one file (False when either cannot be resolved: a symlink loop, say)."""
     try:
@@ -288,13 +303,14 @@ def _one_line(error: BaseException) -> str:
 
 def colorize_files(inputs, output=None, outdir=None, model=None, force: bool = False, chroma: float = 1.0,
                    fmt: str = "png", results_dir=None, progress: bool = True, err=None) -> list[tuple]:
-    """Colorize many files; one result per input: (input, output path or None, error line or None).
+    """Colorize many files (a folder: the files in it, ``expand_inputs``); one result per file: (input, output
+    path or None, error line or None).
 
     A file that fails (unreadable, not an image, truncated, empty, over ``MAX_PIXELS``, or whose output
     exists without ``force``) gets one line on ``err`` (default stderr) and the others are still done.
     An input file is never overwritten, even with ``force``; ``output`` needs exactly one input.
     """
-    inputs = [Path(p) for p in inputs]
+    inputs = expand_inputs(inputs)
     err = err or sys.stderr
     if output is not None and len(inputs) != 1:
         raise ValueError(f"-o/--output takes exactly one input, got {len(inputs)}; use --outdir for several")
@@ -314,6 +330,8 @@ def colorize_files(inputs, output=None, outdir=None, model=None, force: bool = F
     for source in bar:
         target = output_path(source, output, outdir, fmt)
         try:
+            if source.is_dir():
+                raise ValueError(f"{source}: is a folder with no photos directly in it")
             if any(_same_file(target, p) for p in inputs):
                 raise ValueError(f"{source}: output {target} is an input; refusing to overwrite it")
             key = _resolved(target, source)

@@ -76,6 +76,29 @@ def test_a_folder_mixing_good_photos_and_every_bad_case(store, tmp_path, capsys)
         assert line.startswith("polychromify colorize: ") and bad[name] in line, line
 
 
+def test_a_folder_as_input_colorizes_the_photos_in_it_and_not_its_own_outputs(store, tmp_path, capsys):
+    results, run = store
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "good1.png", 1)
+    _photo(photos / "good2.jpg", 2)
+    (photos / "text.jpg").write_text("a text file named .jpg")
+    (photos / "album").mkdir()
+    _photo(photos / "album" / "nested.png", 3)   # a subfolder is not entered
+    (photos / ".hidden.png").write_bytes(b"")
+    assert cli.main(["colorize", str(photos), "--model", str(run.path), "-q"]) == 1
+    assert _lines(capsys) == [f"polychromify colorize: {photos / 'text.jpg'}: not an image (unrecognised file format)"]
+    assert sorted(p.name for p in photos.glob("*_colorized.png")) == ["good1_colorized.png", "good2_colorized.png"]
+    assert not list((photos / "album").glob("*_colorized*"))
+    # again: the outputs are not taken for inputs, and the existing ones are kept
+    assert cli.main(["colorize", str(photos), "--model", str(run.path), "-q"]) == 1
+    lines = _lines(capsys)
+    assert len(lines) == 3 and sum("exists (use --force to overwrite)" in line for line in lines) == 2
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["colorize", str(tmp_path / "empty"), "--model", str(run.path), "-q"]) == 1
+    assert _lines(capsys) == [f"polychromify colorize: {tmp_path / 'empty'}: is a folder with no photos directly in it"]
+
+
 def test_a_float_image_in_0_1_is_read_at_its_own_scale_not_guessed(tmp_path):
     from polychromify.images import load_rgb
     values = np.linspace(0.0, 1.0, 64 * 64, dtype=np.float32).reshape(64, 64)
