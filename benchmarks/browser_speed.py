@@ -1,11 +1,11 @@
-"""The book's in-browser colorizer: seconds per photo for the exported ONNX graph.
+"""The book's in-browser colorizer: seconds per photo, the network's graph (``polychromify.browser``) and the
+full-resolution merge, on a 1 MP (1152x864) and a 4 MP (2304x1728) synthetic landscape:
 
-Two measurements of the same graph (``polychromify.browser``), on a 1 MP (1152x864) and a 4 MP (2304x1728)
-synthetic landscape:
-
-- native onnxruntime in Python, on 1 thread and on every core: what the graph costs without a browser;
-- onnxruntime-web in headless Chromium, WebAssembly: on 1 thread, as on a static page (a host like GitHub
-  Pages cannot send the headers of cross-origin isolation), and on threads, served with those headers
+- in Python, native onnxruntime and ``colorize.merge``, on 1 thread and on every core: what the same work
+  costs without a browser;
+- the page in headless Chromium, onnxruntime-web (WebAssembly) and the page's script: on 1 thread, as on a
+  static page (a host like GitHub Pages cannot send the headers of cross-origin isolation), and on
+  threads, served with those headers
   (the page then uses up to 4 threads): the time the page reports from the moment the photo is decoded
   to both canvases drawn. Needs Debian's chromium and chromium-driver, selenium, and onnxruntime-web
   (``make ort-web``).
@@ -13,7 +13,9 @@ synthetic landscape:
 Each number is the median of ``--repeat`` runs; the load average is printed because other processes on the
 machine slow everything down.
 
-Run: python benchmarks/browser_speed.py [--repeat 3] [--model pretrained]
+The graph is the book's (weights quantized to 8 bits), or float32 with ``--float32``.
+
+Run: python benchmarks/browser_speed.py [--repeat 3] [--model pretrained] [--float32]
 """
 import argparse
 import os
@@ -29,7 +31,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from polychromify import browser, webpage  # noqa: E402
-from polychromify.colorize import get_model  # noqa: E402
+from polychromify.colorize import get_model, merge  # noqa: E402
 from polychromify.synthetic import synthetic_landscape  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers of the tests
@@ -43,13 +45,13 @@ def photo(width: int, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(synthetic_landscape(5, 1024)).resize((width, height), Image.Resampling.BICUBIC))
 
 
-def median_seconds(session, rgb: np.ndarray, small: np.ndarray, repeat: int) -> float:
-    """The median seconds of ``repeat`` runs of the graph's onnxruntime ``session`` on one photo, after a warm-up."""
-    browser.run_onnx(session, rgb, small)
+def median_seconds(run, repeat: int) -> float:
+    """The median seconds of ``repeat`` calls of ``run()``, after one call to warm up."""
+    run()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        browser.run_onnx(session, rgb, small)
+        run()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -60,10 +62,14 @@ def native(onnx: Path, size: int, photos: dict, repeat: int) -> None:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         session = ort.InferenceSession(str(onnx), options)
+        plural = "s" if threads > 1 else ""
         for label, rgb in photos.items():
             small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS))
-            print(f"onnxruntime (Python), {threads} thread{'s' if threads > 1 else ''}, {label}: "
-                  f"{median_seconds(session, rgb, small, repeat):.2f} s")
+            graph = median_seconds(lambda: browser.run_onnx(session, small), repeat)
+            ab = browser.run_onnx(session, small)
+            merged = median_seconds(lambda: merge(rgb, ab, workers=threads), repeat)
+            print(f"onnxruntime and colorize.merge (Python), {threads} thread{plural}, {label}: "
+                  f"{graph + merged:.2f} s (graph {graph:.3f} s, merge {merged:.3f} s)")
 
 
 def in_chromium(onnx: Path, size: int, photos: dict, repeat: int) -> None:
@@ -98,24 +104,27 @@ def measure_page(folder, photos: dict, repeat: int, isolated: bool) -> None:
                 WebDriverWait(driver, 600).until(lambda _: widget.get_attribute("data-state") in ("done", "error"))
                 if widget.get_attribute("data-state") == "error":
                     raise RuntimeError(widget.find_element(By.CSS_SELECTOR, '[data-role="status"]').text)
-                times.append(float(widget.get_attribute("data-seconds")))
+                times.append([float(widget.get_attribute(f"data-{part}seconds"))
+                              for part in ("", "network-", "merge-")])
+            total, network, merged = (statistics.median(t[i] for t in times[1:]) for i in range(3))
             print(f"onnxruntime-web {webpage.ORT_WEB_VERSION} in Chromium (WebAssembly, {threads} "
                   f"thread{'s' if threads > 1 else ''}{', cross-origin isolated' if isolated else ''}), {label}: "
-                  f"{statistics.median(times[1:]):.2f} s")
+                  f"{total:.2f} s (network {network:.3f} s, merge and drawing {merged:.3f} s)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--model", default=None, help="as `polychromify colorize --model`; default: pretrained")
+    parser.add_argument("--float32", action="store_true", help="the float32 graph, not the book's 8-bit one")
     args = parser.parse_args()
     model = get_model(args.model)
     print(f"model: {model.label or model.experiment}, input {model.image_size} px; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     photos = {label: photo(*size) for label, size in SIZES.items()}
     with tempfile.TemporaryDirectory() as folder:
-        onnx = browser.export_onnx(Path(folder) / "colorizer.onnx", model)
-        print(f"ONNX graph: {onnx.stat().st_size / 1e6:.2f} MB")
+        onnx = browser.export_onnx(Path(folder) / "colorizer.onnx", model, int8=not args.float32)
+        print(f"ONNX graph ({'float32' if args.float32 else 'weights in 8 bits'}): {onnx.stat().st_size / 1e6:.2f} MB")
         native(onnx, model.image_size, photos, args.repeat)
         in_chromium(onnx, model.image_size, photos, args.repeat)
 

@@ -2,9 +2,9 @@
 
 The browser graph of ``polychromify.browser`` is exported twice, in float32 and with ``int8`` (the
 network's convolutions quantized by onnxruntime's dynamic quantization: weights to 8 bits, activations
-quantized on the fly; the colour conversions stay float32), and both graphs colorize the same
-photos with native onnxruntime, as the page would in onnxruntime-web. Printed: the file sizes (what a phone
-downloads), the seconds for a 1-megapixel photo on one thread, and on ``--photos`` photos of a folder
+quantized on the fly; the small copy's L stays float32), and both graphs colorize the same photos with
+native onnxruntime and ``colorize.merge``, as the page does with onnxruntime-web and its script. Printed:
+the file sizes (what a phone downloads), the seconds of the graph on one thread, and on ``--photos`` photos of a folder
 (default: the scenes-dev collection, photos unlike the training set) the ab scores of each graph's output
 against the photo's own colours: AuC (Zhang's, thresholds 0 to 150), ab RMSE and the colourfulness
 gap, and how far the two graphs' outputs lie apart in 8-bit levels.
@@ -45,9 +45,9 @@ def small_copy(rgb: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS))
 
 
-def seconds_per_megapixel(graph, size: int, repeat: int = 3) -> float:
-    rgb = np.random.default_rng(0).integers(0, 256, (864, 1152, 3), np.uint8)
-    return median_seconds(graph, rgb, small_copy(rgb, size), repeat)
+def graph_seconds(graph, size: int, repeat: int = 3) -> float:
+    rgb = np.random.default_rng(0).integers(0, 256, (size, size, 3), np.uint8)
+    return median_seconds(lambda: browser.run_onnx(graph, rgb), repeat)
 
 
 def main() -> None:
@@ -73,14 +73,14 @@ def main() -> None:
             small = small_copy(rgb, model.image_size)
             truth.append(rgb_to_lab(rgb)[..., 1:].reshape(-1, 2))
             for name, graph in graphs.items():
-                outputs[name].append(browser.run_onnx(graph, rgb, small)["rgba"])
+                outputs[name].append(browser.colorize_like_the_page(graph, rgb, small))
         truth_rgb = [np.asarray(load_rgb(p), np.float32) / 255 for p in photos]
         for name in graphs:
             ab = np.concatenate([rgb_to_lab(o)[..., 1:].reshape(-1, 2) for o in outputs[name]])
             gap = statistics.mean(metrics.colorfulness_gap(t[None], (o / 255)[None])
                                   for t, o in zip(truth_rgb, outputs[name]))
             print(f"{name:8s} {paths[name].stat().st_size / 1e6:.2f} MB, "
-                  f"{seconds_per_megapixel(graphs[name], model.image_size):.2f} s per MP (1 thread); "
+                  f"graph {graph_seconds(graphs[name], model.image_size):.3f} s (1 thread); "
                   f"AuC {metrics.auc(np.concatenate(truth), ab):.4f}, "
                   f"ab RMSE {metrics.ab_rmse(np.concatenate(truth), ab):.2f}, colourfulness gap {gap:.2f}")
         levels = [np.abs(a.astype(np.int16) - b).mean() for a, b in zip(outputs["float32"], outputs["int8"])]

@@ -15,9 +15,10 @@ The conversion comes in three forms, one per job. ``tests/test_color.py`` checks
   8-bit level. scikit-image is not used there because on a 12-megapixel photo its two conversions took
   5.6 s on the 2-core machine, while the whole pass takes under 1 s. LittleCMS (Pillow's ImageCms) is fast
   too, but its Lab is 8-bit and D50-based.
-- **keras.ops**, for ONNX: ``lightness_ops``, ``lab_to_rgb8_ops`` and ``gray_to_rgb8_ops`` are the
-  lookup-table path's arithmetic written as graph operations, because ONNX has no colour operators. The
-  browser's colorizer (``browser``) exports them.
+- **keras.ops**, for ONNX: ``lightness_ops`` is ``lightness``'s arithmetic as graph operations (ONNX has
+  no colour operators); the browser's graph (``browser``) computes the small copy's L with it. The page
+  does the full-resolution merge itself, in JavaScript, with the lookup-table path's arithmetic and tables
+  (``table_recipe``: their constants; the tests check the page's tables and pixels against this module).
 """
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ from skimage.color import colorconv
 
 __all__ = [
     "AB_SCALE", "CIE_EPSILON", "CIE_KAPPA", "D65_WHITE", "F_INVERSE_KNEE", "F_SLOPE", "L_MAX",
-    "gray_to_rgb8_ops", "in_srgb_gamut", "lab_planes_to_rgb8", "lab_to_rgb", "lab_to_rgb8", "lab_to_rgb8_ops",
-    "lightness", "lightness_ops", "rgb_to_lab", "rgb_to_xy", "xy_to_rgb",
+    "in_srgb_gamut", "lab_planes_to_rgb8", "lab_to_rgb", "lab_to_rgb8", "lightness", "lightness_ops",
+    "lookup_tables", "rgb_to_lab", "rgb_to_xy", "table_recipe", "xy_to_rgb",
 ]
 
 AB_SCALE = 128.0  # Y = ab / AB_SCALE, as in the paper; ab of sRGB colours lies within about +-110
@@ -185,7 +186,7 @@ def in_srgb_gamut(L: np.ndarray, ab: np.ndarray, tolerance: float = 1e-4) -> np.
     return np.all((linear >= -tolerance) & (linear <= 1 + tolerance), axis=-1)
 
 
-# ---------------------------------------------------------------- keras.ops: the same, in a graph for ONNX
+# ---------------------------------------------------------------- keras.ops: L in a graph for ONNX
 
 def lightness_ops(rgb):
     """CIELAB L in [0, L_MAX] of uint8 RGB (..., 3), with a trailing axis of 1 (..., 1)."""
@@ -197,38 +198,24 @@ def lightness_ops(rgb):
     return ops.where(y > CIE_EPSILON, 116.0 * ops.power(y, 1 / 3) - 16.0, CIE_KAPPA * y)
 
 
-def _f_inverse_ops(t):
-    from keras import ops
-    return ops.where(t > F_INVERSE_KNEE, t * t * t, (t - 16 / 116) * (1 / F_SLOPE))
+# ---------------------------------------------------------------- the lookup tables, for the book's page
+
+def table_recipe() -> dict:
+    """What the book's page needs to build the lookup tables and run ``lab_planes_to_rgb8`` and ``lightness``
+    in JavaScript (``webpage.js``), bit for bit: every constant, as JSON numbers. The 3 x 3 matrix and the
+    float32 factors are given as the float32 values this module uses, so the page does not recompute them."""
+    f32 = lambda x: float(np.float32(x))  # noqa: E731
+    return {
+        "y_from_rgb": [float(c) for c in _Y_FROM_RGB], "rgb_from_fxyz": [float(v) for v in _RGB_FROM_FXYZ.ravel()],
+        "steps": _LUT_STEPS, "l_max": L_MAX, "cie_epsilon": CIE_EPSILON, "cie_kappa": CIE_KAPPA,
+        "f_inverse_knee": f32(F_INVERSE_KNEE), "f_offset": f32(16 / 116), "f_slope_inverse": f32(1 / F_SLOPE),
+        "fy_scale": f32(1 / 116), "a_scale": f32(1 / 500), "b_scale": f32(1 / 200),
+        "srgb_decode_knee": SRGB_DECODE_KNEE, "srgb_encode_knee": SRGB_ENCODE_KNEE, "srgb_slope": SRGB_SLOPE,
+        "srgb_offset": SRGB_OFFSET, "srgb_gamma": SRGB_GAMMA,
+    }
 
 
-def _fy_ops(L):
-    from keras import ops
-    return (ops.clip(L, 0.0, L_MAX) + 16.0) * (1 / 116)
-
-
-def _srgb8_ops(linear):
-    """Linear RGB (..., C), clipped to [0, 1] -> uint8 sRGB (..., 3); one channel C = 1 is gray, R = G = B."""
-    from keras import ops
-    linear = ops.clip(linear, 0.0, 1.0)
-    srgb = ops.where(linear > SRGB_ENCODE_KNEE, (1 + SRGB_OFFSET) * ops.power(linear, 1 / SRGB_GAMMA) - SRGB_OFFSET,
-                     SRGB_SLOPE * linear)
-    rgb = ops.cast(ops.round(srgb * 255.0), "uint8")
-    if rgb.shape[-1] == 1:
-        rgb = ops.concatenate([rgb, rgb, rgb], axis=-1)
-    return rgb
-
-
-def lab_to_rgb8_ops(L, ab):
-    """L (..., 1) and ab (..., 2) in Lab units -> uint8 sRGB (..., 3), out-of-gamut colours clipped."""
-    from keras import ops
-    fy = _fy_ops(L)
-    fx = fy + ab[..., :1] * (1 / 500)
-    fz = ops.maximum(fy - ab[..., 1:] * (1 / 200), 0.0)
-    fxyz = ops.concatenate([_f_inverse_ops(fx), _f_inverse_ops(fy), _f_inverse_ops(fz)], axis=-1)
-    return _srgb8_ops(ops.matmul(fxyz, ops.convert_to_tensor(_RGB_FROM_FXYZ.T, "float32")))
-
-
-def gray_to_rgb8_ops(L):
-    """The neutral colour of lightness L (..., 1): uint8 sRGB (..., 3) with R = G = B."""
-    return _srgb8_ops(_f_inverse_ops(_fy_ops(L)))
+def lookup_tables() -> dict[str, np.ndarray]:
+    """The lookup tables themselves (copies), to check the page's own against: ``y`` (3, 256) the share of Y
+    of each 8-bit channel, ``L`` (65536,) Y -> L, ``encode`` (65536,) linear light -> 8-bit sRGB."""
+    return {"y": np.stack(_Y_LUT), "L": _L_LUT.copy(), "encode": _ENCODE_LUT.copy()}

@@ -3,14 +3,16 @@
 ``colorizer_html`` is what the book's chapter *Colorize anything* shows; ``write_web_page`` writes the same
 colorizer as a standalone page (``polychromify web``). The page loads onnxruntime-web on first use, from
 ``ort_url`` (the book serves its own copy, ``book_ort_url``; a standalone page uses the jsDelivr CDN), and
-runs the ONNX graph of ``browser`` on the reader's device, in float32 or with ``int8`` quantized weights. (Serving the page and opening
-it in headless Chromium is for the tests and benchmarks only: ``tests/browser_helpers.py``.)
+runs the ONNX graph of ``browser`` on the reader's device, in float32 or with ``int8`` quantized weights, and
+merges its output with the photo in its own script. (Serving the page and opening it in headless Chromium
+is for the tests and benchmarks only: ``tests/browser_helpers.py``.)
 """
 from __future__ import annotations
 
 import base64
 import html
 import io
+import json
 import uuid
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from .browser import onnx_bytes
+from .color import table_recipe
 from .colorize import get_model
 from .files import atomic_path
 from .images import load_rgb
@@ -61,8 +64,9 @@ def book_ort_url(root: Path | None = None, log=None) -> str:
 
 def page_html(onnx: bytes, image_size: int, ort_url: str = ORT_WEB_URL, example=None,
               example_name: str = "example.jpg") -> str:
-    """The colorizer for a web page: markup, the model (embedded, so that a book opened from disk works too)
-    and the script of ``webpage.js``. Only onnxruntime-web is fetched, from ``ort_url``, on first use.
+    """The colorizer for a web page: markup, the model (embedded, so that a book opened from disk works too),
+    the constants of ``color``'s lookup tables and the script of ``webpage.js``. Only onnxruntime-web is
+    fetched, from ``ort_url``, on first use.
 
     ``example``: an optional uint8 RGB photo the reader can try with one click (embedded as a JPEG).
     """
@@ -89,6 +93,7 @@ sees</figcaption></figure>
 <figure {figure}><canvas data-role="result" {canvas}></canvas><figcaption>colorized</figcaption></figure>
 </div>
 <script type="application/octet-stream" data-role="model">{base64.b64encode(onnx).decode()}</script>
+<script type="application/json" data-role="colour">{json.dumps(table_recipe())}</script>
 </div>
 <script>{SCRIPT.read_text()}</script>
 <script>polychromifyColorizer(document.getElementById("{root}"));</script>

@@ -19,8 +19,8 @@ from skimage import color as skcolor
 from skimage.color import colorconv
 
 from polychromify.color import (AB_SCALE, CIE_EPSILON, CIE_KAPPA, D65_WHITE, F_INVERSE_KNEE, F_SLOPE, L_MAX,
-                                gray_to_rgb8_ops, in_srgb_gamut, lab_planes_to_rgb8, lab_to_rgb, lab_to_rgb8,
-                                lab_to_rgb8_ops, lightness, lightness_ops, rgb_to_lab, rgb_to_xy, xy_to_rgb)
+                                in_srgb_gamut, lab_planes_to_rgb8, lab_to_rgb, lab_to_rgb8,
+                                lightness, lightness_ops, rgb_to_lab, rgb_to_xy, xy_to_rgb)
 
 L_TOLERANCE_TABLES = 0.0075
 L_TOLERANCE_OPS = 2e-4
@@ -174,19 +174,3 @@ def test_lightness_ops_is_the_float_paths_l():
     assert L.shape == rgb.shape[:-1] + (1,)
     assert np.abs(L[..., 0] - rgb_to_lab(rgb)[..., 0]).max() < L_TOLERANCE_OPS
     assert np.abs(L[..., 0] - lightness(rgb)).max() < L_TOLERANCE_TABLES
-
-
-def test_lab_to_rgb8_ops_is_the_other_paths_to_one_level():
-    L, ab = _random_lab()
-    rgb = _numpy(lab_to_rgb8_ops(L[..., None], ab))
-    assert rgb.dtype == np.uint8 and rgb.shape == ab.shape[:-1] + (3,)
-    for reference in (lab_to_rgb8(L, ab), _float_rgb8(L, ab)):
-        diff = _levels(rgb, reference)
-        assert diff.max() <= 1 and (diff > 0).mean() < SHARE_OFF_BY_ONE_LEVEL
-
-
-def test_gray_to_rgb8_ops_is_gray_and_the_tables_to_one_level():
-    L = np.linspace(-10, 110, 241, dtype=np.float32)[None]
-    gray = _numpy(gray_to_rgb8_ops(L[..., None]))
-    assert (gray[..., 0] == gray[..., 1]).all() and (gray[..., 1] == gray[..., 2]).all()
-    assert _levels(gray, lab_planes_to_rgb8(L)).max() <= 1
