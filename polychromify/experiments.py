@@ -110,6 +110,15 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("polychromify_conv_output_author_data", "polychromify_conv_output", "beyond the paper",
                "The author's recipe: his Conv2D output and his data protocol", data_protocol="author",
                label="the author's recipe (his output and data protocol)", colour="#e7969c"),
+    Experiment("polychromify_unet", "polychromify_unet", "beyond the paper",
+               "PolyChromify as a U-Net (skip connections instead of the bottleneck, 341k parameters)",
+               label="PolyChromify U-Net", colour="#2ca02c"),
+    Experiment("polychromify_unet_large", "polychromify_unet_large", "beyond the paper",
+               "PolyChromify as a larger U-Net (1.2M parameters)", label="PolyChromify U-Net, large",
+               colour="#006d2c"),
+    Experiment("polychromify_classes", "polychromify_classes", "beyond the paper",
+               "PolyChromify with Zhang's classification loss (313 classes, rebalancing, annealed mean)",
+               label="PolyChromify, classification loss", colour="#17becf", output="classes"),
     Experiment("author_model", "author_model", "V.C (the author's trained final model)",
                "PolyChromify as the author trained it (his weights)", label="PolyChromify, the author's weights",
                colour="#000000", trained=False),
@@ -120,6 +129,8 @@ AUTHOR_MODEL = "author_model"
 # one factor at a time, then both (his recipe retrained by us).
 GENERALIZATION = ["polychromify", "polychromify_conv_output", "polychromify_author_data",
                   "polychromify_conv_output_author_data"]
+# Beyond the paper (book: "Beyond the paper"): what fixes the pale colours, against the final model.
+BEYOND = ["polychromify", "polychromify_unet", "polychromify_unet_large", "polychromify_classes"]
 SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
 TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
 COMPARISON = ["cnn", "eccv16", "polychromify"]

@@ -145,6 +145,53 @@ def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", 
     return keras.Model(inputs, _ab_output(x, output_kernel), name=name)
 
 
+def unet(image_size: int = 128, filters: str = "L", convs: int = 1, neurons: str = "H",
+         name: str = "polychromify_unet") -> keras.Model:
+    """Beyond the paper (the paper's section VI.A blames the autoencoder's bottleneck): the PolyChromify body
+    as a U-Net. The same three encoder and three decoder convolutions (``filters``, ``convs`` of them per
+    level) and the same per-pixel dense middle (``neurons``), but each encoder level halves the resolution
+    (2x2 max pooling) and each decoder level doubles it again and takes the encoder's features of its
+    resolution beside its own (skip connections, Ronneberger et al. 2015). The dense middle works at 1/8
+    resolution; each output pixel sees 36 x 36 px of the photo (the larger one: 64 x 64) instead of the final
+    model's 13 x 13.
+
+    Defaults: 341,458 parameters (the final model: 293,074); ``filters="H", convs=2``: the larger one,
+    1,176,610.
+    """
+    if image_size % 8:
+        raise ValueError(f"{name}: image_size must be a multiple of 8, got {image_size}")
+    f = FILTERS[filters]
+    inputs = _input(image_size)
+    x, skips = inputs, []
+    for level, n in enumerate(f[:3]):
+        for i in range(convs):
+            x = _conv(x, n, name=f"enc{level + 1}" + (f"_{i + 1}" if convs > 1 else ""))
+        skips.append(x)
+        x = layers.MaxPooling2D(2, name=f"pool{level + 1}")(x)
+    for i, units in enumerate(NEURONS[neurons]):
+        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+    for level, n in enumerate(f[3:]):
+        x = layers.UpSampling2D(2, name=f"up{level + 1}")(x)
+        x = layers.Concatenate(name=f"skip{level + 1}")([x, skips[-1 - level]])
+        for i in range(convs):
+            x = _conv(x, n, name=f"dec{level + 1}" + (f"_{i + 1}" if convs > 1 else ""))
+    return keras.Model(inputs, _ab_output(x), name=name)
+
+
+def polychromify_classes(image_size: int = 128, name: str = "polychromify_classes") -> keras.Model:
+    """Beyond the paper: the final model's body (Table 1 v3) with Zhang et al.'s classification output
+    instead of the Dense(2, tanh) regression: the features averaged over 4x4 blocks, then logits over the
+    313 in-gamut ab bins per pixel (a Dense(313) per pixel), trained with the class-rebalanced cross-entropy
+    and decoded by the annealed mean as ``eccv16_zhang`` (``polychromify.eccv16``). It asks whether the
+    loss, not the architecture, makes MSE's colours pale (sections V.C and VI)."""
+    from .eccv16 import ab_bins
+    body = polychromify(image_size)
+    features = body.get_layer("dec3").output
+    x = layers.AveragePooling2D(4, name="quarter")(features)
+    logits = layers.Dense(len(ab_bins()), dtype="float32", name="ab_logits")(x)
+    return keras.Model(body.input, logits, name=name)
+
+
 def table1(version: str, image_size: int = 128) -> keras.Model:
     """Table 1's version v1..v5 of PolyChromify (``TABLE1``)."""
     return polychromify(image_size, **TABLE1[version], name=f"polychromify_{version}")
@@ -199,6 +246,10 @@ BUILDERS = {
                                                                     name="polychromify_conv_output"),
     "author_model": lambda image_size=128: polychromify(image_size, output_kernel=3, name="author_model"),
     **{f"polychromify_{v}": (lambda image_size=128, v=v: table1(v, image_size)) for v in TABLE1},
+    "polychromify_unet": unet,
+    "polychromify_unet_large": lambda image_size=128: unet(image_size, filters="H", convs=2,
+                                                           name="polychromify_unet_large"),
+    "polychromify_classes": polychromify_classes,
 }
 
 

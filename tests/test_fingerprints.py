@@ -44,6 +44,12 @@ PINNED = {  # experiment/profile -> fingerprint on the data below, as of commit 
     "polychromify_conv_output/quick": "763c18319a",
     "polychromify_conv_output_author_data/paper": "354cdfae99",
     "polychromify_conv_output_author_data/quick": "3ebf24dfc8",
+    "polychromify_unet/paper": "8ff834a780",   # beyond the paper: pinned when added (stop 21)
+    "polychromify_unet/quick": "2f9b293974",
+    "polychromify_unet_large/paper": "2b1d82428c",
+    "polychromify_unet_large/quick": "a098924b14",
+    "polychromify_classes/paper": "ceca1e938f",
+    "polychromify_classes/quick": "f307f0f422",
     "author_model/paper": "408dd5d749",
     "author_model/quick": "3c25d626a8",
 }

@@ -23,7 +23,10 @@ PARAMS = {
     "polychromify_conv_output": 293_330,  # the author's saved model's count
     "author_model": 293_330,     # his architecture, for his weights
     "eccv16": 32_241_005,        # the author's translation; Table 2: 32 x 10^6
+    "polychromify_unet": 341_458,         # beyond the paper: the final model's widths as a U-Net
+    "polychromify_unet_large": 1_176_610,
 }
+CLASSES = {"polychromify_classes": 298_361}  # beyond the paper: the final body, 313 logits at 1/4 resolution
 NON_TRAINABLE = {"cnn": 480, "polychromify_v5": 1_024, "eccv16": 4_992}  # batch-norm moving means/variances
 ECCV16_PARAMS = 32_240_377  # Zhang's recipe (eccv16_zhang)
 ECCV16_NON_TRAINABLE = 4_992
@@ -43,7 +46,23 @@ def test_parameter_count_at_128px(name):
 
 
 def test_every_builder_is_registered():
-    assert set(BUILDERS) == set(PARAMS) | {"eccv16_zhang"}
+    assert set(BUILDERS) == set(PARAMS) | set(CLASSES) | {"eccv16_zhang"}
+
+
+def test_the_classification_body_is_the_final_models_with_logits_at_a_quarter():
+    model, final = build_model("polychromify_classes", 128), build_model("polychromify", 128)
+    assert model.count_params() == CLASSES["polychromify_classes"]
+    assert model.output_shape == (None, 32, 32, 313)
+    assert [layer.name for layer in model.layers[:-2]] == [layer.name for layer in final.layers[:-1]]
+
+
+def test_the_unet_halves_three_times_and_joins_each_level():
+    model = build_model("polychromify_unet", 64)
+    shapes = {layer.name: layer.output.shape[1:] for layer in model.layers}
+    assert shapes["dense1"] == (8, 8, 256)
+    assert shapes["skip1"] == (16, 16, 256 + 64) and shapes["skip3"] == (64, 64, 32 + 16)
+    with pytest.raises(ValueError, match="multiple of 8"):
+        build_model("polychromify_unet", 60)
 
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
