@@ -215,10 +215,12 @@ def _campaign_batch_sizes(profile: str) -> list[int]:
                    for e in CAMPAIGN})
 
 
-def cmd_study_generalization(args) -> int:
-    from .generalization import run_study
-    path = run_study(args.data, _results(args), args.train_data or args.settings.data_dir,
-                     log=lambda line: print(f"study: {line}", flush=True))
+def cmd_study(args) -> int:
+    """``study generalization`` / ``study beyond``: the study module's ``run_study``."""
+    import importlib
+    study = importlib.import_module(f"polychromify.{args.study_command}")
+    path = study.run_study(args.data, _results(args), args.train_data or args.settings.data_dir,
+                           log=lambda line: print(f"study: {line}", flush=True))
     print(path)
     return 0
 
@@ -431,7 +433,14 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--train-data", type=Path, help="the landscape collection, for the mean-ab baseline "
                      "(default: $POLYCHROMIFY_DATA)")
     _results_flag(gen)
-    gen.set_defaults(func=cmd_study_generalization)
+    gen.set_defaults(func=cmd_study)
+    beyond = study.add_parser("beyond", help="the alternatives of 'Beyond the paper' (ablation runs) on their "
+                              "test split and on another collection, with rebalanced AuC and colourfulness gap")
+    beyond.add_argument("--data", type=Path, required=True, help="a folder of photos never trained on")
+    beyond.add_argument("--train-data", type=Path, help="the landscape collection the runs trained on "
+                        "(default: $POLYCHROMIFY_DATA)")
+    _results_flag(beyond)
+    beyond.set_defaults(func=cmd_study)
 
     ev = sub.add_parser("evaluate", help="recompute stored runs' metrics on their split, or score models on "
                                          "any folder of photos")

@@ -80,7 +80,8 @@ def _checkpoint_model(run, commit: str, epoch: int, repo: Path):
     return model
 
 
-def _folder_hash(folder: Path, names: list[str]) -> str:
+def folder_hash(folder: Path, names: list[str]) -> str:
+    """SHA-256 over the photos' own hashes, in ``names``' order: which photos a study scored."""
     import hashlib
     digest = hashlib.sha256()
     for name in names:
@@ -135,7 +136,7 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
             continue
         points.append({"epoch": epoch, "commit": commit, "folder": score(model, "polychromify")})
         log(f"scored polychromify after epoch {epoch}")
-    study = {"folder": str(folder), "folder_hash": _folder_hash(folder, names), "images": len(names),
+    study = {"folder": str(folder), "folder_hash": folder_hash(folder, names), "images": len(names),
              "skipped": skipped, "image_size": size, "models": models, "baselines": baselines,
              "baselines_test": {k: paper_run.metrics[k]["test"] for k in ("gray", "mean_ab")},
              "mean_ab_source": mean_source,

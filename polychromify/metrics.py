@@ -120,6 +120,24 @@ def auc(ab_true, ab_pred, max_threshold=AUC_MAX_THRESHOLD):
     return float(np.mean(accuracy_curve(ab_true, ab_pred, max_threshold)))
 
 
+REBALANCE_GRID = 10  # Zhang et al. 2016's colour classes: ab cells of 10 x 10 Lab units
+
+
+def rebalanced_auc(ab_true, ab_pred, max_threshold=AUC_MAX_THRESHOLD, grid=REBALANCE_GRID):
+    """Zhang et al. 2016's class-rebalanced AuC: each pixel weighted inversely by how often its true colour's
+    class (ab rounded to a grid of ``grid`` Lab units) occurs in the pixels scored, so that every colour
+    present counts as much as any other: the mean over classes of each class's AuC. A model that predicts
+    the common desaturated colours well and the rare vivid ones badly scores lower here than on ``auc``;
+    when every class is as frequent as any other the two agree. Value in [0, 1]."""
+    ab_true = np.asarray(ab_true, np.float64).reshape(-1, 2)
+    error = np.linalg.norm(ab_true - np.asarray(ab_pred, np.float64).reshape(-1, 2), axis=-1)
+    # a pixel's share of the area: the fraction of thresholds t = 0..max_threshold with error <= t
+    score = np.clip(max_threshold + 1 - np.ceil(error), 0, max_threshold + 1) / (max_threshold + 1)
+    cells = np.round(ab_true / grid).astype(np.int64)
+    _, classes, counts = np.unique(cells[:, 0] * 100_000 + cells[:, 1], return_inverse=True, return_counts=True)
+    return float(np.mean(np.bincount(classes.ravel(), weights=score) / counts))
+
+
 # ---------------------------------------------------------------- colorfulness (Hasler & Suesstrunk 2003)
 
 def colorfulness_per_image(rgb):

@@ -272,3 +272,39 @@ def summary(table: pd.DataFrame, data: dict, profile, column: str = "test accura
                      f"{abs(gap):.4f} {'lower' if gap < 0 else 'higher'}, {within}"
                      + (f" ({spread:.4f})." if spread == spread else "."))
     return lines
+
+
+def beyond_note(study: dict, reference: str = "polychromify") -> str:
+    """Plain sentences: each alternative against the final model at the same scale, on the other collection,
+    and one verdict per claim of the paper that the study tests (VI.A: the bottleneck; V.C and VI: MSE's pale
+    colours against Zhang's classification)."""
+    from .beyond import MEASURES, verdicts
+    found = verdicts(study, reference)
+    seeds = sum(m["experiment"] == reference for m in study["models"].values())
+    if not seeds:
+        return "The final model's ablation run is not in the study yet."
+    lines = []
+    for name, deltas in found.items():
+        better = [MEASURES[k.split("/")[1]] for k, v in deltas.items() if k.startswith("folder/") and v > 0]
+        parts = ", ".join(f"{MEASURES[k.split('/')[1]]} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
+                          for k, v in deltas.items() if k.startswith("folder/"))
+        lines.append(f"- **{LABELS.get(name, name)}** against the final model, on the other collection: better on "
+                     f"{len(better)} of {len(MEASURES)} measures ({parts}; + means better).")
+    claims = {"polychromify_unet": ("VI.A, *the autoencoder's bottleneck does not suit colorization*",
+                                    "the same widths as a U-Net, with skip connections"),
+              "polychromify_classes": ("V.C and VI, *MSE averages colours to a pale gradient; Zhang's "
+                                       "classification is more vivid*", "Zhang's classification loss on the "
+                                       "final model's body")}
+    for name, (claim, change) in claims.items():
+        if name not in found:
+            lines.append(f"- Claim {claim}: not tested yet (the run of {LABELS[name]} is pending).")
+            continue
+        deltas = found[name]
+        wins = sum(v > 0 for k, v in deltas.items() if k.startswith("folder/"))
+        verdict = ("supported" if wins == len(MEASURES) else "not supported" if wins == 0 else
+                   f"partly supported ({wins} of {len(MEASURES)} measures)")
+        lines.append(f"- Claim {claim}: **{verdict}** by {change}, on the other collection.")
+    caveat = ("One seed per model at this scale: the spread between seeds is not measured, so small differences "
+              "are not to be read as real." if seeds == 1 else
+              f"{seeds} seeds of the final model; differences are means over seeds.")
+    return "\n".join(lines) + "\n\n" + caveat

@@ -114,6 +114,25 @@ def test_auc_mixed_errors():
     assert metrics.auc(ab_true, ab_pred, max_threshold=1) == pytest.approx(0.5 * 1 / 2)
 
 
+def test_rebalanced_auc_weighs_each_colour_class_alike():
+    # 9 gray pixels predicted exactly, 1 vivid pixel (a = 80) predicted gray: AuC is dominated by the gray ones,
+    # the rebalanced AuC averages the two classes (1 and the vivid pixel's (150 - 80 + 1) / 151)
+    ab_true = np.zeros((10, 2))
+    ab_true[9] = [80.0, 0.0]
+    ab_pred = np.zeros((10, 2))
+    vivid = (150 - 80 + 1) / 151
+    assert metrics.auc(ab_true, ab_pred) == pytest.approx((9 + vivid) / 10)
+    assert metrics.rebalanced_auc(ab_true, ab_pred) == pytest.approx((1 + vivid) / 2)
+    # equally frequent classes: the two agree; a perfect prediction scores 1
+    balanced = np.repeat([[0.0, 0.0], [80.0, 0.0]], 5, axis=0)
+    assert metrics.rebalanced_auc(balanced, ab_pred) == pytest.approx(metrics.auc(balanced, ab_pred))
+    assert metrics.rebalanced_auc(balanced, balanced) == 1.0
+    # colours within one 10-unit cell are one class
+    near = np.array([[1.0, 2.0], [3.0, -4.0], [40.0, 40.0]])
+    assert metrics.rebalanced_auc(near, np.zeros((3, 2))) == pytest.approx(
+        (np.mean([1 - 3 / 151, 1 - 5 / 151]) + (150 - 57 + 1) / 151) / 2)
+
+
 # ---------------------------------------------------------------- colorfulness
 
 def test_colorfulness_of_gray_is_zero():

@@ -1,0 +1,133 @@
+"""Beyond the paper: what fixes the final model's pale colours? The measurements behind the book's chapter
+"Beyond the paper", stored as a study in the results store.
+
+The paper ends with two claims it does not test: the autoencoder's bottleneck does not suit colorization
+(section VI.A), and MSE gives a pale blue-to-yellow gradient where Zhang et al.'s methods are more vivid
+(V.C, VI). The study trains the alternatives of ``experiments.BEYOND`` on the same photos with one harness
+and scores each on its own landscape test split and on photos of another collection (``scenes-dev``,
+never trained on), with the measures that see vividness as well as error:
+
+- AuC (Zhang et al. 2016, thresholds 0 to 150) and its class-rebalanced form (``metrics.rebalanced_auc``:
+  every colour class counts alike, so predicting sepia everywhere no longer pays);
+- ab RMSE, and the colourfulness gap (Hasler and Suesstrunk's M, |truth - prediction| per photo).
+
+Beside them: the gray (ab = 0) baseline, our paper-profile final model and the author's trained model (on
+the other collection). The runs are at the ``ablation`` profile (128 px, 800 photos, 10 epochs, the final
+model's own run among them): what a 2-core CPU affords for four models, not the paper's scale.
+
+The result is ``<results>/studies/beyond-<folder>.json``, written atomically with what it was computed from
+(runs, the folder's data hash, the machine); ``polychromify study beyond --data DIR`` recomputes it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .color import AB_SCALE
+from .experiments import BEYOND, experiment_data, get_experiment, load_trained, predict_ab
+from .profiles import get_profile
+from .results import environment, find_run, list_runs, read_json, store_dir, stored_profile, write_json
+
+STUDY_PROFILE = "ablation"
+MEASURES = {"auc": "AuC", "auc_rebalanced": "rebalanced AuC", "ab_rmse": "ab RMSE",
+            "colorfulness_gap": "colourfulness gap"}
+HIGHER_IS_BETTER = {"auc": True, "auc_rebalanced": True, "ab_rmse": False, "colorfulness_gap": False}
+
+
+def study_path(folder, results_dir=None) -> Path:
+    return store_dir(results_dir) / "studies" / f"beyond-{Path(folder).name}.json"
+
+
+def study_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
+    """Experiment of ``BEYOND`` -> its finished real-data runs at the study's profile (one per seed)."""
+    def unseeded(fields: dict) -> dict:
+        return {k: v for k, v in fields.items() if k != "seed"}
+    wanted = unseeded(stored_profile(get_profile(profile)))
+    out = {}
+    for name in BEYOND:
+        runs = [r for r in list_runs(results_dir, name) if r.finished and not r.config["data"].get("synthetic")
+                and unseeded(r.config["profile"]) == wanted]
+        out[name] = sorted(runs, key=lambda r: r.config["profile"]["seed"])
+    return out
+
+
+def scores(L, y_true, y_pred) -> dict:
+    """The study's four measures (and the rest of ``metrics.evaluate``) of a prediction in model space."""
+    from . import metrics
+    result = metrics.evaluate(L, y_true, y_pred)
+    y_pred = np.clip(np.asarray(y_pred, np.float32), -1.0, 1.0)
+    result["auc_rebalanced"] = metrics.rebalanced_auc(np.asarray(y_true) * AB_SCALE, y_pred * AB_SCALE)
+    return result
+
+
+def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
+    """Score every model of the study on its test split and on ``folder``; write the study file, return its path.
+
+    ``data_dir``: the landscape collection the runs trained on (their test splits are cut from it again)."""
+    from .evaluation import read_folder
+    from .generalization import folder_hash
+    folder = Path(folder)
+    profile = get_profile(STUDY_PROFILE)
+    arrays, names, skipped = read_folder(folder, [profile.image_size])
+    x, y = arrays[profile.image_size]
+    dataset = experiment_data(get_experiment("polychromify"), profile, data_dir, quiet=True)
+    models = {}
+    for name, runs in study_runs(results_dir).items():
+        for run in runs:
+            if run.config["data"]["data_hash"] != dataset.data_hash:
+                log(f"skipped {run.path}: trained on other photos than {data_dir}")
+                continue
+            experiment, model = get_experiment(name), load_trained(run)
+            seed = run.config["profile"]["seed"]
+            models[f"{name} (seed {seed})"] = {
+                "experiment": name, "run": str(run.path), "profile": STUDY_PROFILE, "seed": seed,
+                "parameters": int(model.count_params()),
+                "train_seconds": run.provenance.get("train_seconds_total"),
+                "test": scores(dataset.x_test, dataset.y_test, predict_ab(experiment, model, dataset.x_test)),
+                "folder": scores(x, y, predict_ab(experiment, model, x))}
+            log(f"scored {name} seed {seed}")
+    references = {}
+    for name in ("polychromify", "author_model"):
+        run = find_run(name, "paper", results_dir, synthetic=False, exact=name == "polychromify")
+        if run is None or run.config["image_size"] != profile.image_size:
+            continue
+        references[name] = {"experiment": name, "run": str(run.path), "profile": "paper",
+                            "folder": scores(x, y, predict_ab(get_experiment(name), load_trained(run), x))}
+        log(f"scored {name} (paper profile)")
+    gray = np.zeros_like(y)
+    study = {"folder": str(folder), "folder_hash": folder_hash(folder, names), "images": len(names),
+             "skipped": skipped, "image_size": profile.image_size, "profile": STUDY_PROFILE,
+             "data_hash": dataset.data_hash, "test_images": len(dataset.x_test),
+             "models": models, "references": references,
+             "baselines": {"gray": {"test": scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test)),
+                                    "folder": scores(x, y, gray)}},
+             "pending": [name for name in BEYOND if not any(m["experiment"] == name for m in models.values())],
+             "provenance": {**environment(),
+                            "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
+    path = study_path(folder, results_dir)
+    write_json(path, study)
+    return path
+
+
+def load_study(folder_name: str = "scenes-dev", results_dir=None) -> dict | None:
+    """The stored study of a folder (by name), or None."""
+    path = study_path(folder_name, results_dir)
+    return read_json(path) if path.is_file() else None
+
+
+def verdicts(study: dict, reference: str = "polychromify") -> dict[str, dict[str, float]]:
+    """Each alternative against the final model at the same (ablation) scale, per measure and where
+    (``test`` / ``folder``): the difference, signed so that > 0 means better. The mean over seeds of each."""
+    def mean(name, where, key):
+        values = [m[where][key] for m in study["models"].values() if m["experiment"] == name]
+        return float(np.mean(values)) if values else float("nan")
+    out = {}
+    for name in dict.fromkeys(m["experiment"] for m in study["models"].values()):
+        if name == reference:
+            continue
+        out[name] = {f"{where}/{key}": (1 if HIGHER_IS_BETTER[key] else -1)
+                     * (mean(name, where, key) - mean(reference, where, key))
+                     for where in ("test", "folder") for key in MEASURES}
+    return out
