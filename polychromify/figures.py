@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .color import AB_SCALE, lab_to_rgb, rgb_to_lab, rgb_to_xy, xy_to_rgb
-from .experiments import PALETTE  # one colour per experiment, shared by every figure
+from .experiments import LABELS, PALETTE  # one colour per experiment, shared by every figure
 from .metrics import psnr_per_image
 
 
@@ -328,4 +328,28 @@ def placeholder(text: str):
     """A small figure that only says ``text`` (what the book shows where a stored result is missing)."""
     fig = _figure(figsize=(6, 1.2))
     fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=10)
+    return fig
+
+
+def beyond_measures(study: dict, where: str = "folder", title: str = "on the other collection"):
+    """The "Beyond the paper" study: the four measures of each model (mean over its seeds) beside the gray
+    baseline, one panel per measure (``beyond.run_study``'s file)."""
+    from .beyond import HIGHER_IS_BETTER, MEASURES
+    groups: dict[str, list] = {}
+    for entry in study["models"].values():
+        groups.setdefault(entry["experiment"], []).append(entry[where])
+    names = list(groups)
+    fig = _figure(figsize=(9, 3.2), layout="constrained")
+    for ax, (key, label) in zip(fig.subplots(1, len(MEASURES)), MEASURES.items()):
+        values = [np.mean([s[key] for s in groups[n]]) for n in names]
+        ax.bar(range(len(names)), values, color=[PALETTE.get(n, "0.5") for n in names])
+        ax.axhline(study["baselines"]["gray"][where][key], color="0.3", ls=":", label="gray (ab = 0)")
+        ax.set_xticks(range(len(names)), [LABELS.get(n, n).replace("PolyChromify", "PC") for n in names],
+                      rotation=35, ha="right", fontsize=7)
+        low, high = min(values + [study["baselines"]["gray"][where][key]]), max(values)
+        ax.set_ylim(low - 0.15 * (high - low + 1e-9), high + 0.1 * (high - low + 1e-9))
+        ax.set_title(f"{label} {'(higher: better)' if HIGHER_IS_BETTER[key] else '(lower: better)'}", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    fig.axes[0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
     return fig
