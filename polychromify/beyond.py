@@ -16,7 +16,9 @@ the other collection). The runs are at the ``ablation`` profile (128 px, 800 pho
 model's own run among them): what a 2-core CPU affords for four models, not the paper's scale.
 
 The result is ``<results>/studies/beyond-<folder>.json``, written atomically with what it was computed from
-(runs, the folder's data hash, the machine); ``polychromify study beyond --data DIR`` recomputes it.
+(runs, the folder's data hash, the machine), and beside it ``beyond-<folder>/``: ``PHOTOS`` of the folder's
+photos (a fixed choice, ``samples.chosen``) as 128 px thumbnails with each model's colorization, for the
+chapter's figure. ``polychromify study beyond --data DIR`` recomputes both.
 """
 from __future__ import annotations
 
@@ -34,10 +36,27 @@ STUDY_PROFILE = "ablation"
 MEASURES = {"auc": "AuC", "auc_rebalanced": "rebalanced AuC", "ab_rmse": "ab RMSE",
             "colorfulness_gap": "colourfulness gap"}
 HIGHER_IS_BETTER = {"auc": True, "auc_rebalanced": True, "ab_rmse": False, "colorfulness_gap": False}
+PHOTOS = 6  # photos of the other collection shown colorized by every model
+TRUTH = "truth"
 
 
 def study_path(folder, results_dir=None) -> Path:
     return store_dir(results_dir) / "studies" / f"beyond-{Path(folder).name}.json"
+
+
+def photos_dir(folder, results_dir=None) -> Path:
+    return store_dir(results_dir) / "studies" / f"beyond-{Path(folder).name}"
+
+
+def _store_photos(target: Path, names: list[str], x, y, predictions: dict) -> list[dict]:
+    """The chosen photos' thumbnails and every model's colorization of them (``predictions``: key -> Y of
+    those photos), as JPEGs in ``target``; returns the photos' entries for the study file."""
+    from .color import xy_to_rgb
+    from .samples import photo_key, to_uint8, write_jpeg
+    for key, y_of in {TRUTH: y, **predictions}.items():
+        for name, rgb in zip(names, xy_to_rgb(x, y_of)):
+            write_jpeg(to_uint8(rgb), target / key / f"{photo_key(name)}.jpg")
+    return [{"name": name, "key": photo_key(name)} for name in names]
 
 
 def study_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
@@ -73,6 +92,9 @@ def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
     arrays, names, skipped = read_folder(folder, [profile.image_size])
     x, y = arrays[profile.image_size]
     dataset = experiment_data(get_experiment("polychromify"), profile, data_dir, quiet=True)
+    from .samples import chosen
+    picks = chosen(names, PHOTOS)
+    shown = {}  # model key -> its Y of the chosen photos
     models = {}
     for name, runs in study_runs(results_dir).items():
         for run in runs:
@@ -81,28 +103,35 @@ def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
                 continue
             experiment, model = get_experiment(name), load_trained(run)
             seed = run.config["profile"]["seed"]
+            y_pred = predict_ab(experiment, model, x)
+            if seed == min(r.config["profile"]["seed"] for r in runs):
+                shown[name] = y_pred[picks]
             models[f"{name} (seed {seed})"] = {
                 "experiment": name, "run": str(run.path), "profile": STUDY_PROFILE, "seed": seed,
                 "parameters": int(model.count_params()),
                 "train_seconds": run.provenance.get("train_seconds_total"),
                 "test": scores(dataset.x_test, dataset.y_test, predict_ab(experiment, model, dataset.x_test)),
-                "folder": scores(x, y, predict_ab(experiment, model, x))}
+                "folder": scores(x, y, y_pred)}
             log(f"scored {name} seed {seed}")
     references = {}
     for name in ("polychromify", "author_model"):
         run = find_run(name, "paper", results_dir, synthetic=False, exact=name == "polychromify")
         if run is None or run.config["image_size"] != profile.image_size:
             continue
+        y_pred = predict_ab(get_experiment(name), load_trained(run), x)
+        shown[f"{name}-paper"] = y_pred[picks]
         references[name] = {"experiment": name, "run": str(run.path), "profile": "paper",
-                            "folder": scores(x, y, predict_ab(get_experiment(name), load_trained(run), x))}
+                            "folder": scores(x, y, y_pred)}
         log(f"scored {name} (paper profile)")
     gray = np.zeros_like(y)
+    photos = _store_photos(photos_dir(folder, results_dir), [names[i] for i in picks], x[picks], y[picks], shown)
     study = {"folder": str(folder), "folder_hash": folder_hash(folder, names), "images": len(names),
              "skipped": skipped, "image_size": profile.image_size, "profile": STUDY_PROFILE,
              "data_hash": dataset.data_hash, "test_images": len(dataset.x_test),
              "models": models, "references": references,
              "baselines": {"gray": {"test": scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test)),
                                     "folder": scores(x, y, gray)}},
+             "photos": photos, "shown": list(shown),
              "pending": [name for name in BEYOND if not any(m["experiment"] == name for m in models.values())],
              "provenance": {**environment(),
                             "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
@@ -115,6 +144,18 @@ def load_study(folder_name: str = "scenes-dev", results_dir=None) -> dict | None
     """The stored study of a folder (by name), or None."""
     path = study_path(folder_name, results_dir)
     return read_json(path) if path.is_file() else None
+
+
+def stored_photos(study: dict, results_dir=None) -> dict[str, np.ndarray]:
+    """The study's photos: {"truth": uint8 RGB (N, S, S, 3), and each shown model's colorization}."""
+    from PIL import Image
+    folder = photos_dir(study["folder"], results_dir)
+    out = {}
+    for key in [TRUTH, *study.get("shown", [])]:
+        paths = [folder / key / f"{p['key']}.jpg" for p in study.get("photos", [])]
+        if paths and all(p.is_file() for p in paths):
+            out[key] = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in paths])
+    return out
 
 
 def verdicts(study: dict, reference: str = "polychromify") -> dict[str, dict[str, float]]:

@@ -353,3 +353,23 @@ def beyond_measures(study: dict, where: str = "folder", title: str = "on the oth
     fig.axes[0].legend(fontsize=7)
     fig.suptitle(title, fontsize=9)
     return fig
+
+
+def beyond_photos(photos: dict, labels: dict):
+    """The same photos of the other collection across the study's models: the lightness each model is given,
+    each model's colorization (``photos``: key -> uint8 RGB (N, S, S, 3), ``beyond.stored_photos``; ``labels``:
+    key -> column title) and the photo itself."""
+    truth = photos["truth"]
+    lab = rgb_to_lab(truth)
+    lab[..., 1:] = 0
+    columns = [("lightness (the input)", lab_to_rgb(lab))] + [
+        (labels.get(k, k), v) for k, v in photos.items() if k != "truth"] + [("the photo", truth)]
+    rows, cols = len(truth), len(columns)
+    fig = _figure(figsize=(1.35 * cols, 1.35 * rows + 0.4), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(rows, cols))
+    for j, (title, images) in enumerate(columns):
+        for i in range(rows):
+            axes[i, j].imshow(images[i])
+            axes[i, j].set_axis_off()
+        axes[0, j].set_title(title, fontsize=7)
+    return fig

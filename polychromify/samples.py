@@ -59,12 +59,12 @@ def thumbnail_path(results_dir: Path, name: str, size: int) -> Path:
     return Path(results_dir) / THUMBNAILS / f"{size}px" / f"{photo_key(name)}.jpg"
 
 
-def _write_jpeg(rgb8: np.ndarray, path: Path) -> None:
+def write_jpeg(rgb8: np.ndarray, path: Path) -> None:
     with atomic_path(path) as tmp:
         Image.fromarray(rgb8).save(tmp, format="JPEG", quality=QUALITY)
 
 
-def _to_uint8(rgb: np.ndarray) -> np.ndarray:
+def to_uint8(rgb: np.ndarray) -> np.ndarray:
     return np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8)
 
 
@@ -84,8 +84,8 @@ def write_samples(run, predict_ab, dataset) -> Path:
     for name, truth, pred in zip(names, dataset.rgb["test"][picks], rgb_pred):
         thumb = thumbnail_path(results_dir, name, size)
         if not thumb.is_file():
-            _write_jpeg(np.asarray(truth, np.uint8), thumb)
-        _write_jpeg(_to_uint8(pred), folder / f"{photo_key(name)}.jpg")
+            write_jpeg(np.asarray(truth, np.uint8), thumb)
+        write_jpeg(to_uint8(pred), folder / f"{photo_key(name)}.jpg")
     index = folder / "index.json"
     with atomic_path(index) as tmp:
         tmp.write_text(json.dumps({"image_size": size, "photos": [

@@ -69,3 +69,22 @@ def test_the_command_needs_a_folder(capsys):
     with pytest.raises(SystemExit):
         cli.main(["study", "beyond"])
     assert "--data" in capsys.readouterr().err
+
+
+def test_the_studys_photos_are_stored_read_back_and_drawn(tmp_path):
+    from polychromify import figures
+    from polychromify.color import rgb_to_xy
+    from polychromify.synthetic import synthetic_landscape
+    rgb = np.stack([synthetic_landscape(seed, 16) for seed in (1, 2)])
+    x, y = rgb_to_xy(rgb)
+    names = ["a.jpg", "b.jpg"]
+    study = {"folder": str(tmp_path / "scenes"), "shown": ["polychromify"],
+             "photos": beyond._store_photos(beyond.photos_dir(tmp_path / "scenes", tmp_path), names, x, y,
+                                            {"polychromify": np.zeros_like(y)})}
+    photos = beyond.stored_photos(study, tmp_path)
+    assert set(photos) == {"truth", "polychromify"} and photos["truth"].shape == (2, 16, 16, 3)
+    assert np.abs(photos["truth"].astype(int) - rgb).mean() < 8          # JPEG of the photo itself
+    gray = photos["polychromify"].astype(int)
+    assert np.abs(gray[..., 0] - gray[..., 2]).max() <= 3                # ab = 0: gray
+    fig = figures.beyond_photos(photos, {"polychromify": "final"})
+    assert len(fig.axes) == 2 * 3 and fig.axes[1].get_title() == "final"

@@ -42,7 +42,7 @@ EXPECTED = {
         + ["psnr_gray", "ciede2000_gray", "colorfulness_true"],
         "texts": ["summary_1", "summary_2", "summary_3"],
     },
-    "07_beyond": {"figures": ["fig_beyond"], "numbers": []},
+    "07_beyond": {"figures": ["fig_beyond", "fig_beyond_photos"], "numbers": []},
 }
 def read(root: Path, stem: str):
     return nbformat.read(root / book.EXECUTED / f"{stem}.ipynb", as_version=4)
