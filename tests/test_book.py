@@ -220,7 +220,7 @@ def test_the_pdf_holds_every_chapter(executed_book):
     reader = pypdf.PdfReader(executed_book / book.PDF)
     text = " ".join(page.extract_text() for page in reader.pages)
     titles = _chapter_titles(executed_book)
-    assert len(titles) == 12
+    assert len(titles) == 13
     missing = [title for title in titles if title not in text]
     assert not missing, f"chapters missing from the PDF: {missing}"
     assert sum(len(page.images) for page in reader.pages) >= 10  # the figures are in it, not broken links
