@@ -283,13 +283,15 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
     seeds = sum(m["experiment"] == reference for m in study["models"].values())
     if not seeds:
         return "The final model's ablation run is not in the study yet."
+    def changes(deltas: dict, where: str) -> str:
+        return ", ".join(f"{MEASURES[k.split('/')[1]]} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
+                         for k, v in deltas.items() if k.startswith(f"{where}/"))
     lines = []
     for name, deltas in found.items():
-        better = [MEASURES[k.split("/")[1]] for k, v in deltas.items() if k.startswith("folder/") and v > 0]
-        parts = ", ".join(f"{MEASURES[k.split('/')[1]]} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
-                          for k, v in deltas.items() if k.startswith("folder/"))
+        better = [k for k, v in deltas.items() if k.startswith("folder/") and v > 0]
         lines.append(f"- **{LABELS.get(name, name)}** against the final model, on the other collection: better on "
-                     f"{len(better)} of {len(MEASURES)} measures ({parts}; + means better).")
+                     f"{len(better)} of {len(MEASURES)} measures ({changes(deltas, 'folder')}); on the landscape "
+                     f"test split: {changes(deltas, 'test')} (+ means better).")
     claims = {"polychromify_unet": ("VI.A, *the autoencoder's bottleneck does not suit colorization*",
                                     "the same widths as a U-Net, with skip connections"),
               "polychromify_classes": ("V.C and VI, *MSE averages colours to a pale gradient; Zhang's "
@@ -303,7 +305,8 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
         wins = sum(v > 0 for k, v in deltas.items() if k.startswith("folder/"))
         verdict = ("supported" if wins == len(MEASURES) else "not supported" if wins == 0 else
                    f"partly supported ({wins} of {len(MEASURES)} measures)")
-        lines.append(f"- Claim {claim}: **{verdict}** by {change}, on the other collection.")
+        lines.append(f"- Claim {claim}: **{verdict}** by {change}, on the other collection "
+                     f"({changes(deltas, 'folder')}).")
     caveat = ("One seed per model at this scale: the spread between seeds is not measured, so small differences "
               "are not to be read as real." if seeds == 1 else
               f"{seeds} seeds of the final model; differences are means over seeds.")
