@@ -22,7 +22,6 @@ chapter's figure. ``polychromify study beyond --data DIR`` recomputes both.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ import numpy as np
 from .color import AB_SCALE
 from .experiments import BEYOND, experiment_data, get_experiment, load_trained, predict_ab
 from .profiles import get_profile
-from .results import environment, find_run, list_runs, read_json, store_dir, stored_profile, write_json
+from .results import find_run, read_study, seeded_runs, study_file, write_study
 
 STUDY_PROFILE = "ablation"
 MEASURES = {"auc": "AuC", "auc_rebalanced": "rebalanced AuC", "ab_rmse": "ab RMSE",
@@ -41,11 +40,11 @@ TRUTH = "truth"
 
 
 def study_path(folder, results_dir=None) -> Path:
-    return store_dir(results_dir) / "studies" / f"beyond-{Path(folder).name}.json"
+    return study_file("beyond", folder, results_dir)
 
 
 def photos_dir(folder, results_dir=None) -> Path:
-    return store_dir(results_dir) / "studies" / f"beyond-{Path(folder).name}"
+    return study_file("beyond", folder, results_dir).with_suffix("")
 
 
 def _store_photos(target: Path, names: list[str], x, y, predictions: dict) -> list[dict]:
@@ -61,15 +60,7 @@ def _store_photos(target: Path, names: list[str], x, y, predictions: dict) -> li
 
 def study_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
     """Experiment of ``BEYOND`` -> its finished real-data runs at the study's profile (one per seed)."""
-    def unseeded(fields: dict) -> dict:
-        return {k: v for k, v in fields.items() if k != "seed"}
-    wanted = unseeded(stored_profile(get_profile(profile)))
-    out = {}
-    for name in BEYOND:
-        runs = [r for r in list_runs(results_dir, name) if r.finished and not r.config["data"].get("synthetic")
-                and unseeded(r.config["profile"]) == wanted]
-        out[name] = sorted(runs, key=lambda r: r.config["profile"]["seed"])
-    return out
+    return seeded_runs(BEYOND, get_profile(profile), results_dir)
 
 
 def scores(L, y_true, y_pred) -> dict:
@@ -132,18 +123,13 @@ def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
              "baselines": {"gray": {"test": scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test)),
                                     "folder": scores(x, y, gray)}},
              "photos": photos, "shown": list(shown),
-             "pending": [name for name in BEYOND if not any(m["experiment"] == name for m in models.values())],
-             "provenance": {**environment(),
-                            "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
-    path = study_path(folder, results_dir)
-    write_json(path, study)
-    return path
+             "pending": [name for name in BEYOND if not any(m["experiment"] == name for m in models.values())]}
+    return write_study(study_path(folder, results_dir), study)
 
 
 def load_study(folder_name: str = "scenes-dev", results_dir=None) -> dict | None:
     """The stored study of a folder (by name), or None."""
-    path = study_path(folder_name, results_dir)
-    return read_json(path) if path.is_file() else None
+    return read_study(study_path(folder_name, results_dir))
 
 
 def stored_photos(study: dict, results_dir=None) -> dict[str, np.ndarray]:

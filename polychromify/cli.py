@@ -427,20 +427,17 @@ def parser() -> argparse.ArgumentParser:
 
     study = sub.add_parser("study", help="studies stored in the results store for the book").add_subparsers(
         dest="study_command", required=True)
-    gen = study.add_parser("generalization", help="our model and the author's on another collection, with "
-                           "the ablations and our model after each stored epoch")
-    gen.add_argument("--data", type=Path, required=True, help="a folder of photos never trained on")
-    gen.add_argument("--train-data", type=Path, help="the landscape collection, for the mean-ab baseline "
-                     "(default: $POLYCHROMIFY_DATA)")
-    _results_flag(gen)
-    gen.set_defaults(func=cmd_study)
-    beyond = study.add_parser("beyond", help="the alternatives of 'Beyond the paper' (ablation runs) on their "
-                              "test split and on another collection, with rebalanced AuC and colourfulness gap")
-    beyond.add_argument("--data", type=Path, required=True, help="a folder of photos never trained on")
-    beyond.add_argument("--train-data", type=Path, help="the landscape collection the runs trained on "
-                        "(default: $POLYCHROMIFY_DATA)")
-    _results_flag(beyond)
-    beyond.set_defaults(func=cmd_study)
+    studies = {"generalization": ("our model and the author's on another collection, with the ablations and our "
+                                  "model after each stored epoch", "for the mean-ab baseline"),
+               "beyond": ("the alternatives of 'Beyond the paper' (ablation runs) on their test split and on "
+                          "another collection, with rebalanced AuC and colourfulness gap", "the runs trained on")}
+    for name, (about, train_data) in studies.items():
+        one = study.add_parser(name, help=about)
+        one.add_argument("--data", type=Path, required=True, help="a folder of photos never trained on")
+        one.add_argument("--train-data", type=Path, help=f"the landscape collection, {train_data} "
+                         "(default: $POLYCHROMIFY_DATA)")
+        _results_flag(one)
+        one.set_defaults(func=cmd_study)
 
     ev = sub.add_parser("evaluate", help="recompute stored runs' metrics on their split, or score models on "
                                          "any folder of photos")

@@ -20,33 +20,24 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from .experiments import GENERALIZATION, get_experiment, load_trained
 from .profiles import get_profile
-from .results import environment, find_run, list_runs, read_json, store_dir, stored_profile, write_json
+from .results import find_run, read_study, seeded_runs, study_file, write_study
 
 STUDY_PROFILE = "ablation"
 
 
 def study_path(folder, results_dir=None) -> Path:
-    return store_dir(results_dir) / "studies" / f"generalization-{Path(folder).name}.json"
+    return study_file("generalization", folder, results_dir)
 
 
 def ablation_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
     """Experiment -> its finished real-data runs at the ablation profile (one per seed), seed order."""
-    def unseeded(profile: dict) -> dict:
-        return {k: v for k, v in profile.items() if k != "seed"}
-    wanted = unseeded(stored_profile(get_profile(profile)))
-    out = {}
-    for name in GENERALIZATION:
-        runs = [r for r in list_runs(results_dir, name) if r.finished and not r.config["data"].get("synthetic")
-                and unseeded(r.config["profile"]) == wanted]
-        out[name] = sorted(runs, key=lambda r: r.config["profile"]["seed"])
-    return out
+    return seeded_runs(GENERALIZATION, get_profile(profile), results_dir)
 
 
 def checkpoint_commits(run, repo: Path | None = None) -> dict[int, str]:
@@ -141,15 +132,10 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
              "baselines_test": {k: paper_run.metrics[k]["test"] for k in ("gray", "mean_ab")},
              "mean_ab_source": mean_source,
              "epochs": {"run": str(paper_run.path), "val_accuracy": paper_run.history["val_accuracy"],
-                        "points": points},
-             "provenance": {**environment(),
-                            "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}}
-    path = study_path(folder, results_dir)
-    write_json(path, study)
-    return path
+                        "points": points}}
+    return write_study(study_path(folder, results_dir), study)
 
 
 def load_study(folder_name: str = "scenes-dev", results_dir=None) -> dict | None:
     """The stored study of a folder (by name), or None."""
-    path = study_path(folder_name, results_dir)
-    return read_json(path) if path.is_file() else None
+    return read_study(study_path(folder_name, results_dir))

@@ -193,6 +193,38 @@ def stored_profile(profile: Profile) -> dict:
     return json.loads(json.dumps(profile.to_dict()))
 
 
+def study_file(study: str, folder, results_dir: Path | None = None) -> Path:
+    """Where a study of a photo folder is stored: ``<store>/studies/<study>-<folder's name>.json``."""
+    return store_dir(results_dir) / "studies" / f"{study}-{Path(folder).name}.json"
+
+
+def write_study(path: Path, study: dict) -> Path:
+    """Write a study file atomically, with the machine and the time it was computed on."""
+    from datetime import datetime, timezone
+    write_json(path, {**study, "provenance": {
+        **environment(), "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}})
+    return path
+
+
+def read_study(path: Path) -> dict | None:
+    """A stored study, or None when it was not computed."""
+    return read_json(path) if Path(path).is_file() else None
+
+
+def seeded_runs(experiments, profile: Profile, results_dir: Path | None = None) -> dict[str, list[Run]]:
+    """Experiment -> its finished real-data runs of exactly ``profile`` but for the seed, in seed order (a
+    study's runs: one per seed)."""
+    def unseeded(fields: dict) -> dict:
+        return {k: v for k, v in fields.items() if k != "seed"}
+    wanted = unseeded(stored_profile(profile))
+    out = {}
+    for name in experiments:
+        runs = [r for r in list_runs(results_dir, name) if r.finished and not r.config["data"].get("synthetic")
+                and unseeded(r.config["profile"]) == wanted]
+        out[name] = sorted(runs, key=lambda r: r.config["profile"]["seed"])
+    return out
+
+
 def find_run(experiment: str, profile=None, results_dir: Path | None = None, data_hash: str | None = None,
              synthetic: bool | None = None, exact: bool = False) -> Run | None:
     """The one answer to "which stored run?": the best finished run of an experiment, or None.
