@@ -489,9 +489,10 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("-o", "--output", type=Path, help="output file, .png/.jpg/.jpeg (one input only)")
     where.add_argument("--outdir", type=Path, help="folder for <stem>_colorized.<format> (default: beside each input)")
     col.add_argument("--format", default="png", choices=["png", "jpg"], help="output format without -o (default png)")
-    col.add_argument("--model", help="experiment name of the results store (author_model: the author's weights, "
-                                     "from his SavedModel when the store has no run), or a run folder "
-                                     "(default: pretrained)")
+    col.add_argument("--model", help="paper (the paper's final model, as shipped), an experiment name of the "
+                                     "results store (author_model: the author's weights, from his SavedModel when "
+                                     "the store has no run), or a run folder (default: pretrained, the shipped "
+                                     "default model)")
     col.add_argument("--chroma", type=_chroma, default=1.0, help="scale of the predicted colour (0: gray, default 1)")
     col.add_argument("--force", action="store_true", help="overwrite existing outputs (never an input)")
     col.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")

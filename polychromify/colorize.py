@@ -115,7 +115,8 @@ _MODELS: dict = {}  # cache: source key -> ColorizeModel
 
 
 def get_model(model=None, results_dir=None) -> ColorizeModel:
-    """Resolve ``model``: None (the shipped pretrained model), a ``ColorizeModel``, a ``keras.Model`` (built by
+    """Resolve ``model``: None (the shipped pretrained model, the default), ``"paper"`` (the paper's final
+    model as shipped, ``pretrained.paper_model_dir``: the default itself while it is that model), a ``ColorizeModel``, a ``keras.Model`` (built by
     ``models.build_model``, whose name is its builder's; one of another name is taken to predict ab like the
     final model), an experiment name (its best finished run in the results store: ``results.find_run``, any
     profile, the paper's first) or a run folder.
@@ -128,14 +129,16 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
     if model is not None and not isinstance(model, (str, Path)):
         from .experiments import EXPERIMENTS
         return ColorizeModel(model, model.name if model.name in EXPERIMENTS else "polychromify", model.name)
-    if model is None or str(model) == "pretrained":
-        from .pretrained import PRETRAINED_DIR, WEIGHTS, load_pretrained, pretrained_card
-        weights = PRETRAINED_DIR / WEIGHTS  # keyed by its file and mtime: a new export is picked up
+    if model is None or str(model) in ("pretrained", "paper"):
+        from .pretrained import PRETRAINED_DIR, WEIGHTS, load_pretrained, paper_model_dir, pretrained_card
+        folder = paper_model_dir() if str(model) == "paper" else PRETRAINED_DIR
+        weights = folder / WEIGHTS  # keyed by its file and mtime: a new export is picked up
         key = ("pretrained", str(weights), weights.stat().st_mtime_ns if weights.is_file() else None)
         if key not in _MODELS:
-            card = pretrained_card()
-            _MODELS[key] = ColorizeModel(load_pretrained(), card["experiment"],
-                                         f"pretrained ({card['experiment']}, {card['profile']} profile)")
+            card = pretrained_card(folder)
+            _MODELS[key] = ColorizeModel(load_pretrained(folder), card["experiment"],
+                                         f"{'paper' if model == 'paper' else 'pretrained'} ({card['experiment']}, "
+                                         f"{card['profile']} profile)")
         return _MODELS[key]
     from .experiments import get_experiment, load_trained
     from .results import list_runs, resolve_run

@@ -96,3 +96,29 @@ def test_the_card_says_where_and_how_long_it_trained_and_that_it_was_resumed():
     assert "per epoch: 300 to 500 s, median 400 s" in text and "resumed" not in text
     card["timings"]["train_seconds_this_session"] = 900.0
     assert "resumed from a checkpoint: the last session trained 900 s" in card_markdown(card)
+
+
+def test_model_paper_is_the_papers_final_model_whichever_model_is_the_default(store, tmp_path):
+    from polychromify.pretrained import paper_model_dir
+    _, run = store
+    default = export_pretrained(run, tmp_path / "pretrained", allow_synthetic=True)  # a quick-profile run
+    with pytest.raises(FileNotFoundError, match="the paper's final model is not shipped here"):
+        paper_model_dir(default)
+    card = json.loads((default / CARD).read_text())
+    shutil.copytree(default, default / "paper")   # the paper's model shipped beside another default
+    (default / "paper" / CARD).write_text(json.dumps({**card, "profile": "paper"}))
+    assert paper_model_dir(default) == default / "paper"
+    (default / CARD).write_text(json.dumps({**card, "profile": "paper"}))
+    shutil.rmtree(default / "paper")
+    assert paper_model_dir(default) == default    # the default is the paper's model itself
+
+
+def test_colorize_model_paper_is_todays_default():
+    from polychromify.colorize import get_model
+    from polychromify.pretrained import is_papers_model
+    if not (PRETRAINED_DIR / CARD).is_file() or not is_papers_model(pretrained_card()):
+        pytest.skip("the shipped default is not the paper's model")
+    paper, default = get_model("paper"), get_model()
+    x = np.random.default_rng(0).uniform(0, 100, (1, 128, 128, 1)).astype(np.float32)
+    np.testing.assert_array_equal(paper.model.predict(x, verbose=0), default.model.predict(x, verbose=0))
+    assert paper.label.startswith("paper (polychromify, paper profile)")

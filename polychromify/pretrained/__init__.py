@@ -28,6 +28,24 @@ CARD_MD = "MODEL_CARD.md"
 CARD_METRICS = ("accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_pred",
                 "colorfulness_true", "colorfulness_gap")
 PAPER_PROFILE = "paper"
+PAPER_MODEL = "paper"   # ``--model paper``: the paper's final model, whichever model is the default
+PAPER_DIR = PRETRAINED_DIR / "paper"  # where it is shipped when the default is another model
+
+
+def is_papers_model(card: dict) -> bool:
+    """Whether a model card describes the paper's final model trained at the paper's profile."""
+    return card.get("experiment") == "polychromify" and card.get("profile") == PAPER_PROFILE
+
+
+def paper_model_dir(default: Path | str | None = None) -> Path:
+    """The folder of the shipped paper's final model: ``PAPER_DIR`` when the default model is another one,
+    else the default's own folder when it is the paper's model; FileNotFoundError otherwise."""
+    default = Path(default or PRETRAINED_DIR)
+    for folder in (default / "paper", default):
+        if (folder / CARD).is_file() and is_papers_model(read_json(folder / CARD)):
+            return folder
+    raise FileNotFoundError(f"{default}: the paper's final model is not shipped here; export its paper-profile "
+                            f"run with `polychromify pretrained export --dest {default / 'paper'}`")
 
 
 def _sha256(path: Path) -> str:
