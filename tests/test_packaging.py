@@ -78,9 +78,10 @@ def test_pretrained_is_one_package_whose_data_is_the_shipped_model():
     assert {"polychromify", "polychromify.pretrained"} == set(setuptools["packages"])
     data = setuptools["package-data"]
     assert "webpage.js" in data["polychromify"]
-    assert set(data["polychromify.pretrained"]) == {pretrained.WEIGHTS, pretrained.CARD, pretrained.CARD_MD}
-    shipped = {p.name for p in pretrained.PRETRAINED_DIR.iterdir() if p.suffix not in (".py", ".pyc")
-               and p.name != "__pycache__"}
+    files = (pretrained.WEIGHTS, pretrained.CARD, pretrained.CARD_MD)
+    assert set(data["polychromify.pretrained"]) == {*files, *(f"paper/{name}" for name in files)}
+    shipped = {p.relative_to(pretrained.PRETRAINED_DIR).as_posix() for p in pretrained.PRETRAINED_DIR.rglob("*")
+               if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
     assert shipped <= set(data["polychromify.pretrained"])  # nothing in the folder is left out of the wheel
 
 
