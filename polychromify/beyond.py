@@ -158,3 +158,28 @@ def verdicts(study: dict, reference: str = "polychromify") -> dict[str, dict[str
                      * (mean(name, where, key) - mean(reference, where, key))
                      for where in ("test", "folder") for key in MEASURES}
     return out
+
+
+def default_candidate(study: dict, reference: str = "polychromify", margin: float = 0.01) -> tuple[str | None, str]:
+    """Which model of the study should become the default colorizer, and why (one sentence): the one that, on the
+    other collection, beats the paper's final model (its paper-profile run, ``references``) on all four measures
+    and the gray baseline's AuC by at least ``margin`` (1 point); among several, the best rebalanced AuC.
+    (None, the reason) when none does."""
+    paper = study.get("references", {}).get(reference)
+    if paper is None:
+        return None, "the paper-profile final model is not in the study, so no model can be compared with it"
+    gray = study["baselines"]["gray"]["folder"]["auc"]
+    winners = {}
+    for name in dict.fromkeys(m["experiment"] for m in study["models"].values()):
+        values = [m["folder"] for m in study["models"].values() if m["experiment"] == name]
+        mean = {key: float(np.mean([v[key] for v in values])) for key in MEASURES}
+        beats = all((mean[k] > paper["folder"][k]) == HIGHER_IS_BETTER[k] and mean[k] != paper["folder"][k]
+                    for k in MEASURES)
+        if beats and mean["auc"] >= gray + margin:
+            winners[name] = mean["auc_rebalanced"]
+    if not winners:
+        return None, (f"no model of the study beats the paper's final model on all of {', '.join(MEASURES.values())} "
+                      f"and the gray baseline's AuC by {100 * margin:.0f} point on the other collection")
+    best = max(winners, key=winners.get)
+    return best, (f"{best} beats the paper's final model on all of {', '.join(MEASURES.values())} and the gray "
+                  f"baseline's AuC by at least {100 * margin:.0f} point on the other collection")

@@ -88,3 +88,16 @@ def test_the_studys_photos_are_stored_read_back_and_drawn(tmp_path):
     assert np.abs(gray[..., 0] - gray[..., 2]).max() <= 3                # ab = 0: gray
     fig = figures.beyond_photos(photos, {"polychromify": "final"})
     assert len(fig.axes) == 2 * 3 and fig.axes[1].get_title() == "final"
+
+
+def test_the_default_candidate_must_beat_the_papers_model_everywhere_and_gray_by_a_point(study):
+    study["references"]["polychromify"] = {"experiment": "polychromify", "folder": _s(0.885, 0.50, 14.5, 20.0)}
+    name, why = beyond.default_candidate(study)      # the U-Net beats it everywhere, but gray by only 0.4 points
+    assert name is None and "no model of the study beats" in why
+    study["baselines"]["gray"]["folder"]["auc"] = 0.89
+    name, why = beyond.default_candidate(study)      # the classification model: AuC below the paper's model
+    assert name == "polychromify_unet" and why.startswith("polychromify_unet beats the paper's final model")
+    study["models"]["polychromify_unet (seed 42)"]["folder"]["ab_rmse"] = 14.5   # a tie is not a win
+    assert beyond.default_candidate(study)[0] is None
+    del study["references"]["polychromify"]
+    assert beyond.default_candidate(study)[0] is None
