@@ -133,11 +133,12 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
         from .pretrained import PRETRAINED_DIR, WEIGHTS, load_pretrained, paper_model_dir, pretrained_card
         folder = paper_model_dir() if str(model) == "paper" else PRETRAINED_DIR
         weights = folder / WEIGHTS  # keyed by its file and mtime: a new export is picked up
-        key = ("pretrained", str(weights), weights.stat().st_mtime_ns if weights.is_file() else None)
+        alias = "paper" if str(model) == "paper" else "pretrained"
+        key = (alias, str(weights), weights.stat().st_mtime_ns if weights.is_file() else None)
         if key not in _MODELS:
             card = pretrained_card(folder)
             _MODELS[key] = ColorizeModel(load_pretrained(folder), card["experiment"],
-                                         f"{'paper' if model == 'paper' else 'pretrained'} ({card['experiment']}, "
+                                         f"{alias} ({card['experiment']}, "
                                          f"{card['profile']} profile)")
         return _MODELS[key]
     from .experiments import get_experiment, load_trained
