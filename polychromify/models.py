@@ -162,7 +162,10 @@ def unet(image_size: int = 128, filters: str = "L", convs: int = 1, neurons: str
         raise ValueError(f"{name}: image_size must be a multiple of 8, got {image_size}")
     f = FILTERS[filters]
     inputs = _input(image_size)
-    x, skips = inputs, []
+    # L in [0, 100] scaled to [-1, 1] first (as Zhang et al.'s network does): fed raw, as the final model takes
+    # it, the pooled and concatenated features drove the tanh output to +-1 in the first epoch and it stayed
+    # there (the first ablation run, discarded: loss 1.0 throughout)
+    x, skips = layers.Rescaling(1 / 50, offset=-1.0, name="scale")(inputs), []
     for level, n in enumerate(f[:3]):
         for i in range(convs):
             x = _conv(x, n, name=f"enc{level + 1}" + (f"_{i + 1}" if convs > 1 else ""))
