@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from .color import AB_SCALE
-from .experiments import BEYOND, experiment_data, get_experiment, load_trained, predict_ab
+from .experiments import AUTHOR_MODEL, BEYOND, experiment_data, get_experiment, load_trained, predict_ab
 from .profiles import get_profile
 from .results import find_run, read_study, seeded_runs, study_file, write_study
 
 STUDY_PROFILE = "ablation"
+PROFILES = (STUDY_PROFILE, "paper")  # every model at the ablation profile; at the paper's, those trained so far
 MEASURES = {"auc": "AuC", "auc_rebalanced": "rebalanced AuC", "ab_rmse": "ab RMSE",
             "colorfulness_gap": "colourfulness gap"}
 HIGHER_IS_BETTER = {"auc": True, "auc_rebalanced": True, "ab_rmse": False, "colorfulness_gap": False}
@@ -59,7 +60,7 @@ def _store_photos(target: Path, names: list[str], x, y, predictions: dict) -> li
 
 
 def study_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
-    """Experiment of ``BEYOND`` -> its finished real-data runs at the study's profile (one per seed)."""
+    """Experiment of ``BEYOND`` -> its finished real-data runs at ``profile`` (one per seed)."""
     return seeded_runs(BEYOND, get_profile(profile), results_dir)
 
 
@@ -73,57 +74,60 @@ def scores(L, y_true, y_pred) -> dict:
 
 
 def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
-    """Score every model of the study on its test split and on ``folder``; write the study file, return its path.
+    """Score every model of the study (its runs at each of ``PROFILES``) on its own test split and on
+    ``folder``; write the study file, return its path.
 
     ``data_dir``: the landscape collection the runs trained on (their test splits are cut from it again)."""
     from .evaluation import read_folder
     from .generalization import folder_hash
-    folder = Path(folder)
-    profile = get_profile(STUDY_PROFILE)
-    arrays, names, skipped = read_folder(folder, [profile.image_size])
-    x, y = arrays[profile.image_size]
-    dataset = experiment_data(get_experiment("polychromify"), profile, data_dir, quiet=True)
     from .samples import chosen
+    folder = Path(folder)
+    size = get_profile(STUDY_PROFILE).image_size
+    arrays, names, skipped = read_folder(folder, [size])
+    x, y = arrays[size]
     picks = chosen(names, PHOTOS)
-    shown = {}  # model key -> its Y of the chosen photos
-    models = {}
-    for name, runs in study_runs(results_dir).items():
-        for run in runs:
-            if run.config["data"]["data_hash"] != dataset.data_hash:
-                log(f"skipped {run.path}: trained on other photos than {data_dir}")
-                continue
-            experiment, model = get_experiment(name), load_trained(run)
-            seed = run.config["profile"]["seed"]
-            y_pred = predict_ab(experiment, model, x)
-            if seed == min(r.config["profile"]["seed"] for r in runs):
-                shown[name] = y_pred[picks]
-            models[f"{name} (seed {seed})"] = {
-                "experiment": name, "run": str(run.path), "profile": STUDY_PROFILE, "seed": seed,
-                "parameters": int(model.count_params()),
-                "train_seconds": run.provenance.get("train_seconds_total"),
-                "test": scores(dataset.x_test, dataset.y_test, predict_ab(experiment, model, dataset.x_test)),
-                "folder": scores(x, y, y_pred)}
-            log(f"scored {name} seed {seed}")
-    references = {}
-    for name in ("polychromify", "author_model"):
-        run = find_run(name, "paper", results_dir, synthetic=False, exact=name == "polychromify")
-        if run is None or run.config["image_size"] != profile.image_size:
+    shown = {}  # "<experiment>-<profile>" -> its Y of the chosen photos (its first seed)
+    models, test_gray, test_images, hashes = {}, {}, {}, {}
+    for profile_name in PROFILES:
+        runs_of = {name: runs for name, runs in study_runs(results_dir, profile_name).items() if runs}
+        if not runs_of:
             continue
-        y_pred = predict_ab(get_experiment(name), load_trained(run), x)
-        shown[f"{name}-paper"] = y_pred[picks]
-        references[name] = {"experiment": name, "run": str(run.path), "profile": "paper",
-                            "folder": scores(x, y, y_pred)}
-        log(f"scored {name} (paper profile)")
-    gray = np.zeros_like(y)
+        profile = get_profile(profile_name)
+        dataset = experiment_data(get_experiment("polychromify"), profile, data_dir, quiet=True)
+        hashes[profile_name], test_images[profile_name] = dataset.data_hash, len(dataset.x_test)
+        test_gray[profile_name] = scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test))
+        for name, runs in runs_of.items():
+            for run in runs:
+                if run.config["data"]["data_hash"] != dataset.data_hash or run.config["image_size"] != size:
+                    log(f"skipped {run.path}: trained on other photos than {data_dir}, or at another size")
+                    continue
+                experiment, model = get_experiment(name), load_trained(run)
+                seed = run.config["profile"]["seed"]
+                y_pred = predict_ab(experiment, model, x)
+                shown.setdefault(f"{name}-{profile_name}", y_pred[picks])
+                models[f"{name} ({profile_name}, seed {seed})"] = {
+                    "experiment": name, "run": str(run.path), "profile": profile_name, "seed": seed,
+                    "parameters": int(model.count_params()),
+                    "train_seconds": run.provenance.get("train_seconds_total"),
+                    "test": scores(dataset.x_test, dataset.y_test, predict_ab(experiment, model, dataset.x_test)),
+                    "folder": scores(x, y, y_pred)}
+                log(f"scored {name} ({profile_name}, seed {seed})")
+    references = {}
+    run = find_run(AUTHOR_MODEL, "paper", results_dir, synthetic=False)
+    if run is not None and run.config["image_size"] == size:
+        y_pred = predict_ab(get_experiment(AUTHOR_MODEL), load_trained(run), x)
+        shown[f"{AUTHOR_MODEL}-paper"] = y_pred[picks]
+        references[AUTHOR_MODEL] = {"experiment": AUTHOR_MODEL, "run": str(run.path), "profile": "paper",
+                                    "folder": scores(x, y, y_pred)}
+        log("scored the author's trained model")
     photos = _store_photos(photos_dir(folder, results_dir), [names[i] for i in picks], x[picks], y[picks], shown)
     study = {"folder": str(folder), "folder_hash": folder_hash(folder, names), "images": len(names),
-             "skipped": skipped, "image_size": profile.image_size, "profile": STUDY_PROFILE,
-             "data_hash": dataset.data_hash, "test_images": len(dataset.x_test),
-             "models": models, "references": references,
-             "baselines": {"gray": {"test": scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test)),
-                                    "folder": scores(x, y, gray)}},
+             "skipped": skipped, "image_size": size, "profiles": list(hashes), "data_hashes": hashes,
+             "test_images": test_images, "models": models, "references": references,
+             "baselines": {"gray": {"folder": scores(x, y, np.zeros_like(y)), "test": test_gray}},
              "photos": photos, "shown": list(shown),
-             "pending": [name for name in BEYOND if not any(m["experiment"] == name for m in models.values())]}
+             "pending": [f"{name} ({p})" for p in PROFILES for name in BEYOND
+                         if not any(m["experiment"] == name and m["profile"] == p for m in models.values())]}
     return write_study(study_path(folder, results_dir), study)
 
 
@@ -144,42 +148,47 @@ def stored_photos(study: dict, results_dir=None) -> dict[str, np.ndarray]:
     return out
 
 
-def verdicts(study: dict, reference: str = "polychromify") -> dict[str, dict[str, float]]:
-    """Each alternative against the final model at the same (ablation) scale, per measure and where
-    (``test`` / ``folder``): the difference, signed so that > 0 means better. The mean over seeds of each."""
-    def mean(name, where, key):
-        values = [m[where][key] for m in study["models"].values() if m["experiment"] == name]
-        return float(np.mean(values)) if values else float("nan")
+def _means(study: dict, name: str, profile: str, where: str) -> dict[str, float] | None:
+    """The mean over seeds of a model's four measures at a profile, on the folder or its test split."""
+    values = [m[where] for m in study["models"].values() if m["experiment"] == name and m["profile"] == profile]
+    return {key: float(np.mean([v[key] for v in values])) for key in MEASURES} if values else None
+
+
+def verdicts(study: dict, profile: str = STUDY_PROFILE, reference: str = "polychromify") -> dict[str, dict]:
+    """Each alternative against the final model at the same profile, per measure and where (``test`` /
+    ``folder``): the difference of the means over seeds, signed so that > 0 means better."""
     out = {}
-    for name in dict.fromkeys(m["experiment"] for m in study["models"].values()):
+    base = {where: _means(study, reference, profile, where) for where in ("test", "folder")}
+    if base["folder"] is None:
+        return out
+    for name in dict.fromkeys(m["experiment"] for m in study["models"].values() if m["profile"] == profile):
         if name == reference:
             continue
-        out[name] = {f"{where}/{key}": (1 if HIGHER_IS_BETTER[key] else -1)
-                     * (mean(name, where, key) - mean(reference, where, key))
+        mine = {where: _means(study, name, profile, where) for where in ("test", "folder")}
+        out[name] = {f"{where}/{key}": (1 if HIGHER_IS_BETTER[key] else -1) * (mine[where][key] - base[where][key])
                      for where in ("test", "folder") for key in MEASURES}
     return out
 
 
 def default_candidate(study: dict, reference: str = "polychromify", margin: float = 0.01) -> tuple[str | None, str]:
-    """Which model of the study should become the default colorizer, and why (one sentence): the one that, on the
-    other collection, beats the paper's final model (its paper-profile run, ``references``) on all four measures
-    and the gray baseline's AuC by at least ``margin`` (1 point); among several, the best rebalanced AuC.
-    (None, the reason) when none does."""
-    paper = study.get("references", {}).get(reference)
+    """Which model of the study should become the default colorizer, and why (one sentence): the one trained at
+    the paper's profile that, on the other collection, beats the paper's final model (at that profile, the mean
+    over its seeds) on all four measures and the gray baseline's AuC by at least ``margin`` (1 point); among
+    several, the best rebalanced AuC. (None, the reason) when none does."""
+    paper = _means(study, reference, "paper", "folder")
     if paper is None:
         return None, "the paper-profile final model is not in the study, so no model can be compared with it"
     gray = study["baselines"]["gray"]["folder"]["auc"]
     winners = {}
-    for name in dict.fromkeys(m["experiment"] for m in study["models"].values()):
-        values = [m["folder"] for m in study["models"].values() if m["experiment"] == name]
-        mean = {key: float(np.mean([v[key] for v in values])) for key in MEASURES}
-        beats = all((mean[k] > paper["folder"][k]) == HIGHER_IS_BETTER[k] and mean[k] != paper["folder"][k]
-                    for k in MEASURES)
-        if beats and mean["auc"] >= gray + margin:
+    for name in dict.fromkeys(m["experiment"] for m in study["models"].values() if m["profile"] == "paper"):
+        mean = _means(study, name, "paper", "folder")
+        beats = all((mean[k] > paper[k]) == HIGHER_IS_BETTER[k] and mean[k] != paper[k] for k in MEASURES)
+        if name != reference and beats and mean["auc"] >= gray + margin:
             winners[name] = mean["auc_rebalanced"]
     if not winners:
-        return None, (f"no model of the study beats the paper's final model on all of {', '.join(MEASURES.values())} "
-                      f"and the gray baseline's AuC by {100 * margin:.0f} point on the other collection")
+        return None, (f"no model trained at the paper's profile beats the paper's final model on all of "
+                      f"{', '.join(MEASURES.values())} and the gray baseline's AuC by {100 * margin:.0f} point on "
+                      "the other collection")
     best = max(winners, key=winners.get)
     return best, (f"{best} beats the paper's final model on all of {', '.join(MEASURES.values())} and the gray "
                   f"baseline's AuC by at least {100 * margin:.0f} point on the other collection")

@@ -331,22 +331,26 @@ def placeholder(text: str):
     return fig
 
 
-def beyond_measures(study: dict, where: str = "folder", title: str = "on the other collection"):
-    """The "Beyond the paper" study: the four measures of each model (mean over its seeds) beside the gray
-    baseline, one panel per measure (``beyond.run_study``'s file)."""
+def beyond_measures(study: dict, title: str = "on the other collection"):
+    """The "Beyond the paper" study: the four measures of each model at each profile (mean over its seeds;
+    hatched: the ablation profile) on the other collection, beside the gray baseline, one panel per measure
+    (``beyond.run_study``'s file)."""
     from .beyond import HIGHER_IS_BETTER, MEASURES
-    groups: dict[str, list] = {}
+    groups: dict[tuple, list] = {}
     for entry in study["models"].values():
-        groups.setdefault(entry["experiment"], []).append(entry[where])
+        groups.setdefault((entry["experiment"], entry["profile"]), []).append(entry["folder"])
     names = list(groups)
-    fig = _figure(figsize=(9, 3.2), layout="constrained")
+    gray = study["baselines"]["gray"]["folder"]
+    fig = _figure(figsize=(9, 3.4), layout="constrained")
     for ax, (key, label) in zip(fig.subplots(1, len(MEASURES)), MEASURES.items()):
         values = [np.mean([s[key] for s in groups[n]]) for n in names]
-        ax.bar(range(len(names)), values, color=[PALETTE.get(n, "0.5") for n in names])
-        ax.axhline(study["baselines"]["gray"][where][key], color="0.3", ls=":", label="gray (ab = 0)")
-        ax.set_xticks(range(len(names)), [LABELS.get(n, n).replace("PolyChromify", "PC") for n in names],
-                      rotation=35, ha="right", fontsize=7)
-        low, high = min(values + [study["baselines"]["gray"][where][key]]), max(values)
+        bars = ax.bar(range(len(names)), values, color=[PALETTE.get(n, "0.5") for n, _ in names])
+        for bar, (_, profile) in zip(bars, names):
+            bar.set_hatch("" if profile == "paper" else "//")
+        ax.axhline(gray[key], color="0.3", ls=":", label="gray (ab = 0)")
+        ax.set_xticks(range(len(names)), [f"{LABELS.get(n, n).replace('PolyChromify', 'PC')} ({p})"
+                                          for n, p in names], rotation=35, ha="right", fontsize=7)
+        low, high = min(values + [gray[key]]), max(values)
         ax.set_ylim(low - 0.15 * (high - low + 1e-9), high + 0.1 * (high - low + 1e-9))
         ax.set_title(f"{label} {'(higher: better)' if HIGHER_IS_BETTER[key] else '(lower: better)'}", fontsize=8)
         ax.grid(axis="y", alpha=0.3)

@@ -389,26 +389,28 @@ def ablations(study: dict, folder_label: str = "other collection", keys=("auc", 
 
 
 def beyond(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
-    """The "Beyond the paper" study (``beyond.run_study``'s file): each model of the study (mean over its seeds,
-    with their number and its parameters) on the other collection and on its landscape test split, the four
-    measures; then the gray baseline and, on the other collection only, the paper-profile references."""
+    """The "Beyond the paper" study (``beyond.run_study``'s file): each model at each profile (mean over its
+    seeds, with their number and its parameters) on the other collection and on that profile's landscape test
+    split, the four measures; then the gray baseline and the author's trained model (other collection only)."""
     from .beyond import MEASURES, HIGHER_IS_BETTER
     arrows = {True: "\u2191", False: "\u2193"}
     names = {key: f"{label} {arrows[HIGHER_IS_BETTER[key]]}" for key, label in MEASURES.items()}
     places = ((folder_label, "folder"), ("landscape test split", "test"))
-    groups: dict[str, list] = {}
+    groups: dict[tuple, list] = {}
     for entry in study["models"].values():
-        groups.setdefault(entry["experiment"], []).append(entry)
+        groups.setdefault((entry["experiment"], entry["profile"]), []).append(entry)
     rows = {}
-    for name, entries in groups.items():
+    for (name, profile), entries in groups.items():
         row = {("", "seeds"): len(entries), ("", "parameters"): entries[0].get("parameters", np.nan)}
         for where, field in places:
             for key, label in names.items():
                 row[(where, label)] = float(np.mean([e[field][key] for e in entries]))
-        rows[LABELS.get(name, name) + " (ablation)"] = row
+        rows[f"{LABELS.get(name, name)} ({profile} profile)"] = row
     gray = study["baselines"]["gray"]
-    rows["gray baseline (ab = 0)"] = {(where, label): gray[field][key]
-                                      for where, field in places for key, label in names.items()}
+    for profile, test in gray["test"].items():
+        rows[f"gray baseline (ab = 0), {profile} test split"] = {
+            **{(folder_label, label): gray["folder"][key] for key, label in names.items()},
+            **{("landscape test split", label): test[key] for key, label in names.items()}}
     for name, entry in study.get("references", {}).items():
         rows[LABELS.get(name, name) + " (paper profile)"] = {
             (folder_label, label): entry["folder"][key] for key, label in names.items()}

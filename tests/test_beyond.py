@@ -11,18 +11,21 @@ def _s(auc, rebalanced, rmse, gap):
 
 @pytest.fixture
 def study():
-    def run(name, seed, folder, test=None):
-        return {"experiment": name, "seed": seed, "parameters": 1000, "folder": folder,
+    def run(name, folder, profile="ablation", seed=42, test=None):
+        return {"experiment": name, "profile": profile, "seed": seed, "parameters": 1000, "folder": folder,
                 "test": test or _s(0.88, 0.60, 15.0, 20.0)}
     return {
         "images": 396, "image_size": 128,
         "models": {
-            "polychromify (seed 42)": run("polychromify", 42, _s(0.890, 0.55, 14.0, 19.0)),
-            "polychromify_unet (seed 42)": run("polychromify_unet", 42, _s(0.900, 0.60, 13.0, 15.0)),
-            "polychromify_classes (seed 42)": run("polychromify_classes", 42, _s(0.880, 0.62, 15.0, 12.0)),
+            "a": run("polychromify", _s(0.890, 0.55, 14.0, 19.0)),
+            "b": run("polychromify_unet", _s(0.900, 0.60, 13.0, 15.0)),
+            "c": run("polychromify_classes", _s(0.880, 0.62, 15.0, 12.0)),
+            "d": run("polychromify", _s(0.885, 0.50, 14.5, 20.0), "paper"),
+            "e": run("polychromify", _s(0.887, 0.52, 14.3, 20.0), "paper", seed=43),
         },
         "references": {"author_model": {"experiment": "author_model", "folder": _s(0.91, 0.58, 12.5, 17.0)}},
-        "baselines": {"gray": {"folder": _s(0.896, 0.40, 14.46, 25.0), "test": _s(0.87, 0.35, 17.5, 28.0)}},
+        "baselines": {"gray": {"folder": _s(0.896, 0.40, 14.46, 25.0),
+                               "test": {"ablation": _s(0.87, 0.35, 17.5, 28.0), "paper": _s(0.86, 0.3, 18, 29)}}},
     }
 
 
@@ -37,7 +40,7 @@ def test_scores_add_the_rebalanced_auc_to_the_usual_metrics():
     assert set(beyond.MEASURES) <= set(got)
 
 
-def test_verdicts_are_signed_so_that_positive_is_better(study):
+def test_verdicts_are_signed_so_that_positive_is_better_and_compare_within_a_profile(study):
     found = beyond.verdicts(study)
     assert set(found) == {"polychromify_unet", "polychromify_classes"}
     unet = found["polychromify_unet"]
@@ -45,23 +48,34 @@ def test_verdicts_are_signed_so_that_positive_is_better(study):
     assert unet["folder/colorfulness_gap"] == pytest.approx(4.0)
     classes = found["polychromify_classes"]
     assert classes["folder/auc"] == pytest.approx(-0.01) and classes["folder/auc_rebalanced"] == pytest.approx(0.07)
+    assert beyond.verdicts(study, "paper") == {}   # only the final model at the paper profile so far
 
 
 def test_table_and_note(study):
     table = tables.beyond(study)
-    assert table.loc["PolyChromify U-Net (ablation)", ("other collection", "rebalanced AuC \u2191")] == 0.60
-    assert table.loc["gray baseline (ab = 0)", ("landscape test split", "ab RMSE \u2193")] == 17.5
+    assert table.loc["PolyChromify U-Net (ablation profile)", ("other collection", "rebalanced AuC \u2191")] == 0.60
+    assert table.loc["PolyChromify (paper profile)", ("other collection", "AuC \u2191")] == pytest.approx(0.886)
+    assert table.loc["PolyChromify (paper profile)", ("", "seeds")] == 2
+    assert table.loc["gray baseline (ab = 0), ablation test split", ("landscape test split", "ab RMSE \u2193")] == 17.5
     assert table.loc["PolyChromify, the author's weights (paper profile)",
                      ("other collection", "colourfulness gap \u2193")] == 17.0
     note = prose.beyond_note(study)
-    assert "**PolyChromify U-Net** against the final model, on the other collection: better on 4 of 4" in note
+    assert ("**PolyChromify U-Net** (ablation profile) against the final model at the same profile, on the other "
+            "collection: better on 4 of 4") in note
     assert "bottleneck does not suit colorization*: **supported**" in note
     assert "classification is more vivid*: **partly supported (2 of 4 measures)**" in note
-    assert "One seed per model" in note
-    del study["models"]["polychromify_classes (seed 42)"]
+    assert "1 at the ablation profile, 2 at the paper profile" in note
+    del study["models"]["c"]
     assert "not tested yet (the run of PolyChromify, classification loss is pending)" in prose.beyond_note(study)
-    del study["models"]["polychromify (seed 42)"]
-    assert prose.beyond_note(study) == "The final model's ablation run is not in the study yet."
+    for key in ("a", "d", "e"):
+        del study["models"][key]
+    assert prose.beyond_note(study) == "The final model's runs are not in the study yet."
+
+
+def test_figures_of_the_study(study):
+    from polychromify import figures
+    fig = figures.beyond_measures(study)
+    assert len(fig.axes) == 4 and len(fig.axes[0].patches) == 4    # four (experiment, profile) groups
 
 
 def test_the_command_needs_a_folder(capsys):
@@ -91,13 +105,16 @@ def test_the_studys_photos_are_stored_read_back_and_drawn(tmp_path):
 
 
 def test_the_default_candidate_must_beat_the_papers_model_everywhere_and_gray_by_a_point(study):
-    study["references"]["polychromify"] = {"experiment": "polychromify", "folder": _s(0.885, 0.50, 14.5, 20.0)}
-    name, why = beyond.default_candidate(study)      # the U-Net beats it everywhere, but gray by only 0.4 points
-    assert name is None and "no model of the study beats" in why
+    name, why = beyond.default_candidate(study)      # the U-Net beats it, but only at the ablation profile
+    assert name is None and "no model trained at the paper's profile beats" in why
+    study["models"]["f"] = {**study["models"]["b"], "profile": "paper"}
+    name, why = beyond.default_candidate(study)      # at the paper profile it beats gray by only 0.4 points
+    assert name is None
     study["baselines"]["gray"]["folder"]["auc"] = 0.89
-    name, why = beyond.default_candidate(study)      # the classification model: AuC below the paper's model
+    name, why = beyond.default_candidate(study)
     assert name == "polychromify_unet" and why.startswith("polychromify_unet beats the paper's final model")
-    study["models"]["polychromify_unet (seed 42)"]["folder"]["ab_rmse"] = 14.5   # a tie is not a win
+    study["models"]["f"]["folder"]["ab_rmse"] = 14.4   # the paper model's mean: a tie is not a win
     assert beyond.default_candidate(study)[0] is None
-    del study["references"]["polychromify"]
-    assert beyond.default_candidate(study)[0] is None
+    for key in ("d", "e"):
+        del study["models"][key]
+    assert "not in the study" in beyond.default_candidate(study)[1]
