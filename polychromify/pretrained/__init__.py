@@ -115,10 +115,15 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
     test = card["test_metrics"]
     h = "#" * level + " "
     lines = [f"# Model card: {card['name']} (pretrained, {card['profile']} profile)", ""] if title else []
+    from ..experiments import EXPERIMENTS
+    experiment = EXPERIMENTS.get(card["experiment"])
+    what = experiment.title if experiment else card["experiment"]
+    loss = "Zhang et al.'s rebalanced cross-entropy" if experiment and experiment.output == "classes" else "MSE"
     lines += [
-        "PolyChromify (Ghiotto): a convolutional autoencoder with a per-pixel dense middle that predicts the",
-        "CIELAB a, b channels of a landscape photo from its L channel. `polychromify.pretrained.load_pretrained()`",
-        "loads it; `polychromify colorize PHOTO` uses it.",
+        f"{what}: predicts the CIELAB a, b channels of a landscape photo from its L channel",
+        f"(experiment `{card['experiment']}`: {experiment.section if experiment else 'not in this package'}).",
+        "`polychromify.pretrained.load_pretrained()` loads it; `polychromify colorize PHOTO` uses it"
+        + ("" if card["experiment"] == "polychromify" else "; `--model paper` uses the paper's final model") + ".",
         "",
         f"**{card['note']}**",
         "",
@@ -127,7 +132,7 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
         f"- experiment `{card['experiment']}` (builder `models.{card['model']}`), {card['params']:,} parameters"
         if card.get("params") else f"- experiment `{card['experiment']}` (builder `models.{card['model']}`)",
         f"- input: {card['input']} with S = {card['image_size']}; output: {card['output']}",
-        f"- trained {card['epochs']} epochs, batch {card['batch_size']}, Adam, MSE, {card['precision']}, "
+        f"- trained {card['epochs']} epochs, batch {card['batch_size']}, Adam, {loss}, {card['precision']}, "
         f"on {card['backend']}",
         f"- run `{card['run']}`, finished {card['finished_at']}, commit `{card['git_commit']}`",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in (card.get("versions") or {}).items()),
