@@ -307,12 +307,13 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
         wins = sum(v > 0 for k, v in deltas.items() if k.startswith("folder/"))
         verdict = ("supported" if wins == len(MEASURES) else "not supported" if wins == 0 else
                    f"partly supported ({wins} of {len(MEASURES)} measures)")
+        single = sum(m["experiment"] == reference and m["profile"] == profile for m in study["models"].values()) == 1
         lines.append(f"- Claim {claim}: **{verdict}** by {change}, at the {profile} profile on the other "
-                     f"collection ({changes(deltas, 'folder')}).")
+                     f"collection ({changes(deltas, 'folder')})"
+                     + ("; one seed each, so not yet read against the spread between seeds." if single else "."))
     seeds = {p: sum(m["experiment"] == reference and m["profile"] == p for m in study["models"].values())
              for p in PROFILES}
     caveat = ("Seeds of the final model: " + ", ".join(f"{n} at the {p} profile" for p, n in seeds.items() if n)
-              + ". With one seed the spread between seeds is not measured, so small differences are not to be read "
-              "as real; the paper-profile final model's seeds differ by a few tenths of an AuC point on the test "
-              "split (chapter Results).")
+              + ". Where a profile has one seed the spread between seeds is not measured there, so differences of "
+              "this size are not yet known to be larger than what another seed alone would change.")
     return "\n".join(lines) + "\n\n" + caveat
