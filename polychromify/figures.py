@@ -6,6 +6,7 @@ RGB uint8 or floats in [0, 1]. Nothing here trains; predictions come from stored
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -375,5 +376,5 @@ def beyond_photos(photos: dict, labels: dict):
         for i in range(rows):
             axes[i, j].imshow(images[i])
             axes[i, j].set_axis_off()
-        axes[0, j].set_title(title, fontsize=7)
+        axes[0, j].set_title(textwrap.fill(title, 13), fontsize=6)
     return fig
