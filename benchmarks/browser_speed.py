@@ -22,7 +22,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -36,6 +35,7 @@ from polychromify.synthetic import synthetic_landscape  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers of the tests
 from browser_helpers import browser_missing, headless_chromium, local_ort_web, write_local_page  # noqa: E402
+from timing import median_seconds  # noqa: E402  (beside this script)
 
 SIZES = {"1 MP": (1152, 864), "4 MP": (2304, 1728)}  # (width, height)
 ORT_WEB = local_ort_web()
@@ -43,17 +43,6 @@ ORT_WEB = local_ort_web()
 
 def photo(width: int, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(synthetic_landscape(5, 1024)).resize((width, height), Image.Resampling.BICUBIC))
-
-
-def median_seconds(run, repeat: int) -> float:
-    """The median seconds of ``repeat`` calls of ``run()``, after one call to warm up."""
-    run()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def native(onnx: Path, size: int, photos: dict, repeat: int) -> None:

@@ -10,7 +10,6 @@ Run: python benchmarks/colorize_speed.py [--repeat 3] [--model pretrained]
 """
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +25,8 @@ from polychromify.colorize import (colorize_files, get_model, merge, predict_sma
 from polychromify.images import load_rgb  # noqa: E402
 from polychromify.synthetic import synthetic_landscape  # noqa: E402
 
+from timing import median_seconds  # noqa: E402  (beside this script)
+
 SIZES = {"1 MP": ((1152, 864), 0.5), "12 MP": ((4000, 3000), 3.0)}  # (width, height), target seconds
 
 
@@ -34,15 +35,6 @@ def photo(width: int, height: int, seed: int = 5) -> np.ndarray:
     base = Image.fromarray(synthetic_landscape(seed, 1024)).resize((width, height), Image.Resampling.BICUBIC)
     noise = np.random.default_rng(seed).normal(0, 3, (height, width, 3))
     return np.clip(np.asarray(base, np.float32) + noise, 0, 255).astype(np.uint8)
-
-
-def median_seconds(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -69,7 +61,7 @@ def main() -> None:
                     (_, _, error), = colorize_files([source], output=out, model=model, progress=False)
                     assert error is None, error
 
-                seconds = median_seconds(end_to_end, args.repeat)
+                seconds = median_seconds(end_to_end, args.repeat, warm_up=False)
                 verdict = ("meets" if seconds < target else "MISSES") + f" the target of {target:g} s"
                 extra = "" if kind == "JPEG" else " (PNG output is slower: zlib, one thread)"
                 print(f"{label} ({width}x{height}) JPEG in, {kind} out: {seconds:.2f} s end to end, "
@@ -91,7 +83,7 @@ def main() -> None:
                 ("encode + write PNG", lambda: write_image(result, tmp / "stage.png", force=True)),
             ]
             for name, fn in stages:
-                print(f"    {name:50} {median_seconds(fn, args.repeat):6.3f} s")
+                print(f"    {name:50} {median_seconds(fn, args.repeat, warm_up=False):6.3f} s")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from polychromify.color import rgb_to_lab  # noqa: E402
 from polychromify.colorize import get_model  # noqa: E402
 from polychromify.images import load_rgb  # noqa: E402
 
-from browser_speed import median_seconds  # noqa: E402  (beside this script)
+from timing import median_seconds  # noqa: E402  (beside this script)
 
 SCENES_DEV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "scenes-dev"
 

@@ -11,9 +11,10 @@ never trained on), with the measures that see vividness as well as error:
   every colour class counts alike, so predicting sepia everywhere no longer pays);
 - ab RMSE, and the colourfulness gap (Hasler and Suesstrunk's M, |truth - prediction| per photo).
 
-Beside them: the gray (ab = 0) baseline, our paper-profile final model and the author's trained model (on
-the other collection). The runs are at the ``ablation`` profile (128 px, 800 photos, 10 epochs, the final
-model's own run among them): what a 2-core CPU affords for four models, not the paper's scale.
+Every model is run at the ``ablation`` profile (128 px, 800 photos, 10 epochs: what a 2-core CPU affords for
+several models) and, where trained, at the ``paper`` profile (``PROFILES``); each is compared with the final
+model's runs at the same profile, beside the gray (ab = 0) baseline and, on the other collection, the
+author's trained model.
 
 The result is ``<results>/studies/beyond-<folder>.json``, written atomically with what it was computed from
 (runs, the folder's data hash, the machine), and beside it ``beyond-<folder>/``: ``PHOTOS`` of the folder's

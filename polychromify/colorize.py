@@ -116,7 +116,8 @@ _MODELS: dict = {}  # cache: source key -> ColorizeModel
 
 def get_model(model=None, results_dir=None) -> ColorizeModel:
     """Resolve ``model``: None (the shipped pretrained model, the default), ``"paper"`` (the paper's final
-    model as shipped, ``pretrained.paper_model_dir``: the default itself while it is that model), a ``ColorizeModel``, a ``keras.Model`` (built by
+    model as shipped, ``pretrained.paper_model_dir``: the default itself while it is that model), a
+    ``ColorizeModel``, a ``keras.Model`` (built by
     ``models.build_model``, whose name is its builder's; one of another name is taken to predict ab like the
     final model), an experiment name (its best finished run in the results store: ``results.find_run``, any
     profile, the paper's first) or a run folder.
@@ -129,17 +130,17 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
     if model is not None and not isinstance(model, (str, Path)):
         from .experiments import EXPERIMENTS
         return ColorizeModel(model, model.name if model.name in EXPERIMENTS else "polychromify", model.name)
-    if model is None or str(model) in ("pretrained", "paper"):
+    from .pretrained import PAPER_MODEL
+    if model is None or str(model) in ("pretrained", PAPER_MODEL):
         from .pretrained import PRETRAINED_DIR, WEIGHTS, load_pretrained, paper_model_dir, pretrained_card
-        folder = paper_model_dir() if str(model) == "paper" else PRETRAINED_DIR
+        alias = str(model or "pretrained")
+        folder = paper_model_dir() if alias == PAPER_MODEL else PRETRAINED_DIR
         weights = folder / WEIGHTS  # keyed by its file and mtime: a new export is picked up
-        alias = "paper" if str(model) == "paper" else "pretrained"
         key = (alias, str(weights), weights.stat().st_mtime_ns if weights.is_file() else None)
         if key not in _MODELS:
             card = pretrained_card(folder)
             _MODELS[key] = ColorizeModel(load_pretrained(folder), card["experiment"],
-                                         f"{alias} ({card['experiment']}, "
-                                         f"{card['profile']} profile)")
+                                         f"{alias} ({card['experiment']}, {card['profile']} profile)")
         return _MODELS[key]
     from .experiments import get_experiment, load_trained
     from .results import list_runs, resolve_run
