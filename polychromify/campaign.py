@@ -14,6 +14,7 @@ too big for the repository) and take about 2.7 h in bf16 on the best CPU seen: t
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 
 from .experiments import get_experiment, run_experiment
@@ -65,6 +66,11 @@ CAMPAIGN = [
     Entry("polychromify_author_data", flexible=True),  # the author's data protocol (duplicates kept, random split)
     Entry("eccv16", BF16),            # Table 2 (the author's translation); one sitting, needs bf16 hardware
     Entry("eccv16_zhang", BF16),      # beyond the paper: Zhang's recipe; one sitting, needs bf16 hardware
+    # beyond the paper (chapter "Beyond the paper"): the U-Net with the final model's three seeds, float32 like
+    # them; the large U-Net and the classification loss once each
+    *[Entry("polychromify_unet", {"seed": s}) if s != 42 else Entry("polychromify_unet") for s in SEEDS],
+    Entry("polychromify_unet_large", flexible=True),
+    Entry("polychromify_classes", flexible=True),
 ]
 
 # Measured with benchmarks/train_throughput.py on an Intel Xeon with AMX (2 cores, TensorFlow 2.21):
@@ -138,9 +144,15 @@ def runnable(entry: Entry, cpu: dict | None = None, accelerator: bool = False, l
     return None
 
 
+class CampaignFailed(RuntimeError):
+    """Some runs of a campaign failed (each was logged with its reason); the others were trained."""
+
+
 def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: list[str] | None = None,
                  accelerator: bool = False, large: bool = False, log=print, cache_dir=None) -> list[Entry]:
     """Train the pending entries (those named in ``only``, if given) one after another; returns those done.
+    A run that fails is logged with its reason and the campaign goes on; ``CampaignFailed`` is raised at
+    the end if any did.
 
     ``data_dir`` None: synthetic landscapes (the CLI passes ``--data`` or ``$POLYCHROMIFY_DATA``). Entries whose
     experiment has ``checkpoint_in_cache`` checkpoint to ``cache_dir`` (None: ``settings.cache_dir()``): they
@@ -149,7 +161,7 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
     import keras
 
     from .errors import Busy
-    done = []
+    done, failed = [], []
     synthetic = data_dir is None  # the tests' campaigns
     for entry in pending(profile, results_dir, synthetic):
         if only and entry.experiment not in only and entry.label not in only:
@@ -167,7 +179,16 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
         except Busy as err:
             log(f"skip {entry.label}: {err}")
             continue
+        except Exception as err:  # one run's failure must not cost the others their turn (hours on a CPU)
+            traceback.print_exc()  # for whoever reads the campaign's log later
+            log(f"failed {entry.label}: {type(err).__name__}: {err}")
+            failed.append(entry)
+            keras.backend.clear_session()
+            continue
         log(f"finished {entry.label}: {run.path}" if run.finished else f"stopped {entry.label}: {run.path}")
         done.append(entry)
         keras.backend.clear_session()
+    if failed:
+        raise CampaignFailed(f"{len(failed)} run(s) failed: {', '.join(e.label for e in failed)}; "
+                             f"{len(done)} trained")
     return done

@@ -180,7 +180,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_campaign(args) -> int:
-    from .campaign import CAMPAIGN, finished, pending, resolve, run_campaign, runnable
+    from .campaign import CAMPAIGN, CampaignFailed, finished, pending, resolve, run_campaign, runnable
     data, results, cache = _data(args), _results(args), args.settings.cache_dir
     if args.list:
         todo = pending(args.profile, results)
@@ -193,17 +193,21 @@ def cmd_campaign(args) -> int:
         return 0
     def log(line: str) -> None:
         print(f"campaign: {line}", flush=True)
-    if not args.accelerator:
-        run_campaign(args.profile, data, results, only=args.only, large=args.large, log=log, cache_dir=cache)
+    try:
+        if not args.accelerator:
+            run_campaign(args.profile, data, results, only=args.only, large=args.large, log=log, cache_dir=cache)
+            return 0
+        from .parallel import data_parallel, initialize_hosts
+        if initialize_hosts():
+            log("joined the other hosts (keras.distribution.initialize)")
+        with data_parallel(batch_size=_campaign_batch_sizes(args.profile)) as used:
+            log(f"devices: {used}")
+            run_campaign(args.profile, data, results, only=args.only, accelerator=True, large=args.large,
+                         log=log, cache_dir=cache)
         return 0
-    from .parallel import data_parallel, initialize_hosts
-    if initialize_hosts():
-        log("joined the other hosts (keras.distribution.initialize)")
-    with data_parallel(batch_size=_campaign_batch_sizes(args.profile)) as used:
-        log(f"devices: {used}")
-        run_campaign(args.profile, data, results, only=args.only, accelerator=True, large=args.large,
-                     log=log, cache_dir=cache)
-    return 0
+    except CampaignFailed as err:
+        print(f"polychromify: campaign: {err}", file=sys.stderr)
+        return 1
 
 
 def _campaign_batch_sizes(profile: str) -> list[int]:

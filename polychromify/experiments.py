@@ -235,16 +235,36 @@ def evaluate_predictions(experiment: Experiment, model, dataset: Dataset) -> dic
     return out
 
 
+_BASELINES: dict[str, dict] = {}  # evaluate_baselines' results in this process, by what they depend on
+
+
+def _baselines_key(experiment: Experiment, dataset: Dataset) -> str:
+    """What the baselines depend on: the data, its split (names per split) and the training photos' limit."""
+    import hashlib
+    import json
+    described = {"data": dataset.provenance(), "names": {k: list(v) for k, v in dataset.names.items()},
+                 "train_limit": experiment.train_limit}
+    return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def evaluate_baselines(experiment: Experiment, dataset: Dataset) -> dict:
     """The gray (ab = 0) and mean-ab (mean of the photos the experiment trained on) baselines' metrics on val
-    and test: {"gray": {split: ...}, "mean_ab": {split: ...}}. They depend on the data, not on a model."""
+    and test: {"gray": {split: ...}, "mean_ab": {split: ...}}. They depend on the data, not on a model, so a
+    process computes them once per data set, split and training limit (a campaign trains many runs on one)."""
+    import copy
+
     from . import metrics
+    key = None if dataset.synthetic else _baselines_key(experiment, dataset)
+    if key in _BASELINES:
+        return copy.deepcopy(_BASELINES[key])
     mean_ab = _limit(dataset.y_train, experiment.train_limit).reshape(-1, 2).mean(axis=0)
     out = {"gray": {}, "mean_ab": {}}
     for split in ("val", "test"):
         x, y = dataset.x[split], dataset.y[split]
         out["gray"][split] = metrics.evaluate(x, y, metrics.gray_baseline(y))
         out["mean_ab"][split] = metrics.evaluate(x, y, np.broadcast_to(mean_ab, y.shape).astype(np.float32))
+    if key is not None:
+        _BASELINES[key] = copy.deepcopy(out)
     return out
 
 

@@ -9,6 +9,9 @@ per-pixel metrics (accuracy, AuC, ab RMSE, CIEDE2000) are the same averaged per 
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from skimage import color
 from skimage.metrics import structural_similarity
@@ -211,11 +214,34 @@ def _rgb_of(lab: np.ndarray) -> np.ndarray:
     return lab_to_rgb(np.concatenate([lab[..., :1], np.clip(lab[..., 1:], -128.0, 127.0)], axis=-1))
 
 
-def evaluate(L, y_true, y_pred, batch=64):
+def _batch_sums(L, y_true, y_pred) -> tuple[dict, np.ndarray]:
+    """One batch's contribution to ``evaluate``: the sums of the metrics over its images, and its AuC curve
+    weighted by its size."""
+    k = len(L)  # images in this batch: per-image means are weighted by it
+    lab_true = np.concatenate([L, y_true * AB_SCALE], axis=-1)
+    lab_pred = np.concatenate([L, y_pred * AB_SCALE], axis=-1)
+    rgb_true, rgb_pred = _rgb_of(lab_true), _rgb_of(lab_pred)
+    c_true, c_pred = colorfulness_per_image(rgb_true), colorfulness_per_image(rgb_pred)
+    sums = {
+        "accuracy": k * pixel_accuracy(y_true, y_pred),
+        "psnr": psnr_per_image(rgb_true, rgb_pred).sum(),
+        "ssim": ssim_per_image(rgb_true, rgb_pred).sum(),
+        "colorfulness_true": c_true.sum(),
+        "colorfulness_pred": c_pred.sum(),
+        "colorfulness_gap": np.abs(c_true - c_pred).sum(),
+        "ab_rmse": k * ab_rmse(lab_true[..., 1:], lab_pred[..., 1:]) ** 2,  # mean of squares
+        "ciede2000": k * ciede2000(lab_true, lab_pred),
+    }
+    return sums, k * accuracy_curve(lab_true[..., 1:], lab_pred[..., 1:])
+
+
+def evaluate(L, y_true, y_pred, batch=64, workers: int | None = None):
     """All metrics of a prediction for one split, as a dict of floats with the keys ``METRIC_KEYS``.
 
     L: (N, H, W, 1) in [0, 100]; y_true, y_pred: model-space (N, H, W, 2) in [-1, 1] (y_pred is clipped
-    to that range). Images are converted to RGB with the true L and processed ``batch`` at a time.
+    to that range). Images are converted to RGB with the true L and processed ``batch`` at a time, the
+    batches on ``workers`` threads (default: the CPU count, at most 16); their sums are added in batch
+    order, so the result does not depend on the number of threads.
     """
     L = np.asarray(L, dtype=np.float32)
     y_true = np.asarray(y_true, dtype=np.float32)
@@ -225,25 +251,16 @@ def evaluate(L, y_true, y_pred, batch=64):
         raise ValueError(f"evaluate needs matching non-empty arrays, got L {L.shape}, "
                          f"y_true {y_true.shape}, y_pred {y_pred.shape}")
 
+    parts = [slice(start, start + batch) for start in range(0, n, batch)]
+    workers = workers or min(16, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max(1, min(workers, len(parts)))) as pool:
+        batches = list(pool.map(lambda part: _batch_sums(L[part], y_true[part], y_pred[part]), parts))
     sums = dict.fromkeys(METRIC_KEYS, 0.0)
     curve = np.zeros(AUC_MAX_THRESHOLD + 1)
-    for start in range(0, n, batch):
-        part = slice(start, start + batch)
-        k = len(L[part])  # images in this batch: per-image means are weighted by it
-        lab_true = np.concatenate([L[part], y_true[part] * AB_SCALE], axis=-1)
-        lab_pred = np.concatenate([L[part], y_pred[part] * AB_SCALE], axis=-1)
-        rgb_true, rgb_pred = _rgb_of(lab_true), _rgb_of(lab_pred)
-        c_true, c_pred = colorfulness_per_image(rgb_true), colorfulness_per_image(rgb_pred)
-
-        sums["accuracy"] += k * pixel_accuracy(y_true[part], y_pred[part])
-        sums["psnr"] += psnr_per_image(rgb_true, rgb_pred).sum()
-        sums["ssim"] += ssim_per_image(rgb_true, rgb_pred).sum()
-        sums["colorfulness_true"] += c_true.sum()
-        sums["colorfulness_pred"] += c_pred.sum()
-        sums["colorfulness_gap"] += np.abs(c_true - c_pred).sum()
-        sums["ab_rmse"] += k * ab_rmse(lab_true[..., 1:], lab_pred[..., 1:]) ** 2  # mean of squares
-        sums["ciede2000"] += k * ciede2000(lab_true, lab_pred)
-        curve += k * accuracy_curve(lab_true[..., 1:], lab_pred[..., 1:])
+    for batch_sums, batch_curve in batches:
+        for key, value in batch_sums.items():
+            sums[key] += value
+        curve += batch_curve
 
     result = {key: float(value / n) for key, value in sums.items()}
     result["ab_rmse"] = float(np.sqrt(result["ab_rmse"]))
