@@ -285,8 +285,11 @@ def record_metrics(run: Run, metrics: dict) -> None:
 
 
 def git_commit(cwd: Path | None = None) -> str:
-    """The current git commit, with '+dirty' when the work tree has changes. Outside git (a copy of the
-    work tree, as a device machine gets), ``$POLYCHROMIFY_GIT_COMMIT`` if set, else 'unknown'."""
+    """The current git commit, with '+dirty' when the work tree has changes; 'unknown' outside git.
+    ``$POLYCHROMIFY_GIT_COMMIT``, when set, comes first: a copy of the work tree (what a device machine gets)
+    may carry no ``.git`` or an older one (seen on the H200: the session's first commit, so '+dirty')."""
+    if os.environ.get(GIT_COMMIT_ENV):
+        return os.environ[GIT_COMMIT_ENV]
     where = cwd or Path(__file__).resolve().parent
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True,
@@ -295,7 +298,7 @@ def git_commit(cwd: Path | None = None) -> str:
                                capture_output=True, text=True, check=True).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get(GIT_COMMIT_ENV) or "unknown"
+        return "unknown"
 
 
 CPU_FEATURES = ("fma", "avx2", "avx512f", "avx512_bf16", "amx_bf16")  # what decides float32/bf16 training speed

@@ -138,3 +138,13 @@ def test_a_copy_without_git_records_the_commit_it_is_given(tmp_path, monkeypatch
     assert git_commit(tmp_path) == "unknown"
     monkeypatch.setenv(GIT_COMMIT_ENV, "0123abc")
     assert git_commit(tmp_path) == "0123abc"
+
+
+def test_the_commit_passed_in_wins_over_a_stale_git_in_the_copy(monkeypatch):
+    """The H200's copy of the work tree carried the session's first .git: without the variable winning, the runs
+    trained there recorded that older commit, '+dirty', instead of the one they ran."""
+    from polychromify.results import GIT_COMMIT_ENV, git_commit
+    monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
+    here = git_commit()  # this checkout's own (a git work tree)
+    monkeypatch.setenv(GIT_COMMIT_ENV, "0123abc")
+    assert git_commit() == "0123abc" != here
