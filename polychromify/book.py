@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .profiles import BOOK_PROFILE
+
 ROOT = Path(__file__).resolve().parent.parent   # the repository (the book's root: _config.yml, _toc.yml)
 EXECUTED = Path("book") / "_executed"            # relative to the root; git-ignored
 HIDDEN = "remove-cell"                           # Jupyter Book tag that drops a cell from the page
@@ -42,7 +44,7 @@ def list_parameters(root: Path = ROOT) -> None:
         print(f"{name} = {info['default']}  # {info['help']}{where}")
 
 
-def build_book(profile: str = "quick", params: list[str] | None = None, only: str | None = None,
+def build_book(profile: str = BOOK_PROFILE, params: list[str] | None = None, only: str | None = None,
                list_params: bool = False, root: Path = ROOT, pdf: bool = False) -> int:
     """Execute the notebooks (all, or ``only`` those whose name starts so) and build the HTML book (and, with
     ``pdf``, its PDF: ``build_pdf``).

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .profiles import Profile, get_profile
+from .profiles import BOOK_PROFILE, Profile, get_profile
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Chapter:
     pending: list = field(default_factory=list)     # experiments asked for that the store lacks (not trained)
 
     @classmethod
-    def from_parameters(cls, profile: str = "quick", data_dir=None, results_dir=None, **overrides) -> "Chapter":
+    def from_parameters(cls, profile: str = BOOK_PROFILE, data_dir=None, results_dir=None, **overrides) -> "Chapter":
         """Resolve a notebook's parameters cell; ``None`` means "the default" for every value: the folders
         from the environment (``settings``, read here once), the profile's own settings."""
         from .settings import Settings

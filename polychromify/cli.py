@@ -387,7 +387,7 @@ def cmd_book(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from .experiments import EXPERIMENTS
-    from .profiles import PROFILES
+    from .profiles import BOOK_PROFILE, PROFILES
     p = argparse.ArgumentParser(prog="polychromify", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show TensorFlow's start-up lines, and a traceback for an unexpected error")
@@ -478,7 +478,8 @@ def parser() -> argparse.ArgumentParser:
     res.set_defaults(func=cmd_results)
 
     book = sub.add_parser("book", help="execute the notebooks and build the HTML book")
-    book.add_argument("--profile", default="quick", choices=list(PROFILES))
+    book.add_argument("--profile", default=BOOK_PROFILE, choices=list(PROFILES),
+                      help=f"the runs the book shows (default: {BOOK_PROFILE}, from the committed store)")
     book.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                       help="a notebook parameter (repeatable)")
     book.add_argument("--only", help="execute only this notebook (e.g. 01_dataset)")

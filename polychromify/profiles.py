@@ -148,6 +148,12 @@ PROFILES = {
 }
 
 
+# The profile the book renders by default (`make book`, `polychromify book`, a notebook opened as it is): the
+# paper's scale, from the committed runs (it never trains). `polychromify book --profile quick` renders the
+# quick runs.
+BOOK_PROFILE = "paper"
+
+
 def get_profile(name: str | Profile = "quick", **overrides) -> Profile:
     """The named profile, with any non-None keyword overrides applied."""
     if isinstance(name, Profile):

@@ -213,8 +213,14 @@ def _minutes(run) -> float:
     return run.provenance["timings"]["train_seconds_total"] / 60
 
 
-def _cpu(run) -> str:
-    return run.provenance.get("machine", {}).get("cpu", {}).get("model", "?")
+def _hardware(run) -> str:
+    """What trained the run: each training segment's accelerators (e.g. NVIDIA H200), else its CPU model, in
+    the order the segments ran, each named once ("AMD EPYC + NVIDIA H200" for a run resumed on a GPU)."""
+    def name(record: dict) -> str:
+        return ", ".join(dict.fromkeys(record.get("accelerators") or [])) or \
+            record.get("machine", {}).get("cpu", {}).get("model", "CPU not recorded")
+    records = run.provenance.get("segments") or [run.provenance]
+    return " + ".join(dict.fromkeys(name(r) for r in records))
 
 
 def _val_accuracy(run) -> float:
@@ -256,7 +262,7 @@ def table1(runs: dict, seeds: dict | None = None) -> pd.DataFrame:
             ("training time [min]", PAPER): printed["time_s"] / 60,
             ("training time [min]", label): _minutes(run) if run else np.nan,
             ("run", "precision"): _precision(run) if run else "",
-            ("run", "CPU"): _cpu(run) if run else "",
+            ("run", "hardware"): _hardware(run) if run else "",
             ("run", "data"): _data(run) if run else PENDING,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -292,7 +298,7 @@ def table2(runs: dict, seeds: dict | None = None, names=None) -> pd.DataFrame:
             ("test accuracy", "verdict"): (noise_verdict(mean, printed["test_accuracy"], noise) if printed
                                            else PENDING if run is None else "not in the paper"),
             ("run", "precision"): _precision(run) if run else "",
-            ("run", "CPU"): _cpu(run) if run else "",
+            ("run", "hardware"): _hardware(run) if run else "",
             ("run", "data"): _data(run) if run else PENDING,
         }
     return pd.DataFrame.from_dict(rows, orient="index")

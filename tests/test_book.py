@@ -53,7 +53,7 @@ def test_list_params_prints_every_parameter(capsys):
     for name in ("profile", "data_dir", "results_dir", "image_size", "epochs", "batch_size", "max_images",
                  "seed", "precision"):
         assert re.search(rf"^{name} = .+  # \S", out, flags=re.M), name
-    assert 'profile = "quick"  # smoke|quick|paper' in out
+    assert 'profile = "paper"  # smoke|quick|paper' in out  # the book's default: the paper's scale
 
 
 def _notebook(path, *sources):
