@@ -7,16 +7,30 @@
 #     bash scripts/gpu_wheels.sh                     # .gpu-wheels/: keras, namex, optree (2.8 MB)
 #     python scripts/gpu_data.py --profile ablation  # .gpu-data/landscapes/: the photos that profile uses
 #     git commit ...                                 # the code that travels, named by its commit
-# Run, with the `run` tool (from the repository root; <commit> is `git rev-parse HEAD` here):
+# For the paper profile (what was done on 2026-12-04, 57 MiB carried), stop scripts/commit_runs.py, then
+#     python scripts/gpu_data.py --profile paper --seed 42 43 44 --stash   # all 4,007 photos; the finished
+#                                                    # runs' weights wait in .gpu-stash/ during the call
+#     ... the run below, without the author's data protocol in --only ...
+#     python scripts/gpu_data.py --restore           # at once after the call, before any commit
+# Run, with the `run` tool (from the repository root; <commit> is `git rev-parse HEAD` here; pass it: the
+# device's copy of .git can be older than the work tree):
 #     command:   POLYCHROMIFY_GIT_COMMIT=<commit> bash scripts/gpu_campaign.sh --profile ablation --only cnn
 #     carry:     [".gpu-wheels", ".gpu-data"]
 #     timeout_s: 600
 # Back here: cat <files_at>/runs.tar.gz* | tar -xz -C results    (then: polychromify campaign --list --profile ...)
+# A run the device finished is complete there: remove a checkpoint/ folder the tar leaves beside it.
+#
+# Measured on the H200 (2026-12-04, JAX 0.11.2, paper profile, batch 32): a training step of the final model
+# takes 30 ms in float32 ("highest") and 7 ms in mixed_bfloat16, the CNN's 13 ms, v1's 15 ms (1-2 s an
+# epoch); but each run's first epoch adds 5-20 s of compilation, its evaluation 15-45 s (metrics and the
+# dozen samples, on the host's CPU), and the data preparation takes about a minute at the start: two calls
+# (8.8 and 3.6 min) finished 6 runs and took an 7th (v4) to epoch 14.
 #
 # The arguments go to `polychromify campaign --accelerator` (--profile, --only, --large). What travels is at
-# most 64 MiB, the tracked files included (about 50 MiB, mostly results/): the photos of the paper profile
-# (42 MiB) and a prepared data cache (940 MB at 128 px) do not fit, the ablation profile's 800 photos
-# (8.5 MiB for seed 42) do, and the script trains only the runs they serve (that profile and seed, our
+# most 64 MiB, the tracked files included (about 64 MiB, mostly results/, 60 MB of which the finished runs'
+# weights): the photos of the paper profile (42 MiB) fit only with those weights stashed (above), a prepared
+# data cache (940 MB at 128 px) never; the ablation profile's 800 photos (8.5 MiB for seed 42) fit beside
+# everything. The script trains only the runs the carried photos serve (that profile and seeds, our
 # data protocol); without .gpu-data/ the campaign trains on synthetic data (runs that never count as the
 # real campaign's). The machine's image has JAX with CUDA and every other package polychromify trains with, but
 # not Keras: the carried wheels are installed with pip from the folder, no registry is reached. JAX's CUDA
