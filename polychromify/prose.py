@@ -121,7 +121,8 @@ def baseline_note(table: pd.DataFrame, model: str = "PolyChromify") -> str:
 
 def precision_note(runs: dict, split: str = "test") -> str:
     """A plain sentence on how much training in mixed_bfloat16 changed the final model's scores, set against
-    how much a different seed alone changes them (``experiments.precision_study``'s runs, by label)."""
+    how far the seeds alone spread them (``experiments.precision_study``'s runs, by label: the float32 runs,
+    largest minus smallest)."""
     f32, b16 = runs["float32"].metrics["model"][split], runs["mixed_bfloat16"].metrics["model"][split]
 
     def change(key, label, digits=2, unit="", higher_is_better=True):
@@ -135,20 +136,21 @@ def precision_note(runs: dict, split: str = "test") -> str:
             f"scores change: {change('psnr', 'PSNR', unit=' dB')}, {change('ssim', 'SSIM', digits=4)}, "
             f"{change('ab_rmse', 'ab RMSE', higher_is_better=False)}, "
             f"{change('ciede2000', 'CIEDE2000', higher_is_better=False)}. ")
-    seed_label = next((label for label in runs if label.startswith("float32, seed")), None)
-    if seed_label is None:
+    seeded = [runs[label].metrics["model"][split] for label in runs if label.startswith("float32, seed")]
+    if not seeded:
         return text
-    seeded = runs[seed_label].metrics["model"][split]
     names = {"psnr": "PSNR", "ssim": "SSIM", "ab_rmse": "ab RMSE", "ciede2000": "CIEDE2000"}
-    within = [n for k, n in names.items() if abs(b16[k] - f32[k]) <= abs(seeded[k] - f32[k])]
+    spread = {k: max(r[k] for r in [f32, *seeded]) - min(r[k] for r in [f32, *seeded]) for k in names}
+    within = [n for k, n in names.items() if abs(b16[k] - f32[k]) <= spread[k]]
     beyond = [n for n in names.values() if n not in within]
-    moves = ", ".join(f"{abs(seeded[k] - f32[k]):.{4 if k == 'ssim' else 2}f}" for k in names)
-    text += f"Changing only the seed ({seed_label}) moves them by {moves} respectively. "
+    moves = ", ".join(f"{spread[k]:.{4 if k == 'ssim' else 2}f}" for k in names)
+    text += (f"Changing only the seed ({len(seeded) + 1} float32 runs) spreads them over {moves} respectively "
+             f"(largest minus smallest). ")
     if not beyond:
         return text + "Every change bf16 makes is within what a different seed alone does: it keeps the quality."
     if not within:
         return text + "**bf16 moves every score more than a different seed does**: it costs quality here."
-    return text + (f"bf16's change is within a different seed's on {', '.join(within)}, **but larger on "
+    return text + (f"bf16's change is within the seeds' spread on {', '.join(within)}, **but larger on "
                    f"{', '.join(beyond)}**.")
 
 

@@ -123,10 +123,14 @@ def test_variants_and_the_precision_note_weigh_bf16_against_a_seed(tmp_path):
     assert table.loc["change: mixed_bfloat16 \u2212 float32", "PSNR [dB] \u2191"] == pytest.approx(-0.25)
     note = prose.precision_note(runs)
     assert "PSNR 0.25 dB lower (worse)" in note and "ab RMSE 0.50 higher (worse)" in note
-    assert "moves them by 0.10, 0.0100, 1.00, 1.00" in note
-    assert note.endswith("within a different seed's on SSIM, ab RMSE, CIEDE2000, **but larger on PSNR**.")
+    assert "(2 float32 runs) spreads them over 0.10, 0.0100, 1.00, 1.00" in note
+    assert note.endswith("within the seeds' spread on SSIM, ab RMSE, CIEDE2000, **but larger on PSNR**.")
     assert "keeps the quality" in prose.precision_note({**runs, "mixed_bfloat16": seed})
     assert "costs quality" in prose.precision_note({**runs, "float32, seed 43": f32})
+    # a third seed widens the spread: PSNR's change (0.25) is now within it (21.0 - 20.7 = 0.30)
+    third = _variant(tmp_path, "float32, seed 44", psnr=20.7, ssim=0.90, ab_rmse=18.0, ciede2000=13.0)
+    three = prose.precision_note({**runs, "float32, seed 44": third})
+    assert "(3 float32 runs) spreads them over 0.30, 0.0100, 1.00, 1.00" in three and "keeps the quality" in three
     alone = prose.precision_note({"float32": f32, "mixed_bfloat16": b16})
     assert alone.startswith("Trained in mixed_bfloat16") and "Changing only the seed" not in alone
 
