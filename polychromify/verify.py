@@ -55,17 +55,11 @@ def differences(stored, recomputed, rtol: float, path: str = "") -> list[str]:
 
 
 class _Datasets:
-    """Data sets loaded once for all the runs that share them, and their baselines' metrics computed once."""
+    """Data sets loaded once for all the runs that share them (their baselines' metrics are computed once per
+    data, split and training limit by ``experiments.evaluate_baselines`` itself)."""
 
     def __init__(self, data_dir):
-        self.data_dir, self.loaded, self.baselines = data_dir, {}, {}
-
-    def baseline_metrics(self, experiment, dataset) -> dict:
-        from .experiments import evaluate_baselines
-        key = (dataset.data_hash, experiment.train_limit)
-        if key not in self.baselines:
-            self.baselines[key] = evaluate_baselines(experiment, dataset)
-        return self.baselines[key]
+        self.data_dir, self.loaded = data_dir, {}
 
     def get(self, experiment, profile):
         from .experiments import experiment_data, settings
@@ -81,7 +75,7 @@ def check_run(run, datasets: _Datasets, write_samples: bool = False) -> Check:
     import keras
 
     from . import samples
-    from .experiments import evaluate_predictions, get_experiment, load_trained, store_samples
+    from .experiments import evaluate_baselines, evaluate_predictions, get_experiment, load_trained, store_samples
     from .profiles import from_stored
     config = run.config
     if not run.weights.is_file():
@@ -94,7 +88,7 @@ def check_run(run, datasets: _Datasets, write_samples: bool = False) -> Check:
                                       f"{dataset.data_hash[:10]}, the run's {config['data']['data_hash'][:10]})"])
     model = load_trained(run, profile.precision)
     recomputed = {"model": evaluate_predictions(experiment, model, dataset),
-                  **datasets.baseline_metrics(experiment, dataset)}
+                  **evaluate_baselines(experiment, dataset)}
     found = differences(run.metrics, recomputed,
                         RTOL_BF16 if profile.precision == "mixed_bfloat16" else RTOL)
     if write_samples and samples.read_samples(run) is None:
