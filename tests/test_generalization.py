@@ -40,6 +40,17 @@ def test_generalization_table_and_verdict(study):
     assert "The author's trained model beats the gray baseline on both AuC and ab RMSE." in note
     assert "Our paper-profile model beats the gray baseline on ab RMSE only, **not on AuC**." in note
     assert "2.0 AuC points below" in note
+    assert "Over its" not in note  # one seed: no spread to speak of
+
+
+def test_the_gap_to_the_authors_model_is_read_against_our_seeds(study):
+    study["models"]["polychromify"]["seeds"] = {"42": _m(0.890, 14.3), "43": _m(0.897, 13.7), "44": _m(0.891, 14.5)}
+    note = prose.generalization_note(study)
+    assert "Over its 3 seeds our model's AuC there is 89.3 (seeds 89.0 to 89.7, a spread of 0.7 points)" in note
+    assert "1 of 3 seeds beat gray's AuC, 2 its ab RMSE" in note
+    assert "The author's model is 1.7 AuC points above our mean, **more than** the spread between our seeds." in note
+    study["models"]["polychromify"]["seeds"]["44"] = _m(0.905, 14.0)
+    assert "within the spread between our seeds" in prose.generalization_note(study)
 
 
 def test_ablations_are_read_against_the_spread_between_seeds(study):
