@@ -22,8 +22,9 @@
 #
 # Measured on the H200 (2026-12-04, JAX 0.11.2, paper profile, batch 32): a training step of the final model
 # takes 30 ms in float32 ("highest") and 7 ms in mixed_bfloat16, the CNN's 13 ms, v1's 15 ms (1-2 s an
-# epoch); but each run's first epoch adds 5-20 s of compilation, its evaluation 15-45 s (metrics and the
-# dozen samples, on the host's CPU), and the data preparation takes about a minute at the start: two calls
+# epoch); but each run's first epoch adds 5-20 s of compilation, its evaluation about 15 s (metrics and the
+# dozen samples, on the host's CPU; 35-45 s for the first run of each split and process, which also scores
+# the gray and mean-ab baselines), and the data preparation takes about a minute at the start: two calls
 # (8.8 and 3.6 min) finished 6 runs and took an 7th (v4) to epoch 14.
 #
 # The arguments go to `polychromify campaign --accelerator` (--profile, --only, --large). What travels is at
