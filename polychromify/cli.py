@@ -296,23 +296,25 @@ def cmd_results(args) -> int:
     if not runs:
         print("the results store is empty")
         return 0
-    print(f"{'experiment':18}{'run':26}{'state':12}{'data':12}{'epochs':>7}{'val acc':>9}{'test acc':>9}"
-          f"{'train s':>9}")
+    w = max(len("experiment"), *(len(run.experiment) for run in runs)) + 2
+    print(f"{'experiment':{w}}{'run':26}{'state':12}{'data':12}{'precision':16}{'epochs':>7}{'val acc':>9}"
+          f"{'test acc':>9}{'train s':>9}")
     damaged = []
     for run in runs:
         if run.damage:
             damaged.append(run.damage)
-            print(f"{run.experiment:18}{run.path.name:26}{'damaged':12}")
+            print(f"{run.experiment:{w}}{run.path.name:26}{'damaged':12}")
             continue
         config = run.config
         data = "synthetic" if config["data"].get("synthetic") else "real"
+        start = (f"{run.experiment:{w}}{run.path.name:26}{'finished' if run.finished else 'unfinished':12}{data:12}"
+                 f"{config['profile'].get('precision', 'float32'):16}{config['epochs']:>7}")
         if run.finished:
             m = run.metrics["model"]
             seconds = run.provenance["timings"]["train_seconds_total"]
-            print(f"{run.experiment:18}{run.path.name:26}{'finished':12}{data:12}{config['epochs']:>7}"
-                  f"{m['val']['accuracy']:9.4f}{m['test']['accuracy']:9.4f}{seconds:9.0f}")
+            print(f"{start}{m['val']['accuracy']:9.4f}{m['test']['accuracy']:9.4f}{seconds:9.0f}")
         else:
-            print(f"{run.experiment:18}{run.path.name:26}{'unfinished':12}{data:12}{config['epochs']:>7}")
+            print(start)
     for line in damaged:
         print(f"polychromify results: {line}", file=sys.stderr)
     return 0  # a listing of a store with damaged runs is still a listing (they are named on stderr)

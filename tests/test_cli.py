@@ -156,8 +156,8 @@ def test_train_then_results_lists_the_runs(smoke_run, tmp_path, monkeypatch, cap
     assert lines[0].split()[:3] == ["experiment", "run", "state"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == {"ae_v0", "polychromify"}
-    assert rows["polychromify"][1:5] == [smoke_run.path.name, "finished", "synthetic", "1"]
-    assert rows["ae_v0"][2:5] == ["finished", "synthetic", "1"]
+    assert rows["polychromify"][1:6] == [smoke_run.path.name, "finished", "synthetic", "float32", "1"]
+    assert rows["ae_v0"][2:6] == ["finished", "synthetic", "float32", "1"]
 
 
 def test_results_of_an_empty_store(tmp_path, capsys):
