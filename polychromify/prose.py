@@ -269,16 +269,21 @@ def summary(table: pd.DataFrame, data: dict, profile, column: str = "test accura
              f"the `{profile.name}` profile ({profile.image_size} px, {profile.epochs} epochs) on {photos}; "
              f"models trained so far: {len(trained)} of {len(table)}."]
     both = mine.dropna().index.intersection(theirs.dropna().index)
+    final = LABELS["polychromify"]
+    spread = float(part[SPREAD].astype(float).get(final, float("nan"))) if SPREAD in part.columns else float("nan")
     if len(both) >= 2:
         order = lambda s: " > ".join(s[both].sort_values(ascending=False).index)  # noqa: E731
         held = order(mine) == order(theirs)
         lines.append(f"The paper's ranking by {column}, {order(theirs)}, "
                      + ("**holds** in ours." if held else f"**does not hold**: ours is {order(mine)}."))
+        width = mine[both].max() - mine[both].min()
+        if width <= spread:  # NaN (one seed) compares False
+            lines[-1] += (f" Our {len(both)} models lie within {width:.4f} of each other, inside the spread between "
+                          f"the final model's seeds ({spread:.4f}): our own order is not settled either.")
     else:
         lines.append(f"Too few models are trained yet to compare the paper's ranking by {column}.")
-    final = LABELS["polychromify"]
     if final in both:
-        gap, spread = mine[final] - theirs[final], float(part[SPREAD].astype(float).get(final, float("nan")))
+        gap = mine[final] - theirs[final]
         within = ("within the spread between our seeds" if abs(gap) <= spread else
                   "larger than the spread between our seeds" if spread == spread else
                   "with one seed only, so no spread to read it against")

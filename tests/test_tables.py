@@ -194,3 +194,20 @@ def test_a_data_column_with_one_value_for_every_run_becomes_the_caption(tmp_path
     mixed.pop("cnn_selection")
     html = tables.style(tables.selection(mixed)).to_html()  # a pending row: the column stays, with its word
     assert html.count("real (48 photos)") == len(mixed) and tables.PENDING in html
+
+
+def test_the_landing_pages_ranking_line_says_when_our_own_order_is_within_the_seeds_spread():
+    from polychromify.profiles import get_profile
+    label = "ours (paper profile)"
+    columns = pd.MultiIndex.from_tuples([("test accuracy", "paper"), ("test accuracy", label),
+                                         ("test accuracy", tables.SPREAD), ("test accuracy", "seeds")])
+    table = pd.DataFrame([[0.6534, 0.6671, np.nan, 1], [0.6400, 0.6496, np.nan, 1], [0.6845, 0.6392, 0.0390, 3]],
+                         index=["CNN", "ECCV16", "PolyChromify"], columns=columns)
+    lines = prose.summary(table, {"used": 4007}, get_profile("paper"))
+    assert "**does not hold**: ours is CNN > ECCV16 > PolyChromify." in lines[1]
+    assert "Our 3 models lie within 0.0279 of each other, inside the spread between the final model's seeds " \
+           "(0.0390): our own order is not settled either." in lines[1]
+    assert lines[2].startswith("The final model's test accuracy is 0.6392 (the mean of 3 seeds) against the paper's "
+                               "0.6845: 0.0453 lower, larger than the spread between our seeds (0.0390).")
+    table.loc["PolyChromify", ("test accuracy", tables.SPREAD)] = 0.0100  # seeds closer together: the order stands
+    assert "not settled" not in prose.summary(table, {"used": 4007}, get_profile("paper"))[1]
