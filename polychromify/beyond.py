@@ -155,6 +155,15 @@ def _means(study: dict, name: str, profile: str, where: str) -> dict[str, float]
     return {key: float(np.mean([v[key] for v in values])) for key in MEASURES} if values else None
 
 
+def spreads(study: dict, name: str, profile: str, where: str = "folder") -> dict[str, float] | None:
+    """How far a model's seeds at a profile are apart on each of the four measures (largest minus smallest),
+    or None below two seeds."""
+    values = [m[where] for m in study["models"].values() if m["experiment"] == name and m["profile"] == profile]
+    if len(values) < 2:
+        return None
+    return {key: float(np.ptp([v[key] for v in values])) for key in MEASURES}
+
+
 def verdicts(study: dict, profile: str = STUDY_PROFILE, reference: str = "polychromify") -> dict[str, dict]:
     """Each alternative against the final model at the same profile, per measure and where (``test`` /
     ``folder``): the difference of the means over seeds, signed so that > 0 means better."""

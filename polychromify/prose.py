@@ -299,7 +299,7 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
     """Plain sentences: each alternative against the final model at the same profile, on the other collection
     and the test split, and one verdict per claim of the paper that the study tests (VI.A: the bottleneck; V.C
     and VI: MSE's pale colours against Zhang's classification), read at the largest profile that has both."""
-    from .beyond import MEASURES, PROFILES, verdicts
+    from .beyond import MEASURES, PROFILES, spreads, verdicts
     def changes(deltas: dict, where: str) -> str:
         return ", ".join(f"{MEASURES[k.split('/')[1]]} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
                          for k, v in deltas.items() if k.startswith(f"{where}/"))
@@ -325,13 +325,22 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
             lines.append(f"- Claim {claim}: not tested yet (the run of {LABELS[name]} is pending).")
             continue
         deltas = found[profile][name]
-        wins = sum(v > 0 for k, v in deltas.items() if k.startswith("folder/"))
-        verdict = ("supported" if wins == len(MEASURES) else "not supported" if wins == 0 else
-                   f"partly supported ({wins} of {len(MEASURES)} measures)")
-        single = sum(m["experiment"] == reference and m["profile"] == profile for m in study["models"].values()) == 1
+        noise = spreads(study, reference, profile)  # the final model's seeds: what a difference is read against
+        folder = {k.split("/")[1]: v for k, v in deltas.items() if k.startswith("folder/")}
+        wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())
+        losses = sum(v < -(noise[k] if noise else 0) for k, v in folder.items())
+        verdict = ("supported" if wins == len(MEASURES) else "not supported" if wins == 0 and losses else
+                   "not shown" if wins == 0 else f"partly supported ({wins} of {len(MEASURES)} measures)")
+        if noise:
+            seeds = sum(m["experiment"] == reference and m["profile"] == profile for m in study["models"].values())
+            within = [MEASURES[k] for k, v in folder.items() if abs(v) <= noise[k]]
+            read = (f"; read against the spread of the final model's {seeds} seeds there ("
+                    + ", ".join(f"{MEASURES[k]} {noise[k]:.3f}" for k in folder) + ")"
+                    + (f": within it on {', '.join(within)}." if within else ": every change is larger."))
+        else:
+            read = "; one seed each, so not yet read against the spread between seeds."
         lines.append(f"- Claim {claim}: **{verdict}** by {change}, at the {profile} profile on the other "
-                     f"collection ({changes(deltas, 'folder')})"
-                     + ("; one seed each, so not yet read against the spread between seeds." if single else "."))
+                     f"collection ({changes(deltas, 'folder')}){read}")
     seeds = {p: sum(m["experiment"] == reference and m["profile"] == p for m in study["models"].values())
              for p in PROFILES}
     caveat = ("Seeds of the final model: " + ", ".join(f"{n} at the {p} profile" for p, n in seeds.items() if n)

@@ -72,6 +72,21 @@ def test_table_and_note(study):
     assert prose.beyond_note(study) == "The final model's runs are not in the study yet."
 
 
+def test_a_claim_is_read_against_the_final_models_seed_spread_where_it_has_seeds(study):
+    # paper profile: the final model's two seeds (d, e) are 0.002 AuC, 0.02 rebalanced, 0.2 RMSE, 0 gap apart
+    study["models"]["f"] = {"experiment": "polychromify_unet", "profile": "paper", "seed": 42, "parameters": 1,
+                            "folder": _s(0.887, 0.60, 14.35, 16.0), "test": _s(0.88, 0.60, 15.0, 20.0)}
+    assert beyond.spreads(study, "polychromify", "paper") == pytest.approx(
+        {"auc": 0.002, "auc_rebalanced": 0.02, "ab_rmse": 0.2, "colorfulness_gap": 0.0})
+    assert beyond.spreads(study, "polychromify", "ablation") is None  # one seed
+    note = prose.beyond_note(study)
+    line = next(x for x in note.splitlines() if "bottleneck" in x)
+    # better than the mean on AuC (+0.001), rebalanced AuC, gap; worse on RMSE (-0.05): only two beyond the spread
+    assert "**partly supported (2 of 4 measures)**" in line and "at the paper profile" in line
+    assert "read against the spread of the final model's 2 seeds there" in line
+    assert line.endswith("within it on AuC, ab RMSE.")
+
+
 def test_figures_of_the_study(study):
     from polychromify import figures
     fig = figures.beyond_measures(study)
