@@ -15,6 +15,7 @@ not retrained, and a different one gets its own folder.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -285,12 +286,18 @@ def record_metrics(run: Run, metrics: dict) -> None:
 
 
 def git_commit(cwd: Path | None = None) -> str:
-    """The current git commit, with '+dirty' when the work tree has changes; 'unknown' outside git.
+    """The commit of the code this process runs, with '+dirty' when the work tree had changes; 'unknown' outside
+    git. Read once per process and folder (at the first call, soon after the code was imported): a campaign
+    that trains for hours records the commit it started from, not wherever the checkout has moved since.
     ``$POLYCHROMIFY_GIT_COMMIT``, when set, comes first: a copy of the work tree (what a device machine gets)
     may carry no ``.git`` or an older one (seen on the H200: the session's first commit, so '+dirty')."""
     if os.environ.get(GIT_COMMIT_ENV):
         return os.environ[GIT_COMMIT_ENV]
-    where = cwd or Path(__file__).resolve().parent
+    return _git_commit(str(cwd or Path(__file__).resolve().parent))
+
+
+@functools.lru_cache(maxsize=None)
+def _git_commit(where: str) -> str:
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True,
                                 check=True).stdout.strip()

@@ -148,3 +148,20 @@ def test_the_commit_passed_in_wins_over_a_stale_git_in_the_copy(monkeypatch):
     here = git_commit()  # this checkout's own (a git work tree)
     monkeypatch.setenv(GIT_COMMIT_ENV, "0123abc")
     assert git_commit() == "0123abc" != here
+
+
+def test_a_process_records_the_commit_it_started_from(tmp_path, monkeypatch):
+    """A campaign trains for hours while the checkout moves on: its runs record the commit its code came from."""
+    import subprocess
+
+    from polychromify.results import GIT_COMMIT_ENV, git_commit
+    monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
+    git = lambda *a: subprocess.run(["git", "-C", str(tmp_path), *a], check=True, capture_output=True)  # noqa: E731
+    git("init", "-q")
+    (tmp_path / "f").write_text("1")
+    git("add", "f")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    first = git_commit(tmp_path)
+    (tmp_path / "f").write_text("2")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "two")
+    assert git_commit(tmp_path) == first and not first.endswith("+dirty")
