@@ -104,10 +104,11 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
                          "seed": run.config["profile"]["seed"], "test": run.metrics["model"]["test"],
                          "folder": score(load_trained(run), run.experiment)}
         log(f"scored {label}")
+    seeds = models["polychromify"]["seeds"] = {}  # the spread the gap to his model is read against
     for run in seeded_runs(["polychromify"], get_profile("paper"), results_dir)["polychromify"]:
-        seed = run.config["profile"]["seed"]  # the spread between seeds, which the gap to his model is read against
-        models["polychromify"].setdefault("seeds", {})[str(seed)] = (
-            models["polychromify"]["folder"] if run.path == paper_run.path else score(load_trained(run), run.experiment))
+        seed = run.config["profile"]["seed"]
+        seeds[str(seed)] = (models["polychromify"]["folder"] if run.path == paper_run.path
+                            else score(load_trained(run), run.experiment))
         log(f"scored polychromify (paper, seed {seed})")
     for name, runs in ablation_runs(results_dir).items():
         for run in runs:

@@ -6,13 +6,12 @@ to a trivial baseline). Nothing here builds a table.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import paper
 from .experiments import LABELS
 from .paper import PAPER
-from .tables import PENDING, SPREAD, STUDY_METRICS, ablations
+from .tables import PENDING, SPREAD, STUDY_METRICS, ablations, seed_spread
 
 def pending_note(names) -> str:
     """A plain sentence naming the experiments the store lacks at this profile (empty if none)."""
@@ -141,7 +140,7 @@ def precision_note(runs: dict, split: str = "test") -> str:
     if not seeded:
         return text
     names = {"psnr": "PSNR", "ssim": "SSIM", "ab_rmse": "ab RMSE", "ciede2000": "CIEDE2000"}
-    spread = {k: max(r[k] for r in [f32, *seeded]) - min(r[k] for r in [f32, *seeded]) for k in names}
+    spread = {k: seed_spread([r[k] for r in [f32, *seeded]])[1] for k in names}
     within = [n for k, n in names.items() if abs(b16[k] - f32[k]) <= spread[k]]
     beyond = [n for n in names.values() if n not in within]
     moves = ", ".join(f"{spread[k]:.{4 if k == 'ssim' else 2}f}" for k in names)
@@ -179,13 +178,13 @@ def generalization_note(study: dict) -> str:
     if len(seeds) > 1:
         auc = [100 * scores["auc"] for scores in seeds.values()]
         rmse = [scores["ab_rmse"] for scores in seeds.values()]
-        mean, spread = float(np.mean(auc)), max(auc) - min(auc)
+        mean, spread, _ = seed_spread(auc)
         above = sum(a > 100 * gray["auc"] for a in auc)
         gap = 100 * his["auc"] - mean
         parts.append(
             f"Over its {len(seeds)} seeds our model's AuC there is {mean:.1f} (seeds {min(auc):.1f} to "
-            f"{max(auc):.1f}, a spread of {spread:.1f} points) and its ab RMSE {np.mean(rmse):.2f}, against gray's "
-            f"{100 * gray['auc']:.1f} and {gray['ab_rmse']:.2f}: {above} of {len(seeds)} seeds beat gray's AuC, "
+            f"{max(auc):.1f}, a spread of {spread:.1f} points) and its ab RMSE {seed_spread(rmse)[0]:.2f}, against "
+            f"gray's {100 * gray['auc']:.1f} and {gray['ab_rmse']:.2f}: {above} of {len(seeds)} seeds beat gray's AuC, "
             f"{sum(r < gray['ab_rmse'] for r in rmse)} its ab RMSE. The author's model is {gap:.1f} AuC points above "
             f"our mean, {'**more than**' if gap > spread else 'within'} the spread between our seeds.")
     return " ".join(parts)
