@@ -35,6 +35,8 @@ class Experiment:
     val_limit: int | None = None     # cap on validation photos (the paper's model selection: 200)
     batch_size: int | None = None    # None: the profile's
     data_protocol: str = "ours"      # "ours" (cleaned, content-hash split) or "author" (data.load_author_protocol)
+    loss: str = "mse"                # "mse" (the paper's) or "mae" (L1: the per-pixel median instead of the mean)
+    augment: str = "none"            # "none" (the paper's) or "flip": each training photo mirrored with p = 1/2
     # -- how to handle it (not in the config)
     label: str = ""                  # short name in tables and legends
     colour: str = "k"                # its colour in every figure
@@ -48,6 +50,13 @@ class Experiment:
     # and the campaign trains it only in a sitting of its own.
     large: bool = False
 
+    def __post_init__(self):
+        from .training import AUGMENTATIONS, LOSSES
+        for field_name, value, allowed in (("loss", self.loss, LOSSES), ("augment", self.augment, AUGMENTATIONS)):
+            if value not in allowed:
+                raise ValueError(f"experiment {self.name}: {field_name} must be one of {', '.join(allowed)}, "
+                                 f"not {value!r}")
+
     def compile(self, model, y_train=None, learning_rate: float = 1e-3):
         """Compile a built model: Adam and MSE on ab, or for ``classes`` Zhang's rebalanced cross-entropy
         (its class prior fitted on ``y_train``)."""
@@ -55,7 +64,7 @@ class Experiment:
             from . import eccv16
             return eccv16.compile_eccv16(model, y_train, learning_rate)
         from .training import compile_model
-        return compile_model(model, learning_rate)
+        return compile_model(model, learning_rate, loss=self.loss)
 
     def decode(self, out) -> np.ndarray:
         """The model's raw output as model-space Y (float32)."""
@@ -67,8 +76,9 @@ class Experiment:
 
 # The fields that enter a run's config, in order. Fields added after runs were stored enter it only when not
 # at their default (``_LATER_FIELDS``), so the runs stored before them keep their fingerprints.
-CONFIG_FIELDS = ("name", "model", "section", "title", "train_limit", "val_limit", "batch_size", "data_protocol")
-_LATER_FIELDS = {"data_protocol": "ours"}
+CONFIG_FIELDS = ("name", "model", "section", "title", "train_limit", "val_limit", "batch_size", "data_protocol",
+                 "loss", "augment")
+_LATER_FIELDS = {"data_protocol": "ours", "loss": "mse", "augment": "none"}
 
 
 # Section V.A compared the variants on 800 training / 200 validation photos with batch 16 (the author's
@@ -119,6 +129,15 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("polychromify_classes", "polychromify_classes", "beyond the paper",
                "PolyChromify with Zhang's classification loss (313 classes, rebalancing, annealed mean)",
                label="PolyChromify, classification loss", colour="#17becf", output="classes"),
+    Experiment("polychromify_l1", "polychromify", "beyond the paper",
+               "PolyChromify (final) trained with the L1 loss (mean absolute error) instead of MSE", loss="mae",
+               label="PolyChromify, L1 loss", colour="#d95f02"),
+    Experiment("polychromify_flip", "polychromify", "beyond the paper",
+               "PolyChromify (final) trained on randomly mirrored photos (horizontal flips)", augment="flip",
+               label="PolyChromify, flips", colour="#7570b3"),
+    Experiment("polychromify_unet_large_l1_flip", "polychromify_unet_large", "beyond the paper",
+               "The larger U-Net trained with the L1 loss on randomly mirrored photos", loss="mae", augment="flip",
+               label="PolyChromify U-Net, large, L1 + flips", colour="#e7298a"),
     Experiment("author_model", "author_model", "V.C (the author's trained final model)",
                "PolyChromify as the author trained it (his weights)", label="PolyChromify, the author's weights",
                colour="#000000", trained=False),
@@ -130,7 +149,8 @@ AUTHOR_MODEL = "author_model"
 GENERALIZATION = ["polychromify", "polychromify_conv_output", "polychromify_author_data",
                   "polychromify_conv_output_author_data"]
 # Beyond the paper (book: "Beyond the paper"): what fixes the pale colours, against the final model.
-BEYOND = ["polychromify", "polychromify_unet", "polychromify_unet_large", "polychromify_classes"]
+BEYOND = ["polychromify", "polychromify_unet", "polychromify_unet_large", "polychromify_classes", "polychromify_l1",
+          "polychromify_flip", "polychromify_unet_large_l1_flip"]
 SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
 TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
 COMPARISON = ["cnn", "eccv16", "polychromify"]
@@ -334,7 +354,7 @@ def _train(experiment: Experiment, profile: Profile, dataset: Dataset, config: d
     segments = []
     history = fit(model, x_train, y_train, x_val, y_val, epochs=s["epochs"], batch_size=s["batch_size"],
                   seed=profile.seed, checkpoint_dir=checkpoints, verbose=verbose,
-                  max_epochs_this_call=max_epochs_this_call, segments=segments,
+                  max_epochs_this_call=max_epochs_this_call, segments=segments, augment=experiment.augment,
                   segment={**environment(), "started_at": started})
     train_seconds = time.perf_counter() - t
     if len(history.get("loss", [])) < s["epochs"]:

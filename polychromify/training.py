@@ -25,6 +25,8 @@ from .files import atomic_folder, atomic_path
 from .metrics import keras_pixel_accuracy
 
 PRECISIONS = ("float32", "mixed_bfloat16")
+LOSSES = ("mse", "mae")          # Keras' names: the paper's MSE, or L1 (beyond the paper)
+AUGMENTATIONS = ("none", "flip")  # "flip": each training photo mirrored left-right with probability 1/2
 
 
 @contextlib.contextmanager
@@ -94,14 +96,19 @@ def load_checkpoint(model: keras.Model, folder: Path) -> tuple[int, dict, list]:
 # ---------------------------------------------------------------- fit
 
 class _Shuffled(keras.utils.PyDataset):
-    """Batches of (x, y) in an order that depends only on (seed, epoch), so a resumed run sees the same batches."""
+    """Batches of (x, y) in an order that depends only on (seed, epoch), so a resumed run sees the same batches;
+    with ``augment="flip"`` each photo of a batch is mirrored (L and ab alike) on a coin drawn from
+    (seed, epoch, batch), as reproducible as the order."""
 
-    def __init__(self, x, y, batch_size: int, seed: int):
+    def __init__(self, x, y, batch_size: int, seed: int, augment: str = "none"):
         super().__init__()
-        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        if augment not in AUGMENTATIONS:
+            raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)}, not {augment!r}")
+        self.x, self.y, self.batch_size, self.seed, self.augment = x, y, batch_size, seed, augment
         self.set_epoch(0)
 
     def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
         self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
 
     def __len__(self) -> int:
@@ -109,7 +116,11 @@ class _Shuffled(keras.utils.PyDataset):
 
     def __getitem__(self, i: int):
         index = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
-        return self.x[index], self.y[index]
+        x, y = self.x[index], self.y[index]
+        if self.augment == "flip":
+            mirror = np.random.default_rng([self.seed, self.epoch, i]).random(len(index)) < 0.5
+            x[mirror], y[mirror] = x[mirror, :, ::-1], y[mirror, :, ::-1]  # fancy indexing made copies: inputs kept
+        return x, y
 
 
 class _EpochCheckpoint(keras.callbacks.Callback):
@@ -138,12 +149,12 @@ class _EpochCheckpoint(keras.callbacks.Callback):
 def fit(model: keras.Model, x_train, y_train, x_val=None, y_val=None, *, epochs: int = 25, batch_size: int = 32,
         seed: int = 42, checkpoint_dir: Path | None = None, verbose: int | str = "auto",
         max_epochs_this_call: int | None = None, segments: list | None = None,
-        segment: dict | None = None) -> dict:
+        segment: dict | None = None, augment: str = "none") -> dict:
     """Train a compiled model; resume from ``checkpoint_dir`` if it holds a checkpoint. Returns the history.
 
     The history maps loss, accuracy, val_loss, val_accuracy and seconds (per epoch) to lists with one
     value per epoch, the resumed epochs included. ``max_epochs_this_call`` stops early (for tests and
-    time-boxed sessions); call again to continue.
+    time-boxed sessions); call again to continue. ``augment`` (``AUGMENTATIONS``): "flip" mirrors training photos.
 
     A run trained in several sittings (a *segment* each, perhaps on different machines) keeps one record
     per segment: pass ``segment`` (what to record: machine, commit, ...) and a list ``segments``, which is
@@ -157,7 +168,7 @@ def fit(model: keras.Model, x_train, y_train, x_val=None, y_val=None, *, epochs:
     last = epochs if max_epochs_this_call is None else min(epochs, start_epoch + max_epochs_this_call)
     if segment is not None and start_epoch < last:
         segments.append({**segment, "first_epoch": start_epoch + 1, "last_epoch": start_epoch, "seconds": 0.0})
-    data = _Shuffled(x_train, y_train, batch_size, seed)
+    data = _Shuffled(x_train, y_train, batch_size, seed, augment)
     callback = _EpochCheckpoint(Path(checkpoint_dir) if checkpoint_dir else None, history, data, segments)
     if start_epoch < last:
         validation = (x_val, y_val) if x_val is not None else None

@@ -44,8 +44,13 @@
 # (129 MB) do not come back either (git ignores them too); their metrics, history and provenance do.
 # Float32 means float32 (JAX_DEFAULT_MATMUL_PRECISION=highest: no TF32 on the GPU), as on a CPU.
 #
+# Small models leave an H200 mostly idle (a run spends half its time compiling, evaluating on the host's CPU
+# and preparing data): GPU_STREAMS="eccv16_zhang;polychromify_unet;..." runs one campaign per stream (each with
+# --only and its experiment names) side by side, logging to $OUT/stream-N.log. An experiment belongs in one
+# stream only (two processes would wait on one run's lock).
+#
 # Environment: PYTHON (python3), GPU_WHEELS (.gpu-wheels), GPU_DATA (.gpu-data/landscapes), GPU_BUDGET_S,
-# GPU_ALLOW_CPU=1 (train on the CPU devices when JAX sees no GPU: for testing this script), OUT.
+# GPU_STREAMS, GPU_ALLOW_CPU=1 (train on the CPU devices when JAX sees no GPU: for testing this script), OUT.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -132,6 +137,37 @@ pack_runs() {  # every run folder written since the campaign started -> $OUT/run
     ls -l "$OUT"
 }
 
+stopped() {  # a campaign's exit status, the time limit counting as success
+    if [ "$1" -eq 124 ] || [ "$1" -eq 137 ]; then
+        say "stopped at the time limit: an unfinished run resumes from its checkpoint with the same command"
+        return 0
+    fi
+    return "$1"
+}
+
+run_streams() {  # one campaign per stream of GPU_STREAMS, side by side on the one GPU; worst exit status
+    local left=$1 i=0 rc=0 pids=() stream
+    shift
+    export XLA_PYTHON_CLIENT_PREALLOCATE=false  # the streams share the GPU's memory
+    IFS=';' read -ra streams <<< "$GPU_STREAMS"
+    for stream in "${streams[@]}"; do
+        i=$((i + 1))
+        say "stream $i for at most ${left} s: polychromify campaign --accelerator $* --only $stream (log: stream-$i.log)"
+        # shellcheck disable=SC2086
+        timeout -k 10 "$left" "$PY" -m polychromify.cli campaign --accelerator "$@" --only $stream \
+            > "$OUT/stream-$i.log" 2>&1 &
+        pids+=("$!")
+    done
+    i=0
+    for pid in "${pids[@]}"; do
+        i=$((i + 1))
+        wait "$pid"
+        stopped $? || { rc=$?; say "stream $i failed (exit $rc): see stream-$i.log"; }
+        tail -n 5 "$OUT/stream-$i.log" | sed "s/^/stream $i: /"
+    done
+    return "$rc"
+}
+
 main() {
     local start=$SECONDS
     rm -rf "$WORK" && mkdir -p "$WORK/results"
@@ -151,7 +187,8 @@ main() {
     cp -a results/. "$WORK/results/"
     export POLYCHROMIFY_RESULTS="$WORK/results" POLYCHROMIFY_CACHE="$WORK/cache"
     if [ -f "$DATA.selection.json" ]; then
-        check_data "$@" || return 2
+        # shellcheck disable=SC2086
+        check_data "$@" ${GPU_STREAMS:+--only ${GPU_STREAMS//;/ }} || return 2
     elif [ -n "${POLYCHROMIFY_DATA:-}" ]; then
         say "no $DATA.selection.json (scripts/gpu_data.py writes it): the photos' fit to the runs is not checked"
     fi
@@ -162,13 +199,14 @@ main() {
         say "only ${left} s left of GPU_BUDGET_S=$BUDGET: nothing trained"
         return 2
     fi
-    say "campaign for at most ${left} s: polychromify campaign --accelerator $*"
-    timeout -k 10 "$left" "$PY" -m polychromify.cli campaign --accelerator "$@"
-    rc=$?
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-        say "stopped at the time limit: an unfinished run resumes from its checkpoint with the same command"
-        rc=0
+    if [ -n "${GPU_STREAMS:-}" ]; then
+        run_streams "$left" "$@"
+    else
+        say "campaign for at most ${left} s: polychromify campaign --accelerator $*"
+        timeout -k 10 "$left" "$PY" -m polychromify.cli campaign --accelerator "$@"
+        stopped $?
     fi
+    rc=$?
     pack_runs "$WORK/results" "$stamp" || rc=2
     say "done in $((SECONDS - start)) s (exit $rc)"
     return "$rc"

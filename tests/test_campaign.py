@@ -23,9 +23,14 @@ def test_the_campaign_covers_every_experiment_of_the_paper_and_beyond():
     assert seeds == [42, 43, 44]
     assert Entry("polychromify", campaign.BF16) in CAMPAIGN  # bf16's effect, read against the seed spread
     assert len({e.label for e in CAMPAIGN}) == len(CAMPAIGN)
-    # the seed spread is float32; bf16 only where fixed (the final model's bf16 twin, the one-sitting ECCV16s)
-    # or chosen by the machine where a flexible run starts
-    assert {e.experiment for e in CAMPAIGN if e.bf16} == {"polychromify", "eccv16", "eccv16_zhang"}
+    # the seed spread is float32; bf16 only where fixed (the final model's bf16 runs, the one-sitting ECCV16s,
+    # the variants beyond the paper but the U-Net read against the float32 seeds) or chosen by the machine
+    # where a flexible run starts
+    from polychromify.experiments import BEYOND
+    bf16 = {e.experiment for e in CAMPAIGN if e.bf16}
+    assert bf16 == {"polychromify", "eccv16", "eccv16_zhang", *BEYOND} - {"polychromify_unet"}
+    assert sorted(e.overrides.get("seed", 42) for e in CAMPAIGN if e.experiment == "polychromify" and e.bf16
+                  and "image_size" not in e.overrides) == [42, 43, 44]  # the spread the bf16 variants are read against
     assert not any(e.flexible for e in CAMPAIGN if e.experiment == "polychromify")
     assert all(e.flexible for e in CAMPAIGN if e.experiment in set(SELECTION) | {"cnn", "polychromify_v1"})
 

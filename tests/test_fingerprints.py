@@ -50,6 +50,12 @@ PINNED = {  # experiment/profile -> fingerprint on the data below, as of commit 
     "polychromify_unet_large/quick": "a098924b14",
     "polychromify_classes/paper": "ceca1e938f",
     "polychromify_classes/quick": "f307f0f422",
+    "polychromify_l1/paper": "70c05ad77b",  # beyond the paper: pinned when added (stop 24)
+    "polychromify_l1/quick": "ec9552e2c0",
+    "polychromify_flip/paper": "118f6d84bf",
+    "polychromify_flip/quick": "c88597e876",
+    "polychromify_unet_large_l1_flip/paper": "971d6d693a",
+    "polychromify_unet_large_l1_flip/quick": "bd56bb46e3",
     "author_model/paper": "408dd5d749",
     "author_model/quick": "3c25d626a8",
 }

@@ -269,3 +269,52 @@ def test_precision_policy_rejects_unknown_names_and_restores_the_previous_policy
         assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
     finally:
         keras.mixed_precision.set_global_policy(original)
+
+
+def _batches(augment, seed=SEED, epoch=1):
+    x, y, _, _ = _data(n=36)
+    data = training._Shuffled(x, y, batch_size=8, seed=seed, augment=augment)
+    data.set_epoch(epoch)
+    return x.copy(), y.copy(), x, y, [data[i] for i in range(len(data))]
+
+
+def test_flip_mirrors_some_photos_of_each_epoch_l_and_ab_alike_and_reproducibly():
+    x0, y0, x, y, plain = _batches("none")
+    _, _, _, _, flipped = _batches("flip")
+    _, _, _, _, again = _batches("flip")
+    mirrored = kept = 0
+    for (px, py), (fx, fy), (ax, ay) in zip(plain, flipped, again):
+        np.testing.assert_array_equal(fx, ax)  # the same coins for the same (seed, epoch, batch)
+        np.testing.assert_array_equal(fy, ay)
+        for i in range(len(px)):
+            if np.array_equal(fx[i], px[i]):
+                np.testing.assert_array_equal(fy[i], py[i])
+                kept += 1
+            else:  # mirrored left-right: L and its ab together
+                np.testing.assert_array_equal(fx[i], px[i][:, ::-1])
+                np.testing.assert_array_equal(fy[i], py[i][:, ::-1])
+                mirrored += 1
+    assert mirrored and kept
+    np.testing.assert_array_equal(x, x0)  # the training arrays themselves are never changed
+    np.testing.assert_array_equal(y, y0)
+    _, _, _, _, other_epoch = _batches("flip", epoch=2)
+    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(flipped, other_epoch))
+
+
+def test_unknown_augmentations_and_losses_are_refused_in_one_line():
+    x, y, _, _ = _data()
+    with pytest.raises(ValueError, match="augment must be one of none, flip, not 'rotate'"):
+        training._Shuffled(x, y, 4, SEED, augment="rotate")
+    from polychromify.experiments import Experiment
+    with pytest.raises(ValueError, match="experiment bad: loss must be one of mse, mae, not 'huber'"):
+        Experiment("bad", "polychromify", "beyond", "bad", loss="huber")
+
+
+def test_an_l1_experiment_trains_with_mean_absolute_error():
+    from polychromify.experiments import get_experiment
+    model = get_experiment("polychromify_l1").compile(build_model("ae_v0", SIZE))
+    x, y, _, _ = _data()
+    pred = np.asarray(model.predict(x, verbose=0))
+    loss = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    assert loss == pytest.approx(float(np.mean(np.abs(pred - y))), rel=1e-4)
+    assert loss != pytest.approx(float(np.mean((pred - y) ** 2)), rel=1e-2)
