@@ -12,9 +12,10 @@ never trained on), with the measures that see vividness as well as error:
 - ab RMSE, and the colourfulness gap (Hasler and Suesstrunk's M, |truth - prediction| per photo).
 
 Every model is run at the ``ablation`` profile (128 px, 800 photos, 10 epochs: what a 2-core CPU affords for
-several models) and, where trained, at the ``paper`` profile (``PROFILES``); each is compared with the final
-model's runs at the same profile, beside the gray (ab = 0) baseline and, on the other collection, the
-author's trained model.
+several models) and, where trained, at the ``paper`` profile, in float32 or (``paper-bf16``, what a lent GPU
+affords for many) in mixed_bfloat16: the study's groups (``PROFILES``); each model is compared with the final
+model's runs of the same group, beside the gray (ab = 0) baseline and, on the other collection, the author's
+trained model.
 
 The result is ``<results>/studies/beyond-<folder>.json``, written atomically with what it was computed from
 (runs, the folder's data hash, the machine), and beside it ``beyond-<folder>/``: ``PHOTOS`` of the folder's
@@ -33,7 +34,10 @@ from .profiles import get_profile
 from .results import find_run, read_study, seeded_runs, study_file, write_study
 
 STUDY_PROFILE = "ablation"
-PROFILES = (STUDY_PROFILE, "paper")  # every model at the ablation profile; at the paper's, those trained so far
+# The study's groups: label -> (profile, overrides). Every model at the ablation profile; at the paper's, those
+# trained so far, each read against the final model's runs of its own arithmetic.
+PROFILES = {STUDY_PROFILE: (STUDY_PROFILE, {}), "paper": ("paper", {}),
+            "paper-bf16": ("paper", {"precision": "mixed_bfloat16"})}
 MEASURES = {"auc": "AuC", "auc_rebalanced": "rebalanced AuC", "ab_rmse": "ab RMSE",
             "colorfulness_gap": "colourfulness gap"}
 HIGHER_IS_BETTER = {"auc": True, "auc_rebalanced": True, "ab_rmse": False, "colorfulness_gap": False}
@@ -60,9 +64,15 @@ def _store_photos(target: Path, names: list[str], x, y, predictions: dict) -> li
     return [{"name": name, "key": photo_key(name)} for name in names]
 
 
-def study_runs(results_dir=None, profile: str = STUDY_PROFILE) -> dict[str, list]:
-    """Experiment of ``BEYOND`` -> its finished real-data runs at ``profile`` (one per seed)."""
-    return seeded_runs(BEYOND, get_profile(profile), results_dir)
+def group_profile(group: str):
+    """The profile of a group of the study (``PROFILES``)."""
+    name, overrides = PROFILES[group]
+    return get_profile(name, **overrides)
+
+
+def study_runs(results_dir=None, group: str = STUDY_PROFILE) -> dict[str, list]:
+    """Experiment of ``BEYOND`` -> its finished real-data runs of a group of the study (one per seed)."""
+    return seeded_runs(BEYOND, group_profile(group), results_dir)
 
 
 def scores(L, y_true, y_pred) -> dict:
@@ -93,7 +103,7 @@ def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
         runs_of = {name: runs for name, runs in study_runs(results_dir, profile_name).items() if runs}
         if not runs_of:
             continue
-        profile = get_profile(profile_name)
+        profile = group_profile(profile_name)
         dataset = experiment_data(get_experiment("polychromify"), profile, data_dir, quiet=True)
         hashes[profile_name], test_images[profile_name] = dataset.data_hash, len(dataset.x_test)
         test_gray[profile_name] = scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test))
@@ -182,19 +192,21 @@ def verdicts(study: dict, profile: str = STUDY_PROFILE, reference: str = "polych
 
 def default_candidate(study: dict, reference: str = "polychromify", margin: float = 0.01) -> tuple[str | None, str]:
     """Which model of the study should become the default colorizer, and why (one sentence): the one trained at
-    the paper's profile that, on the other collection, beats the paper's final model (at that profile, the mean
-    over its seeds) on all four measures and the gray baseline's AuC by at least ``margin`` (1 point); among
+    the paper's profile that, on the other collection, beats the paper's final model (the mean over its seeds in
+    the same arithmetic, float32 or bf16) on all four measures and the gray baseline's AuC by at least ``margin`` (1 point); among
     several, the best rebalanced AuC. (None, the reason) when none does."""
-    paper = _means(study, reference, "paper", "folder")
-    if paper is None:
+    groups = [g for g in PROFILES if PROFILES[g][0] == "paper" and _means(study, reference, g, "folder")]
+    if not groups:
         return None, "the paper-profile final model is not in the study, so no model can be compared with it"
     gray = study["baselines"]["gray"]["folder"]["auc"]
     winners = {}
-    for name in dict.fromkeys(m["experiment"] for m in study["models"].values() if m["profile"] == "paper"):
-        mean = _means(study, name, "paper", "folder")
-        beats = all((mean[k] > paper[k]) == HIGHER_IS_BETTER[k] and mean[k] != paper[k] for k in MEASURES)
-        if name != reference and beats and mean["auc"] >= gray + margin:
-            winners[name] = mean["auc_rebalanced"]
+    for group in groups:  # float32 against float32, bf16 against bf16
+        paper = _means(study, reference, group, "folder")
+        for name in dict.fromkeys(m["experiment"] for m in study["models"].values() if m["profile"] == group):
+            mean = _means(study, name, group, "folder")
+            beats = all((mean[k] > paper[k]) == HIGHER_IS_BETTER[k] and mean[k] != paper[k] for k in MEASURES)
+            if name != reference and beats and mean["auc"] >= gray + margin:
+                winners[name] = max(winners.get(name, -1.0), mean["auc_rebalanced"])
     if not winners:
         return None, (f"no model trained at the paper's profile beats the paper's final model on all of "
                       f"{', '.join(MEASURES.values())} and the gray baseline's AuC by {100 * margin:.0f} point on "

@@ -87,9 +87,9 @@ class Chapter:
         return runs
 
     def seed_runs(self, name: str = "polychromify") -> dict:
-        """The stored finished runs of an experiment at each of the campaign's seeds (``campaign.SEEDS``),
+        """The stored finished runs of an experiment at each of the campaign's seeds (``profiles.SEEDS``),
         otherwise exactly this chapter's profile, by experiment: {name: [runs]} (never trained)."""
-        from .campaign import SEEDS
+        from .profiles import SEEDS
         from .results import find_run
         found = [find_run(name, self.profile.replace(seed=seed), self.results_dir, exact=True) for seed in SEEDS]
         return {name: [run for run in found if run is not None]}

@@ -160,10 +160,11 @@ PALETTE = {name: e.colour for name, e in EXPERIMENTS.items()}  # experiment -> c
 
 def precision_study(profile: Profile) -> dict[str, dict]:
     """The runs of the final model that measure what training in mixed_bfloat16 costs, as profile changes by
-    label: float32; float32 with the next two seeds (how far a seed alone moves the scores: the campaign's
-    three seeds); mixed_bfloat16 with the profile's seed."""
+    label: float32; float32 with the other seeds of ``profiles.SEEDS`` (how far a seed alone moves the scores);
+    mixed_bfloat16 with the profile's seed."""
+    from .profiles import SEEDS
     return {"float32": {"precision": "float32"},
-            **{f"float32, seed {s}": {"precision": "float32", "seed": s} for s in (profile.seed + 1, profile.seed + 2)},
+            **{f"float32, seed {s}": {"precision": "float32", "seed": s} for s in SEEDS if s != profile.seed},
             "mixed_bfloat16": {"precision": "mixed_bfloat16"}}
 
 

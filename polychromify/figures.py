@@ -347,7 +347,7 @@ def beyond_measures(study: dict, title: str = "on the other collection"):
         values = [np.mean([s[key] for s in groups[n]]) for n in names]
         bars = ax.bar(range(len(names)), values, color=[PALETTE.get(n, "0.5") for n, _ in names])
         for bar, (_, profile) in zip(bars, names):
-            bar.set_hatch("" if profile == "paper" else "//")
+            bar.set_hatch("//" if profile == "ablation" else "")
         ax.axhline(gray[key], color="0.3", ls=":", label="gray (ab = 0)")
         ax.set_xticks(range(len(names)), [f"{LABELS.get(n, n).replace('PolyChromify', 'PC')} ({p})"
                                           for n, p in names], rotation=35, ha="right", fontsize=7)

@@ -16,6 +16,9 @@ import math
 from dataclasses import dataclass, field
 
 PRECISIONS = ("float32", "mixed_bfloat16")
+# The seeds of the runs every comparison is read against (the final model's three; the campaign trains them):
+# the first is every profile's default seed.
+SEEDS = (42, 43, 44)
 
 
 def _check(owner: str, name: str, value, low=None, high=None, above=None, below=None, integer=False,
@@ -73,7 +76,7 @@ class Profile:
     batch_size: int = 32           # paper: 32
     learning_rate: float = 1e-3    # Adam's default; the paper keeps a fixed rate
     max_images: int | None = None  # cap on cleaned photos used (None: all)
-    seed: int = 42                 # split, shuffling and weight initialisation
+    seed: int = SEEDS[0]           # split, shuffling and weight initialisation
     precision: str = "float32"     # float32 | mixed_bfloat16
     split: tuple[float, float, float] = (0.64, 0.16, 0.20)  # train/val/test, as in the paper
     eccv16_image_size: int | None = None  # ECCV16 (32M parameters) trains slower; None: same as image_size

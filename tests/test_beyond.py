@@ -133,3 +133,16 @@ def test_the_default_candidate_must_beat_the_papers_model_everywhere_and_gray_by
     for key in ("d", "e"):
         del study["models"][key]
     assert "not in the study" in beyond.default_candidate(study)[1]
+
+
+def test_a_bf16_variant_is_read_against_the_final_model_in_bf16_not_float32(study):
+    study["baselines"]["gray"]["folder"]["auc"] = 0.89
+    # better than the float32 final model (d, e) on every measure, but not than its bf16 runs
+    study["models"]["g"] = {**study["models"]["b"], "experiment": "polychromify_l1", "profile": "paper-bf16"}
+    study["models"]["h"] = {**study["models"]["a"], "profile": "paper-bf16", "folder": _s(0.905, 0.61, 12.9, 14.0)}
+    assert beyond.default_candidate(study)[0] is None
+    assert beyond.verdicts(study, "paper-bf16")["polychromify_l1"]["folder/auc"] == pytest.approx(-0.005)
+    study["models"]["h"]["folder"] = _s(0.899, 0.59, 13.1, 15.5)  # now the bf16 final model is beaten everywhere
+    assert beyond.default_candidate(study)[0] == "polychromify_l1"
+    assert beyond.group_profile("paper-bf16").precision == "mixed_bfloat16"
+    assert beyond.group_profile("paper").precision == "float32"
