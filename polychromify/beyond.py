@@ -193,8 +193,8 @@ def verdicts(study: dict, profile: str = STUDY_PROFILE, reference: str = "polych
 def default_candidate(study: dict, reference: str = "polychromify", margin: float = 0.01) -> tuple[str | None, str]:
     """Which model of the study should become the default colorizer, and why (one sentence): the one trained at
     the paper's profile that, on the other collection, beats the paper's final model (the mean over its seeds in
-    the same arithmetic, float32 or bf16) on all four measures and the gray baseline's AuC by at least ``margin`` (1 point); among
-    several, the best rebalanced AuC. (None, the reason) when none does."""
+    the same arithmetic, float32 or bf16) on all four measures and the gray baseline's AuC by at least ``margin``
+    (1 point); among several, the best rebalanced AuC. (None, the reason) when none does."""
     groups = [g for g in PROFILES if PROFILES[g][0] == "paper" and _means(study, reference, g, "folder")]
     if not groups:
         return None, "the paper-profile final model is not in the study, so no model can be compared with it"

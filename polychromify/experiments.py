@@ -135,9 +135,9 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("polychromify_flip", "polychromify", "beyond the paper",
                "PolyChromify (final) trained on randomly mirrored photos (horizontal flips)", augment="flip",
                label="PolyChromify, flips", colour="#7570b3"),
-    Experiment("polychromify_unet_large_l1_flip", "polychromify_unet_large", "beyond the paper",
-               "The larger U-Net trained with the L1 loss on randomly mirrored photos", loss="mae", augment="flip",
-               label="PolyChromify U-Net, large, L1 + flips", colour="#e7298a"),
+    Experiment("polychromify_unet_large_flip", "polychromify_unet_large", "beyond the paper",
+               "The larger U-Net trained on randomly mirrored photos", augment="flip",
+               label="PolyChromify U-Net, large, flips", colour="#e7298a"),
     Experiment("author_model", "author_model", "V.C (the author's trained final model)",
                "PolyChromify as the author trained it (his weights)", label="PolyChromify, the author's weights",
                colour="#000000", trained=False),
@@ -150,7 +150,7 @@ GENERALIZATION = ["polychromify", "polychromify_conv_output", "polychromify_auth
                   "polychromify_conv_output_author_data"]
 # Beyond the paper (book: "Beyond the paper"): what fixes the pale colours, against the final model.
 BEYOND = ["polychromify", "polychromify_unet", "polychromify_unet_large", "polychromify_classes", "polychromify_l1",
-          "polychromify_flip", "polychromify_unet_large_l1_flip"]
+          "polychromify_flip", "polychromify_unet_large_flip"]
 SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
 TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
 COMPARISON = ["cnn", "eccv16", "polychromify"]

@@ -10,8 +10,14 @@
 # For the paper profile (what was done on 2026-12-04, 57 MiB carried), stop scripts/commit_runs.py, then
 #     python scripts/gpu_data.py --profile paper --seed 42 43 44 --stash   # all 4,007 photos; the finished
 #                                                    # runs' weights wait in .gpu-stash/ during the call
-#     ... the run below, without the author's data protocol in --only ...
+#     ... the run below, without the author's data protocol in --only (GPU_STREAMS: the experiment names) ...
 #     python scripts/gpu_data.py --restore           # at once after the call, before any commit
+# (the author's data protocol's run and unfinished CPU runs' checkpoints, which the call does not need, can wait
+# outside the tree too: a tree over 64 MiB does not travel.) What was prepared for 2026-12-04's second session,
+# which was lent no machine in the end (each stream in CAMPAIGN order; ECCV16-Zhang first, as its checkpoint
+# cannot come back; on one line):
+#     GPU_STREAMS="eccv16_zhang polychromify_classes;polychromify_v5 polychromify;polychromify_unet;
+#                  polychromify_l1 polychromify_flip;polychromify_unet_large polychromify_unet_large_flip"
 # Run, with the `run` tool (from the repository root; <commit> is `git rev-parse HEAD` here; pass it: the
 # device's copy of .git can be older than the work tree):
 #     command:   POLYCHROMIFY_GIT_COMMIT=<commit> bash scripts/gpu_campaign.sh --profile ablation --only cnn

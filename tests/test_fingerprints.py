@@ -54,8 +54,8 @@ PINNED = {  # experiment/profile -> fingerprint on the data below, as of commit 
     "polychromify_l1/quick": "ec9552e2c0",
     "polychromify_flip/paper": "118f6d84bf",
     "polychromify_flip/quick": "c88597e876",
-    "polychromify_unet_large_l1_flip/paper": "971d6d693a",
-    "polychromify_unet_large_l1_flip/quick": "bd56bb46e3",
+    "polychromify_unet_large_flip/paper": "e4e5ef911b",
+    "polychromify_unet_large_flip/quick": "2c929c26a6",
     "author_model/paper": "408dd5d749",
     "author_model/quick": "3c25d626a8",
 }
