@@ -15,7 +15,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset
 from .files import exclusive
-from .profiles import Profile, get_profile
+from .profiles import AUGMENTATIONS, LOSSES, Profile, get_profile
 from .results import FINISHED, Run, environment, run_folder, store_dir, write_json
 
 
@@ -51,7 +51,6 @@ class Experiment:
     large: bool = False
 
     def __post_init__(self):
-        from .training import AUGMENTATIONS, LOSSES
         for field_name, value, allowed in (("loss", self.loss, LOSSES), ("augment", self.augment, AUGMENTATIONS)):
             if value not in allowed:
                 raise ValueError(f"experiment {self.name}: {field_name} must be one of {', '.join(allowed)}, "

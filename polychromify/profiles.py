@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 
 PRECISIONS = ("float32", "mixed_bfloat16")
+LOSSES = ("mse", "mae")          # Keras' names: the paper's MSE, or L1 (beyond the paper)
+AUGMENTATIONS = ("none", "flip")  # "flip": each training photo mirrored left-right with probability 1/2
 # The seeds of the runs every comparison is read against (the final model's three; the campaign trains them):
 # the first is every profile's default seed.
 SEEDS = (42, 43, 44)

@@ -23,10 +23,7 @@ import numpy as np
 
 from .files import atomic_folder, atomic_path
 from .metrics import keras_pixel_accuracy
-from .profiles import PRECISIONS
-
-LOSSES = ("mse", "mae")          # Keras' names: the paper's MSE, or L1 (beyond the paper)
-AUGMENTATIONS = ("none", "flip")  # "flip": each training photo mirrored left-right with probability 1/2
+from .profiles import AUGMENTATIONS, LOSSES, PRECISIONS
 
 
 @contextlib.contextmanager
