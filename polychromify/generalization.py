@@ -10,7 +10,13 @@ landscape photos the two are alike. The study scores, on such a folder and on ou
 - the ablations of ``experiments.GENERALIZATION`` (one factor at a time: his Conv2D output, his data
   protocol, both), every seed of each, at the ``ablation`` profile;
 - our paper-profile model after each epoch whose checkpoint the repository's history holds (the epochs
-  question: does it get worse with training?).
+  question: does it get worse with training?);
+- the author's data protocol at the paper's scale (``polychromify_author_data``), beside the final model
+  trained in the same arithmetic with the same seed;
+- the framing: the author's model, our seeds and the gray baseline on each photo's central 1/``ZOOM``
+  enlarged to the model's size. Our training photos are 512 px centre crops of the Kaggle originals (the
+  copy we have); the author trained on the whole originals squashed to 128 px, and the other collection's
+  photos are whole scenes too. If framing explains his lead, it shrinks when the scenes are seen closer.
 
 The result is ``<results>/studies/generalization-<folder>.json``, written atomically with what it was
 computed from (runs, checkpoint commits, the folder's data hash, the machine), so the book shows it without
@@ -29,6 +35,7 @@ from .profiles import get_profile
 from .results import find_run, read_study, seeded_runs, study_file, write_study
 
 STUDY_PROFILE = "ablation"
+ZOOM = 2  # the framing ablation: each photo's central half, enlarged 2x
 
 
 def study_path(folder, results_dir=None) -> Path:
@@ -71,6 +78,25 @@ def _checkpoint_model(run, commit: str, epoch: int, repo: Path):
     return model
 
 
+def central(x: np.ndarray, size: int) -> np.ndarray:
+    """The central ``size`` x ``size`` pixels of a batch of images (N, H, W, C)."""
+    top, left = (x.shape[1] - size) // 2, (x.shape[2] - size) // 2
+    return x[:, top:top + size, left:left + size]
+
+
+def protocol_runs(results_dir=None) -> tuple:
+    """The author's data protocol at the paper's scale and the final model's paper run in the same precision
+    and seed (or None, None while either is missing)."""
+    from .campaign import Entry, finished
+    protocol = finished(Entry("polychromify_author_data", flexible=True), "paper", results_dir)
+    if protocol is None:
+        return None, None
+    fields = protocol.config["profile"]
+    ours = find_run("polychromify", get_profile("paper", precision=fields["precision"], seed=fields["seed"]),
+                    results_dir, synthetic=False, exact=True)
+    return (protocol, ours) if ours is not None else (None, None)
+
+
 def folder_hash(folder: Path, names: list[str]) -> str:
     """SHA-256 over the photos' own hashes, in ``names``' order: which photos a study scored."""
     import hashlib
@@ -92,11 +118,16 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
         raise FileNotFoundError("the study needs the paper-profile runs of polychromify and author_model; "
                                 "train them: polychromify train polychromify author_model --profile paper")
     size = paper_run.config["image_size"]
-    arrays, names, skipped = read_folder(folder, [size])
+    arrays, names, skipped = read_folder(folder, [size, ZOOM * size])
     x, y = arrays[size]
+    x_near, y_near = (central(a, size) for a in arrays[ZOOM * size])
 
-    def score(model, experiment) -> dict:
-        return metrics.evaluate(x, y, predict_ab(get_experiment(experiment), model, x))
+    def score(model, experiment, near: bool = False) -> dict:
+        xs, ys = (x_near, y_near) if near else (x, y)
+        return metrics.evaluate(xs, ys, predict_ab(get_experiment(experiment), model, xs))
+
+    framing = {"zoom": ZOOM, "gray": metrics.evaluate(x_near, y_near, metrics.gray_baseline(y_near)),
+               "models": {"polychromify": {}}}
 
     models = {}
     for label, run in (("author_model", author_run), ("polychromify", paper_run)):
@@ -104,12 +135,22 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
                          "seed": run.config["profile"]["seed"], "test": run.metrics["model"]["test"],
                          "folder": score(load_trained(run), run.experiment)}
         log(f"scored {label}")
+    framing["models"]["author_model"] = score(load_trained(author_run), "author_model", near=True)
     seeds = models["polychromify"]["seeds"] = {}  # the spread the gap to his model is read against
     for run in seeded_runs(["polychromify"], get_profile("paper"), results_dir)["polychromify"]:
         seed = run.config["profile"]["seed"]
+        model = load_trained(run)
         seeds[str(seed)] = (models["polychromify"]["folder"] if run.path == paper_run.path
-                            else score(load_trained(run), run.experiment))
-        log(f"scored polychromify (paper, seed {seed})")
+                            else score(model, run.experiment))
+        framing["models"]["polychromify"][str(seed)] = score(model, run.experiment, near=True)
+        log(f"scored polychromify (paper, seed {seed}), whole and {ZOOM}x closer")
+    protocol = {}
+    for label, run in zip(("author_data", "polychromify"), protocol_runs(results_dir)):
+        if run is not None:
+            protocol[label] = {"experiment": run.experiment, "run": str(run.path), "profile": "paper",
+                               "precision": run.config["profile"]["precision"], "seed": run.config["profile"]["seed"],
+                               "test": run.metrics["model"]["test"], "folder": score(load_trained(run), run.experiment)}
+            log(f"scored {run.experiment} ({run.path.name})")
     for name, runs in ablation_runs(results_dir).items():
         for run in runs:
             seed = run.config["profile"]["seed"]
@@ -138,7 +179,8 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
              "baselines_test": {k: paper_run.metrics[k]["test"] for k in ("gray", "mean_ab")},
              "mean_ab_source": mean_source,
              "epochs": {"run": str(paper_run.path), "val_accuracy": paper_run.history["val_accuracy"],
-                        "points": points}}
+                        "points": points},
+             "framing": framing, "protocol": protocol}
     return write_study(study_path(folder, results_dir), study)
 
 

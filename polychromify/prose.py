@@ -190,6 +190,63 @@ def generalization_note(study: dict) -> str:
     return " ".join(parts)
 
 
+def framing_note(study: dict) -> str:
+    """Plain sentences: how far the author's model is above our seeds' mean AuC on the whole photos and on
+    their central part enlarged, read against our seeds' spread."""
+    near = study.get("framing")
+    if not near:
+        return "The framing ablation is not in the stored study; recompute it with `polychromify study generalization`."
+    whole_seeds = study["models"]["polychromify"].get("seeds") or {"42": study["models"]["polychromify"]["folder"]}
+    points = {}
+    for where, his, ours, gray in (
+            ("whole", study["models"]["author_model"]["folder"], list(whole_seeds.values()), study["baselines"]["gray"]),
+            ("near", near["models"]["author_model"], list(near["models"]["polychromify"].values()), near["gray"])):
+        mean, spread, count = seed_spread([100 * s["auc"] for s in ours])
+        points[where] = {"gap": 100 * his["auc"] - mean, "spread": spread, "count": count,
+                         "over_gray": mean - 100 * gray["auc"], "his_over_gray": 100 * (his["auc"] - gray["auc"])}
+    whole, closer = points["whole"], points["near"]
+    text = (f"Seen {near['zoom']}x closer, the author's model leads our mean by {closer['gap']:.1f} AuC points "
+            f"instead of {whole['gap']:.1f} on the whole photos")
+    if closer["count"] > 1:
+        text += (f" (our {closer['count']} seeds are {whole['spread']:.1f} and {closer['spread']:.1f} points apart)")
+    text += ". "
+    shrink = whole["gap"] - closer["gap"]
+    if closer["gap"] <= 0:
+        text += "**At our training photos' framing his lead is gone**: framing explains it."
+    elif shrink > 0:
+        text += (f"**Framing explains about {100 * shrink / whole['gap']:.0f} % of his lead, not all of it**"
+                 + (f"; what is left is {'still more than' if closer['gap'] > closer['spread'] else 'within'} the "
+                    "spread between our seeds." if closer["count"] > 1 else "."))
+    else:
+        text += "**Framing does not explain his lead**: it does not shrink when the photos are seen closer."
+    text += (f" Against gray, his model gains {whole['his_over_gray']:.1f} AuC points on the whole photos and "
+             f"{closer['his_over_gray']:.1f} closer; ours {whole['over_gray']:+.1f} and {closer['over_gray']:+.1f}.")
+    return text
+
+
+def protocol_note(study: dict) -> str:
+    """Plain sentences: the author's data protocol at the paper's scale against ours, same arithmetic and seed,
+    on the other collection, read against the spread of our float32 seeds."""
+    protocol = study.get("protocol") or {}
+    if set(protocol) != {"author_data", "polychromify"}:
+        return ("The paper-scale run under the author's data protocol, or the final model's run in its arithmetic, "
+                "is not in the stored study yet.")
+    his, ours = protocol["author_data"], protocol["polychromify"]
+    change = 100 * (his["folder"]["auc"] - ours["folder"]["auc"])
+    rmse = his["folder"]["ab_rmse"] - ours["folder"]["ab_rmse"]
+    seeds = study["models"]["polychromify"].get("seeds", {})
+    spread = seed_spread([100 * s["auc"] for s in seeds.values()])[1]
+    text = (f"At the paper's scale ({his['precision']}, seed {his['seed']}), our model trained under the author's "
+            f"data protocol scores an AuC of {100 * his['folder']['auc']:.1f} and an ab RMSE of "
+            f"{his['folder']['ab_rmse']:.2f} on the other collection, against {100 * ours['folder']['auc']:.1f} "
+            f"and {ours['folder']['ab_rmse']:.2f} under ours: {change:+.1f} AuC points and {rmse:+.2f} ab RMSE.")
+    if len(seeds) > 1:
+        text += (f" The AuC change is {'**larger than**' if abs(change) > spread else 'within'} the "
+                 f"{spread:.1f} points between our float32 seeds.")
+    gap = 100 * (study["models"]["author_model"]["folder"]["auc"] - his["folder"]["auc"])
+    return text + f" The author's own trained model is still {gap:.1f} points above it."
+
+
 def ablation_note(study: dict, baseline: str = "polychromify") -> str:
     """Plain sentences: how much each ablation moves the other collection's AuC from our recipe's, set against
     how far our recipe's own seeds are apart."""

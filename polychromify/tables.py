@@ -373,6 +373,28 @@ def generalization(study: dict, folder_label: str = "other collection") -> pd.Da
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def framing(study: dict, keys=("auc", "ab_rmse")) -> pd.DataFrame:
+    """The framing ablation of the generalization study: the author's model, our paper-profile seeds (mean and
+    spread) and the gray baseline on the other collection's whole photos and on their central part enlarged."""
+    near = study["framing"]
+    closer = f"{near['zoom']}x closer (central part)"
+    seeds = study["models"]["polychromify"].get("seeds") or {"": study["models"]["polychromify"]["folder"]}
+    rows = {LABELS["author_model"]: (study["models"]["author_model"]["folder"], near["models"]["author_model"]),
+            "gray baseline (ab = 0)": (study["baselines"]["gray"], near["gray"])}
+    out = {}
+    for label, (whole, closed) in rows.items():
+        out[label] = {**{("whole photos", STUDY_METRICS[k]): whole[k] for k in keys},
+                      **{(closer, STUDY_METRICS[k]): closed[k] for k in keys}}
+    ours = {}
+    for where, scores in (("whole photos", list(seeds.values())), (closer, list(near["models"]["polychromify"].values()))):
+        for k in keys:
+            mean, spread, _ = seed_spread([s[k] for s in scores])
+            ours[(where, STUDY_METRICS[k])] = mean
+            ours[(where, f"{STUDY_METRICS[k]} spread")] = spread
+    out[f"{LABELS['polychromify']} (paper profile, mean of {len(seeds)} seeds)"] = ours
+    return pd.DataFrame.from_dict(out, orient="index")
+
+
 def ablations(study: dict, folder_label: str = "other collection", keys=("auc", "ab_rmse")) -> pd.DataFrame:
     """Each ablation of the study: mean and spread (max - min) over its seeds, on the other collection and
     on the landscape test split, with the number of seeds."""

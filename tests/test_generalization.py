@@ -86,3 +86,39 @@ def test_checkpoint_commits_finds_each_epoch_in_the_history(tmp_path):
         git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", f"epoch {epoch}")
     commits = generalization.checkpoint_commits(Run(run), tmp_path)
     assert sorted(commits) == [1, 2] and len(set(commits.values())) == 2
+
+
+def test_framing_reads_the_authors_lead_on_whole_and_closer_photos(study):
+    assert "not in the stored study" in prose.framing_note(study)
+    study["models"]["polychromify"]["seeds"] = {"42": _m(0.890, 14.3), "43": _m(0.894, 13.7)}
+    study["framing"] = {"zoom": 2, "gray": _m(0.896, 14.5),
+                        "models": {"author_model": _m(0.902, 13.0),
+                                   "polychromify": {"42": _m(0.886, 14.6), "43": _m(0.898, 14.2)}}}
+    table = tables.framing(study)
+    ours = table.loc["PolyChromify (paper profile, mean of 2 seeds)"]
+    assert ours[("2x closer (central part)", "AuC \u2191")] == pytest.approx(0.892)
+    assert ours[("whole photos", "AuC \u2191 spread")] == pytest.approx(0.004)
+    note = prose.framing_note(study)
+    assert "leads our mean by 1.0 AuC points instead of 1.8" in note
+    assert "about 44 % of his lead, not all of it**; what is left is within the spread" in note
+    study["framing"]["models"]["author_model"] = _m(0.890, 13.0)
+    assert "his lead is gone" in prose.framing_note(study)
+    study["framing"]["models"]["author_model"] = _m(0.915, 13.0)
+    assert "Framing does not explain his lead" in prose.framing_note(study)
+
+
+def test_the_authors_protocol_at_paper_scale_is_read_against_our_seeds(study):
+    assert "not in the stored study yet" in prose.protocol_note(study)
+    study["models"]["polychromify"]["seeds"] = {"42": _m(0.890, 14.3), "43": _m(0.894, 13.7)}
+    entry = lambda auc, rmse: {"precision": "mixed_bfloat16", "seed": 42, "folder": _m(auc, rmse)}  # noqa: E731
+    study["protocol"] = {"author_data": entry(0.899, 13.9), "polychromify": entry(0.891, 14.4)}
+    note = prose.protocol_note(study)
+    assert "+0.8 AuC points and -0.50 ab RMSE" in note
+    assert "**larger than** the 0.4 points between our float32 seeds" in note
+    assert "still 1.1 points above it" in note
+
+
+def test_central_crops_the_middle_of_a_batch():
+    import numpy as np
+    x = np.arange(2 * 4 * 4 * 1).reshape(2, 4, 4, 1)
+    assert generalization.central(x, 2)[0, :, :, 0].tolist() == [[5, 6], [9, 10]]
