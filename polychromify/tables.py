@@ -392,7 +392,9 @@ def framing(study: dict, keys=("auc", "ab_rmse")) -> pd.DataFrame:
             ours[(where, STUDY_METRICS[k])] = mean
             ours[(where, f"{STUDY_METRICS[k]} spread")] = spread
     out[f"{LABELS['polychromify']} (paper profile, mean of {len(seeds)} seeds)"] = ours
-    return pd.DataFrame.from_dict(out, orient="index")
+    columns = [(where, name) for where in ("whole photos", closer) for k in keys
+               for name in (STUDY_METRICS[k], f"{STUDY_METRICS[k]} spread")]  # each spread beside its mean
+    return pd.DataFrame.from_dict(out, orient="index").reindex(columns=pd.MultiIndex.from_tuples(columns))
 
 
 def ablations(study: dict, folder_label: str = "other collection", keys=("auc", "ab_rmse")) -> pd.DataFrame:

@@ -98,6 +98,7 @@ def test_framing_reads_the_authors_lead_on_whole_and_closer_photos(study):
     ours = table.loc["PolyChromify (paper profile, mean of 2 seeds)"]
     assert ours[("2x closer (central part)", "AuC \u2191")] == pytest.approx(0.892)
     assert ours[("whole photos", "AuC \u2191 spread")] == pytest.approx(0.004)
+    assert list(table.columns)[:2] == [("whole photos", "AuC \u2191"), ("whole photos", "AuC \u2191 spread")]
     note = prose.framing_note(study)
     assert "leads our mean by 1.0 AuC points instead of 1.8" in note
     assert "about 44 % of his lead, not all of it**; what is left is within the spread" in note
