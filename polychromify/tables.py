@@ -421,7 +421,8 @@ def ablations(study: dict, folder_label: str = "other collection", keys=("auc", 
 def beyond(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
     """The "Beyond the paper" study (``beyond.run_study``'s file): each model at each profile (mean over its
     seeds, with their number and its parameters) on the other collection and on that profile's landscape test
-    split, the four measures; then the gray baseline and the author's trained model (other collection only)."""
+    split, the four measures (blank for a model trained under another data protocol: its test split is other
+    photos); then the gray baseline and the author's trained model (other collection only)."""
     from .beyond import MEASURES, HIGHER_IS_BETTER
     arrows = {True: "\u2191", False: "\u2193"}
     names = {key: f"{label} {arrows[HIGHER_IS_BETTER[key]]}" for key, label in MEASURES.items()}
@@ -434,7 +435,8 @@ def beyond(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
         row = {("", "seeds"): len(entries), ("", "parameters"): entries[0].get("parameters", np.nan)}
         for where, field in places:
             for key, label in names.items():
-                row[(where, label)] = float(np.mean([e[field][key] for e in entries]))
+                values = [e[field][key] for e in entries if e.get(field) is not None]  # None: another split
+                row[(where, label)] = float(np.mean(values)) if values else np.nan
         rows[f"{LABELS.get(name, name)} ({profile} profile)"] = row
     gray = study["baselines"]["gray"]
     for profile, test in gray["test"].items():

@@ -146,3 +146,16 @@ def test_a_bf16_variant_is_read_against_the_final_model_in_bf16_not_float32(stud
     assert beyond.default_candidate(study)[0] == "polychromify_l1"
     assert beyond.group_profile("paper-bf16").precision == "mixed_bfloat16"
     assert beyond.group_profile("paper").precision == "float32"
+
+
+def test_a_model_under_the_authors_protocol_is_compared_on_the_other_collection_only(study):
+    study["models"]["p"] = {"experiment": "polychromify_unet_author_data", "profile": "ablation", "seed": 42,
+                            "parameters": 1000, "folder": _s(0.899, 0.56, 13.5, 18.0), "test": None,
+                            "own_test": _s(0.95, 0.9, 5.0, 3.0), "data_protocol": "author"}
+    found = beyond.verdicts(study)["polychromify_unet_author_data"]
+    assert found["folder/auc"] == pytest.approx(0.009)
+    assert not any(key.startswith("test/") for key in found)   # its split holds duplicates of its training photos
+    row = tables.beyond(study).loc["PolyChromify U-Net, the author's data protocol (ablation profile)"]
+    assert row[("other collection", "ab RMSE \u2193")] == 13.5
+    assert np.isnan(row[("landscape test split", "AuC \u2191")])
+    assert "its landscape test split is another protocol's" in prose.beyond_note(study)
