@@ -150,9 +150,19 @@ def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
              "test_images": test_images, "models": models, "references": references,
              "baselines": {"gray": {"folder": scores(x, y, np.zeros_like(y)), "test": test_gray}},
              "photos": photos, "shown": list(shown),
-             "pending": [f"{name} ({p})" for p in PROFILES for name in BEYOND
-                         if not any(m["experiment"] == name and m["profile"] == p for m in models.values())]}
+             "pending": pending(models, results_dir)}
     return write_study(study_path(folder, results_dir), study)
+
+
+def pending(models: dict, results_dir=None) -> list[str]:
+    """The study's runs not yet scored: each model of ``BEYOND`` at the ablation profile, and the paper-scale
+    runs the campaign plans for them (``campaign.CAMPAIGN``; the 256 px run is scored at another size, not
+    here) that are not finished."""
+    from .campaign import CAMPAIGN, finished
+    scored = {(m["experiment"], m["profile"]) for m in models.values()}
+    return ([f"{name} ({STUDY_PROFILE})" for name in BEYOND if (name, STUDY_PROFILE) not in scored]
+            + [f"{entry.label} (paper)" for entry in CAMPAIGN if entry.experiment in BEYOND
+               and "image_size" not in entry.overrides and finished(entry, "paper", results_dir) is None])
 
 
 def load_study(folder_name: str = "scenes-dev", results_dir=None) -> dict | None:

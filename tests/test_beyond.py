@@ -159,3 +159,15 @@ def test_a_model_under_the_authors_protocol_is_compared_on_the_other_collection_
     assert row[("other collection", "ab RMSE \u2193")] == 13.5
     assert np.isnan(row[("landscape test split", "AuC \u2191")])
     assert "its landscape test split is another protocol's" in prose.beyond_note(study)
+
+
+def test_pending_lists_the_ablation_runs_and_the_campaigns_unfinished_paper_runs(tmp_path):
+    from polychromify.experiments import BEYOND
+    models = {"x": {"experiment": "polychromify", "profile": "ablation"}}
+    got = beyond.pending(models, tmp_path)   # an empty store: nothing is finished
+    assert "polychromify (ablation)" not in got and "polychromify_unet (ablation)" in got
+    assert len([g for g in got if g.endswith("(ablation)")]) == len(BEYOND) - 1
+    assert "polychromify_unet (seed=43) (paper)" in got
+    assert "polychromify_flip (precision=mixed_bfloat16, seed=44) (paper)" in got
+    assert not any("image_size" in g for g in got)       # the 256 px run is scored at its own size, not here
+    assert not any(g.startswith("eccv16") for g in got)  # not a model of this study
