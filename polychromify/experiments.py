@@ -128,6 +128,9 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("polychromify_unet_large", "polychromify_unet_large", "beyond the paper",
                "PolyChromify as a larger U-Net (1.2M parameters)", label="PolyChromify U-Net, large",
                colour="#006d2c"),
+    Experiment("polychromify_unet_large_author_data", "polychromify_unet_large", "beyond the paper",
+               "The larger U-Net under the author's data protocol", data_protocol="author",
+               label="PolyChromify U-Net, large, the author's data protocol", colour="#74c476"),
     Experiment("polychromify_classes", "polychromify_classes", "beyond the paper",
                "PolyChromify with Zhang's classification loss (313 classes, rebalancing, annealed mean)",
                label="PolyChromify, classification loss", colour="#17becf", output="classes"),
@@ -152,7 +155,8 @@ GENERALIZATION = ["polychromify", "polychromify_conv_output", "polychromify_auth
                   "polychromify_conv_output_author_data"]
 # Beyond the paper (book: "Beyond the paper"): what fixes the pale colours, against the final model.
 BEYOND = ["polychromify", "polychromify_unet", "polychromify_unet_large", "polychromify_classes", "polychromify_l1",
-          "polychromify_flip", "polychromify_unet_large_flip", "polychromify_unet_author_data"]
+          "polychromify_flip", "polychromify_unet_large_flip", "polychromify_unet_author_data",
+          "polychromify_unet_large_author_data"]
 SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
 TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
 COMPARISON = ["cnn", "eccv16", "polychromify"]

@@ -58,6 +58,8 @@ PINNED = {  # experiment/profile -> fingerprint on the data below, as of commit 
     "polychromify_unet_large_flip/quick": "2c929c26a6",
     "polychromify_unet_author_data/paper": "42a1b474dd",  # beyond the paper: pinned when added (stop 25)
     "polychromify_unet_author_data/quick": "6cb8dd863e",
+    "polychromify_unet_large_author_data/paper": "3b95de0dea",  # beyond the paper: pinned when added (stop 26)
+    "polychromify_unet_large_author_data/quick": "e29ecb0188",
     "author_model/paper": "408dd5d749",
     "author_model/quick": "3c25d626a8",
 }
