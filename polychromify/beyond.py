@@ -45,6 +45,10 @@ MEASURES = {"auc": "AuC", "auc_rebalanced": "rebalanced AuC", "ab_rmse": "ab RMS
 HIGHER_IS_BETTER = {"auc": True, "auc_rebalanced": True, "ab_rmse": False, "colorfulness_gap": False}
 PHOTOS = 6  # photos of the other collection shown colorized by every model
 TRUTH = "truth"
+# Scored on the other collection beside the study's models, at the paper's profile: the author's trained model,
+# and both ECCV16s trained from scratch on our photos (Table 2's, the author's translation; and Zhang et al.'s
+# recipe), which the paper calls more vivid than the final model (V.C, VI).
+REFERENCES = (AUTHOR_MODEL, "eccv16", "eccv16_zhang")
 
 
 def study_path(folder, results_dir=None) -> Path:
@@ -86,11 +90,50 @@ def scores(L, y_true, y_pred) -> dict:
     return result
 
 
-def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
-    """Score every model of the study (its runs at each of ``PROFILES``) on its own test split and on
-    ``folder``; write the study file, return its path.
+def weights_digest(run) -> str | None:
+    """SHA-256 of a run's weights, or None where they are not on this machine (ECCV16's are not committed)."""
+    import hashlib
+    if not run.weights.is_file():
+        return None
+    with open(run.weights, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
-    ``data_dir``: the landscape collection the runs trained on (their test splits are cut from it again)."""
+
+def run_key(run) -> str:
+    """A run's name in the store, the same on every machine: ``<experiment>/<run folder>``."""
+    return f"{run.path.parent.name}/{run.path.name}"
+
+
+def earlier_scores(previous: dict | None, folder_hash: str, data_hashes: dict) -> dict[str, dict]:
+    """``run_key`` -> its entry (a model's or a reference's) in the previously stored study, where that study
+    scored the same photos of the other collection and, for each profile, the same landscape test split; {}
+    otherwise. An entry is reused only for the very weights it scored (``weights_sha256``), or, for a run whose
+    weights are not on this machine, carried over as it stands (``carried``)."""
+    if not previous or previous.get("folder_hash") != folder_hash:
+        return {}
+    same = {p for p, h in previous.get("data_hashes", {}).items() if data_hashes.get(p, h) == h}
+    entries = [*previous.get("models", {}).values(), *previous.get("references", {}).values()]
+    return {e["key"]: {**e, "carried": e.get("carried") or previous["provenance"]["computed_at"]}
+            for e in entries if e.get("key") and e.get("weights_sha256") and e["profile"] in same}
+
+
+def reusable(earlier: dict[str, dict], run, digest: str | None) -> dict | None:
+    """The earlier entry of a run to reuse (see ``earlier_scores``), or None: score it again."""
+    entry = earlier.get(run_key(run))
+    if entry is None or (digest is not None and entry["weights_sha256"] != digest):
+        return None
+    return entry if digest is None else {k: v for k, v in entry.items() if k != "carried"}
+
+
+def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = False) -> Path:
+    """Score every model of the study (its runs at each of ``PROFILES``) on its own test split and on
+    ``folder``, and the ``REFERENCES`` on ``folder`` (the ECCV16s on their test split too); write the study
+    file, return its path.
+
+    ``data_dir``: the landscape collection the runs trained on (their test splits are cut from it again).
+    A run that the stored study scored with the same weights on the same photos keeps its scores (only the
+    figure's photos are colorized again), unless ``fresh``; a run whose weights are not on this machine keeps
+    its stored scores, marked ``carried``, or is listed as pending."""
     from .evaluation import read_folder
     from .generalization import folder_hash
     from .samples import chosen
@@ -100,57 +143,74 @@ def run_study(folder, results_dir=None, data_dir=None, log=print) -> Path:
     x, y = arrays[size]
     picks = chosen(names, PHOTOS)
     shown = {}  # "<experiment>-<profile>" -> its Y of the chosen photos (its first seed)
-    models, test_gray, test_images, hashes = {}, {}, {}, {}
-    for profile_name in PROFILES:
-        runs_of = {name: runs for name, runs in study_runs(results_dir, profile_name).items() if runs}
-        if not runs_of:
-            continue
-        profile = group_profile(profile_name)
-        datasets = {}  # data protocol -> its dataset at this profile (the author's: its own random split)
-        def data_of(experiment):
-            if experiment.data_protocol not in datasets:
-                datasets[experiment.data_protocol] = experiment_data(experiment, profile, data_dir, quiet=True)
-            return datasets[experiment.data_protocol]
-        dataset = data_of(get_experiment("polychromify"))
-        hashes[profile_name], test_images[profile_name] = dataset.data_hash, len(dataset.x_test)
-        test_gray[profile_name] = scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test))
+    models, references, test_gray, test_images, hashes, datasets, missing = {}, {}, {}, {}, {}, {}, []
+
+    def data_of(experiment, profile):  # (protocol, profile) -> its dataset (the author's: its own random split)
+        key = (experiment.data_protocol, profile.name, profile.max_images, profile.image_size)
+        if key not in datasets:
+            datasets[key] = experiment_data(experiment, profile, data_dir, quiet=True)
+        return datasets[key]
+
+    groups = {g: runs for g in PROFILES if (runs := {n: r for n, r in study_runs(results_dir, g).items() if r})}
+    for group in groups:
+        dataset = data_of(get_experiment("polychromify"), group_profile(group))
+        hashes[group], test_images[group] = dataset.data_hash, len(dataset.x_test)
+        test_gray[group] = scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test))
+    photos_hash = folder_hash(folder, names)
+    earlier = earlier_scores(None if fresh else read_study(study_path(folder, results_dir)), photos_hash, hashes)
+
+    def score(run, group: str, own) -> dict | None:
+        """A run's entry, scored now or reused; None when its weights are not here and nothing is stored.
+        ``own``: its landscape dataset (None: the author's model, scored on the other collection only)."""
+        experiment, digest = get_experiment(run.experiment), weights_digest(run)
+        entry = reusable(earlier, run, digest)
+        if digest is None:
+            return entry
+        model = load_trained(run)
+        shown.setdefault(f"{run.experiment}-{group}", predict_ab(experiment, model, x[picks]))
+        if entry is not None:
+            log(f"kept the stored scores of {run_key(run)} (the same weights on the same photos)")
+            return entry
+        test = None if own is None else scores(own.x_test, own.y_test, predict_ab(experiment, model, own.x_test))
+        # another protocol's test split is other photos (the author's: duplicates of its training photos among
+        # them), so its scores there are kept apart, not set beside ours
+        where = ({"test": test} if experiment.data_protocol == "ours" or test is None else
+                 {"test": None, "own_test": test, "data_protocol": experiment.data_protocol})
+        log(f"scored {run_key(run)} ({group})")
+        return {"experiment": run.experiment, "run": str(run.path), "key": run_key(run), "weights_sha256": digest,
+                "profile": group, "seed": run.config["profile"]["seed"],
+                "precision": run.config["profile"]["precision"], "parameters": int(model.count_params()),
+                "train_seconds": run.provenance.get("train_seconds_total"), **where,
+                "folder": scores(x, y, predict_ab(experiment, model, x))}
+
+    for group, runs_of in groups.items():
         for name, runs in runs_of.items():
-            experiment = get_experiment(name)
-            own = data_of(experiment)
+            own = data_of(get_experiment(name), group_profile(group))
             for run in runs:
                 if run.config["data"]["data_hash"] != own.data_hash or run.config["image_size"] != size:
                     log(f"skipped {run.path}: trained on other photos than {data_dir}, or at another size")
                     continue
-                model = load_trained(run)
-                seed = run.config["profile"]["seed"]
-                y_pred = predict_ab(experiment, model, x)
-                shown.setdefault(f"{name}-{profile_name}", y_pred[picks])
-                test = scores(own.x_test, own.y_test, predict_ab(experiment, model, own.x_test))
-                models[f"{name} ({profile_name}, seed {seed})"] = {
-                    "experiment": name, "run": str(run.path), "profile": profile_name, "seed": seed,
-                    "parameters": int(model.count_params()),
-                    "train_seconds": run.provenance.get("train_seconds_total"),
-                    # another protocol's test split is other photos (the author's: duplicates of its training
-                    # photos among them), so its scores there are kept apart, not set beside ours
-                    **({"test": test} if own is dataset else {"test": None, "own_test": test,
-                                                              "data_protocol": experiment.data_protocol}),
-                    "folder": scores(x, y, y_pred)}
-                log(f"scored {name} ({profile_name}, seed {seed})")
-    references = {}
-    run = find_run(AUTHOR_MODEL, "paper", results_dir, synthetic=False)
-    if run is not None and run.config["image_size"] == size:
-        y_pred = predict_ab(get_experiment(AUTHOR_MODEL), load_trained(run), x)
-        shown[f"{AUTHOR_MODEL}-paper"] = y_pred[picks]
-        references[AUTHOR_MODEL] = {"experiment": AUTHOR_MODEL, "run": str(run.path), "profile": "paper",
-                                    "folder": scores(x, y, y_pred)}
-        log("scored the author's trained model")
+                models[f"{name} ({group}, seed {run.config['profile']['seed']})"] = score(run, group, own)
+    for name in REFERENCES:
+        run = find_run(name, "paper", results_dir, synthetic=False)
+        if run is None or run.config["image_size"] != size:
+            continue
+        own = None if name == AUTHOR_MODEL else data_of(get_experiment(name), get_profile("paper"))
+        if own is not None and run.config["data"]["data_hash"] != own.data_hash:
+            log(f"skipped {run.path}: trained on other photos than {data_dir}")
+            continue
+        entry = score(run, "paper", own)
+        if entry is None:
+            missing.append(f"{name} (paper; its weights are not on this machine)")
+        else:
+            references[name] = entry
     photos = _store_photos(photos_dir(folder, results_dir), [names[i] for i in picks], x[picks], y[picks], shown)
-    study = {"folder": str(folder), "folder_hash": folder_hash(folder, names), "images": len(names),
+    study = {"folder": str(folder), "folder_hash": photos_hash, "images": len(names),
              "skipped": skipped, "image_size": size, "profiles": list(hashes), "data_hashes": hashes,
              "test_images": test_images, "models": models, "references": references,
              "baselines": {"gray": {"folder": scores(x, y, np.zeros_like(y)), "test": test_gray}},
              "photos": photos, "shown": list(shown),
-             "pending": pending(models, results_dir)}
+             "pending": pending(models, results_dir) + missing}
     return write_study(study_path(folder, results_dir), study)
 
 
@@ -212,6 +272,23 @@ def verdicts(study: dict, profile: str = STUDY_PROFILE, reference: str = "polych
         mine = {where: _means(study, name, profile, where) for where in ("test", "folder")}
         out[name] = {f"{where}/{key}": (1 if HIGHER_IS_BETTER[key] else -1) * (mine[where][key] - base[where][key])
                      for where in ("test", "folder") if mine[where] and base[where] for key in MEASURES}
+    return out
+
+
+def reference_verdicts(study: dict, reference: str = "polychromify") -> dict[str, tuple[str, dict]]:
+    """Each reference trained on our photos (the ECCV16s) against the final model's paper-profile runs of the
+    same arithmetic, on the other collection and the test split: name -> (the group compared with, its
+    differences signed so that > 0 means better, as in ``verdicts``)."""
+    out = {}
+    for name, entry in study.get("references", {}).items():
+        group = next((g for g, (profile, overrides) in PROFILES.items() if profile == "paper"
+                      and overrides.get("precision", "float32") == entry.get("precision")), None)
+        base = {where: _means(study, reference, group, where) for where in ("test", "folder")} if group else {}
+        if not base or base["folder"] is None or entry.get("test") is None:
+            continue  # the author's model: trained on other photos; or no final model of this arithmetic
+        out[name] = (group, {f"{where}/{key}": (1 if HIGHER_IS_BETTER[key] else -1) * (entry[where][key] -
+                                                                                    base[where][key])
+                             for where in ("test", "folder") if base[where] for key in MEASURES})
     return out
 
 

@@ -223,8 +223,9 @@ def cmd_study(args) -> int:
     """``study generalization`` / ``study beyond``: the study module's ``run_study``."""
     import importlib
     study = importlib.import_module(f"polychromify.{args.study_command}")
+    extra = {"fresh": True} if getattr(args, "fresh", False) else {}
     path = study.run_study(args.data, _results(args), args.train_data or args.settings.data_dir,
-                           log=lambda line: print(f"study: {line}", flush=True))
+                           log=lambda line: print(f"study: {line}", flush=True), **extra)
     print(path)
     return 0
 
@@ -442,6 +443,9 @@ def parser() -> argparse.ArgumentParser:
         one.add_argument("--data", type=Path, required=True, help="a folder of photos never trained on")
         one.add_argument("--train-data", type=Path, help=f"the landscape collection, {train_data} "
                          "(default: $POLYCHROMIFY_DATA)")
+        if name == "beyond":
+            one.add_argument("--fresh", action="store_true", help="score every run again (default: keep the "
+                             "stored scores of a run whose weights and photos are unchanged)")
         _results_flag(one)
         one.set_defaults(func=cmd_study)
 

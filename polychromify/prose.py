@@ -355,7 +355,7 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
     """Plain sentences: each alternative against the final model at the same profile, on the other collection
     and the test split, and one verdict per claim of the paper that the study tests (VI.A: the bottleneck; V.C
     and VI: MSE's pale colours against Zhang's classification), read at the largest profile that has both."""
-    from .beyond import MEASURES, PROFILES, spreads, verdicts
+    from .beyond import MEASURES, PROFILES, reference_verdicts, spreads, verdicts
     def changes(deltas: dict, where: str) -> str:
         return ", ".join(f"{MEASURES[k.split('/')[1]]} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
                          for k, v in deltas.items() if k.startswith(f"{where}/"))
@@ -399,6 +399,15 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
             read = "; one seed each, so not yet read against the spread between seeds."
         lines.append(f"- Claim {claim}: **{verdict}** by {change}, at the {profile} profile on the other "
                      f"collection ({changes(deltas, 'folder')}){read}")
+    for name, (group, deltas) in reference_verdicts(study, reference).items():
+        folder = {k.split("/")[1]: v for k, v in deltas.items() if k.startswith("folder/")}
+        vivid = [k for k in ("auc_rebalanced", "colorfulness_gap") if folder[k] > 0]
+        verdict = ("supported" if len(vivid) == 2 else "not supported" if not vivid else "partly supported")
+        lines.append(f"- Claim V.C and VI, *Zhang et al.'s methods give more vivid colours than the final model*, "
+                     f"with {LABELS.get(name, name)} trained from scratch on the same photos, against the final "
+                     f"model's {group} runs: **{verdict}** on the two measures of vividness (rebalanced AuC and "
+                     f"colourfulness gap), on the other collection ({changes(deltas, 'folder')}); on the landscape "
+                     f"test split: {changes(deltas, 'test')} (+ means better).")
     seeds = {p: sum(m["experiment"] == reference and m["profile"] == p for m in study["models"].values())
              for p in PROFILES}
     caveat = ("Seeds of the final model: " + ", ".join(f"{n} at the {p} profile" for p, n in seeds.items() if n)

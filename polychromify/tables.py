@@ -422,7 +422,8 @@ def beyond(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
     """The "Beyond the paper" study (``beyond.run_study``'s file): each model at each profile (mean over its
     seeds, with their number and its parameters) on the other collection and on that profile's landscape test
     split, the four measures (blank for a model trained under another data protocol: its test split is other
-    photos); then the gray baseline and the author's trained model (other collection only)."""
+    photos); then the gray baseline and the references: the author's trained model (other collection only) and
+    both ECCV16s."""
     from .beyond import MEASURES, HIGHER_IS_BETTER
     arrows = {True: "\u2191", False: "\u2193"}
     names = {key: f"{label} {arrows[HIGHER_IS_BETTER[key]]}" for key, label in MEASURES.items()}
@@ -443,7 +444,9 @@ def beyond(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
         rows[f"gray baseline (ab = 0), {profile} test split"] = {
             **{(folder_label, label): gray["folder"][key] for key, label in names.items()},
             **{("landscape test split", label): test[key] for key, label in names.items()}}
-    for name, entry in study.get("references", {}).items():
+    for name, entry in study.get("references", {}).items():  # the ECCV16s on their test split too
         rows[LABELS.get(name, name) + " (paper profile)"] = {
-            (folder_label, label): entry["folder"][key] for key, label in names.items()}
+            ("", "parameters"): entry.get("parameters", np.nan),
+            **{(where, label): entry[field][key] if entry.get(field) else np.nan
+               for where, field in places for key, label in names.items()}}
     return pd.DataFrame.from_dict(rows, orient="index")

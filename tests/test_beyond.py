@@ -171,3 +171,52 @@ def test_pending_lists_the_ablation_runs_and_the_campaigns_unfinished_paper_runs
     assert "polychromify_flip (precision=mixed_bfloat16, seed=44) (paper)" in got
     assert not any("image_size" in g for g in got)       # the 256 px run is scored at its own size, not here
     assert not any(g.startswith("eccv16") for g in got)  # not a model of this study
+
+
+def test_an_eccv16_is_a_reference_read_against_the_final_model_of_its_arithmetic(study):
+    study["models"]["h"] = {**study["models"]["a"], "profile": "paper-bf16", "folder": _s(0.889, 0.55, 14.4, 19.4),
+                            "test": _s(0.88, 0.55, 15.0, 25.0)}
+    study["references"]["eccv16_zhang"] = {"experiment": "eccv16_zhang", "profile": "paper",
+                                           "precision": "mixed_bfloat16", "parameters": 32_000_000,
+                                           "folder": _s(0.880, 0.60, 15.4, 12.4), "test": _s(0.87, 0.62, 16, 20)}
+    group, deltas = beyond.reference_verdicts(study)["eccv16_zhang"]
+    assert group == "paper-bf16"                          # bf16 against bf16, not the float32 seeds d and e
+    assert deltas["folder/auc_rebalanced"] == pytest.approx(0.05)
+    assert deltas["folder/colorfulness_gap"] == pytest.approx(7.0) and deltas["folder/ab_rmse"] == pytest.approx(-1.0)
+    assert "author_model" not in beyond.reference_verdicts(study)  # trained on other photos: no verdict
+    row = tables.beyond(study).loc["ECCV16, Zhang's recipe (beyond the paper) (paper profile)"]
+    assert row[("landscape test split", "rebalanced AuC \u2191")] == 0.62 and row[("", "parameters")] == 32_000_000
+    note = prose.beyond_note(study)
+    assert "more vivid colours than the final model*, with ECCV16, Zhang's recipe" in note
+    assert "paper-bf16 runs: **supported** on the two measures of vividness" in note
+    study["references"]["eccv16_zhang"]["folder"] = _s(0.880, 0.50, 15.4, 22.0)
+    assert "**not supported** on the two measures of vividness" in prose.beyond_note(study)
+
+
+def _run(tmp_path, key: str, weights: bytes | None):
+    from polychromify.results import Run
+    path = tmp_path / key
+    path.mkdir(parents=True)
+    if weights is not None:
+        (path / "model.weights.h5").write_bytes(weights)
+    return Run(path)
+
+
+def test_a_stored_score_is_reused_only_for_the_same_weights_on_the_same_photos(tmp_path):
+    import hashlib
+    old = _run(tmp_path, "polychromify_unet/paper-1", b"old weights")
+    digest = beyond.weights_digest(old)
+    assert digest == hashlib.sha256(b"old weights").hexdigest()
+    entry = {"key": "polychromify_unet/paper-1", "weights_sha256": digest, "profile": "paper", "folder": _s(1, 1, 1, 1)}
+    previous = {"folder_hash": "photos", "data_hashes": {"paper": "split"}, "models": {"x": entry}, "references": {},
+                "provenance": {"computed_at": "2026-12-05T14:34:38+00:00"}}
+    earlier = beyond.earlier_scores(previous, "photos", {"paper": "split"})
+    assert beyond.reusable(earlier, old, digest) == entry                      # same weights: reused as it was
+    assert beyond.reusable(earlier, old, "other weights") is None              # retrained: scored again
+    carried = beyond.reusable(earlier, old, None)                              # weights not on this machine
+    assert carried["carried"] == "2026-12-05T14:34:38+00:00" and carried["folder"] == entry["folder"]
+    assert beyond.reusable(earlier, _run(tmp_path, "polychromify_unet/paper-2", b"x"), None) is None
+    assert beyond.earlier_scores(previous, "other photos", {"paper": "split"}) == {}
+    assert beyond.earlier_scores(previous, "photos", {"paper": "another split"}) == {}
+    assert beyond.earlier_scores(None, "photos", {}) == {}
+    assert beyond.weights_digest(_run(tmp_path, "eccv16/paper-1", None)) is None
