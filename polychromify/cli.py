@@ -336,14 +336,16 @@ def cmd_colorize(args) -> int:
 
 
 def cmd_pretrained_export(args) -> int:
+    from .beyond import load_study
     from .pretrained import PRETRAINED_DIR, export_pretrained
-    from .results import find_run
-    run = find_run(args.experiment, args.profile, _results(args), synthetic=False)
+    from .results import find_run, resolve_run
+    run = resolve_run(args.run) if args.run else find_run(args.experiment, args.profile, _results(args),
+                                                          synthetic=False)
     if run is None:
         print(f"polychromify: no finished real-data run of {args.experiment} with profile {args.profile}; "
               f"train it first: polychromify train {args.experiment} --profile {args.profile}", file=sys.stderr)
         return 1
-    dest = export_pretrained(run, args.dest or PRETRAINED_DIR)
+    dest = export_pretrained(run, args.dest or PRETRAINED_DIR, study=load_study(results_dir=_results(args)))
     print(f"exported {run.path} -> {dest}")
     return 0
 
@@ -527,6 +529,8 @@ def parser() -> argparse.ArgumentParser:
     exp = pre.add_parser("export", help="ship a finished real-data run as the pretrained model")
     exp.add_argument("--experiment", default="polychromify", choices=list(EXPERIMENTS))
     exp.add_argument("--profile", default="paper", choices=list(PROFILES))
+    exp.add_argument("--run", type=Path, help="this run folder (default: the best run of --experiment and "
+                     "--profile, as `polychromify results` picks it)")
     exp.add_argument("--dest", type=Path, help="target folder (default: the package's pretrained/)")
     _results_flag(exp)
     exp.set_defaults(func=cmd_pretrained_export)

@@ -122,3 +122,28 @@ def test_colorize_model_paper_is_todays_default():
     x = np.random.default_rng(0).uniform(0, 100, (1, 128, 128, 1)).astype(np.float32)
     np.testing.assert_array_equal(paper.model.predict(x, verbose=0), default.model.predict(x, verbose=0))
     assert paper.label.startswith("paper (polychromify, paper profile)")
+
+
+def test_the_card_carries_the_models_scores_on_the_other_collection(store, tmp_path):
+    from polychromify.beyond import run_key
+    _, run = store
+    def s(auc, rebalanced, rmse, gap):
+        return {"auc": auc, "auc_rebalanced": rebalanced, "ab_rmse": rmse, "colorfulness_gap": gap, "psnr": 1.0}
+    study = {"folder": "/somewhere/scenes-dev", "images": 396, "image_size": 128,
+             "provenance": {"computed_at": "2026-12-05T20:00:00+00:00"},
+             "baselines": {"gray": {"folder": s(0.8958, 0.6324, 14.46, 36.0)}},
+             "models": {"ours": {"experiment": "polychromify", "key": run_key(run), "profile": "paper",
+                                 "folder": s(0.89, 0.66, 14.0, 19.0)},
+                        "seed 43": {"experiment": "polychromify", "key": "polychromify/other", "profile": "paper",
+                                    "folder": s(0.88, 0.64, 15.0, 21.0)}},
+             "references": {}}
+    card = pretrained_card(export_pretrained(run, tmp_path, allow_synthetic=True, study=study))
+    other = card["other_collection"]
+    assert other["folder"] == "scenes-dev" and other["model"]["auc"] == 0.89 and "psnr" not in other["model"]
+    assert other["paper_model"]["ab_rmse"] == pytest.approx(14.5) and other["paper_model_seeds"] == 2
+    text = (tmp_path / CARD_MD).read_text()
+    assert "On photos of another collection (scenes-dev, 396 photos never trained on" in text
+    assert "| rebalanced AuC, higher is better | 0.6600 | 0.6500 | 0.6324 |" in text
+    study["models"]["ours"]["key"] = "polychromify/not-this-run"       # the study never scored this run
+    card = pretrained_card(export_pretrained(run, tmp_path / "again", allow_synthetic=True, study=study))
+    assert card["other_collection"] is None and "another collection" not in (tmp_path / "again" / CARD_MD).read_text()

@@ -56,8 +56,31 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def model_card(run: Run) -> dict:
-    """The model card of a finished run, as a JSON-able dict."""
+def study_scores(run: Run, study: dict | None) -> dict | None:
+    """How a run scored in the "Beyond the paper" study (``beyond.run_study``) on the other collection, beside
+    the gray baseline and the paper's final model (the mean over its seeds in the run's arithmetic), or None
+    when the study did not score it."""
+    if not study:
+        return None
+    from ..beyond import MEASURES, run_key
+    entries = [*study.get("models", {}).values(), *study.get("references", {}).values()]
+    entry = next((e for e in entries if e.get("key") == run_key(run)), None)
+    if entry is None:
+        return None
+    group = entry["profile"]
+    papers = [e["folder"] for e in study["models"].values() if e["experiment"] == "polychromify" and
+              e["profile"] == group]
+    pick = lambda scores: {k: scores[k] for k in MEASURES}  # noqa: E731
+    return {"folder": Path(study["folder"]).name, "images": study["images"], "image_size": study["image_size"],
+            "computed_at": study.get("provenance", {}).get("computed_at"), "group": group,
+            "model": pick(entry["folder"]), "gray": pick(study["baselines"]["gray"]["folder"]),
+            "paper_model": {k: sum(p[k] for p in papers) / len(papers) for k in MEASURES} if papers else None,
+            "paper_model_seeds": len(papers)}
+
+
+def model_card(run: Run, study: dict | None = None) -> dict:
+    """The model card of a finished run, as a JSON-able dict; ``study``: the "Beyond the paper" study of the
+    other collection (``beyond.load_study``), whose scores of the run the card then carries."""
     if not run.finished:
         raise ValueError(f"{run.path}: the run is not finished; only a finished run can be exported")
     config, provenance, metrics = run.config, run.provenance, run.metrics
@@ -88,6 +111,8 @@ def model_card(run: Run) -> dict:
         "input": "L in [0, 100], shape (S, S, 1)",
         "output": "ab / 128 in [-1, 1], shape (S, S, 2)",
         "note": note,
+        "data_protocol": config["experiment"].get("data_protocol", "ours"),
+        "other_collection": study_scores(run, study),
         "data": {"source": data["source"], "synthetic": bool(data.get("synthetic")),
                  "data_hash": data["data_hash"], "used": data["used"], "split_sizes": data["split_sizes"],
                  "train_images": provenance.get("train_images"), "val_images": provenance.get("val_images")},
@@ -142,7 +167,10 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
         f"- source: `{Path(data['source']).name}`" + (" (SYNTHETIC)" if data["synthetic"] else ""),  # no machine's path
         f"- data hash: `{data['data_hash']}`",
         f"- {data['used']} photos used; split train/val/test = "
-        f"{sizes.get('train')}/{sizes.get('val')}/{sizes.get('test')} (64/16/20 by content hash)",
+        f"{sizes.get('train')}/{sizes.get('val')}/{sizes.get('test')} " + (
+            "(the author's protocol: every file, duplicates kept, squash-resized, a random 80/20 then 80/20 split, "
+            "so its test split holds duplicates of training photos)" if card.get("data_protocol") == "author"
+            else "(64/16/20 by content hash)"),
         "",
         h + f"Metrics on the test split ({sizes.get('test')} photos, at {card['image_size']} px)",
         "",
@@ -152,6 +180,7 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
     for key, label in rows:
         if key in test["model"]:
             lines.append(f"| {label} | {test['model'][key]:.4f} | {test['gray'][key]:.4f} | {test['mean_ab'][key]:.4f} |")
+    lines += _other_collection(card, h)
     lines += ["", h + "Use and limits", "",
               "- Trained on landscapes only; other subjects get landscape colours (sky blues, vegetation greens).",
               "- `colorize` predicts at the input size above and upsamples the colour to the photo's own size,",
@@ -159,6 +188,27 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
               "- An MSE-trained model desaturates: compare its colorfulness with the truth's above.",
               "", h + "Training time", "", *_training_time(card), ""]
     return "\n".join(lines)
+
+
+def _other_collection(card: dict, h: str) -> list[str]:
+    """The card's table of its scores on photos of another collection (the "Beyond the paper" study)."""
+    other = card.get("other_collection")
+    if not other:
+        return []
+    from ..beyond import HIGHER_IS_BETTER, MEASURES
+    paper = other["paper_model"]
+    lines = ["", h + f"On photos of another collection ({other['folder']}, {other['images']} photos never trained on, "
+             f"at {other['image_size']} px)", "",
+             f"From the book's chapter \"Beyond the paper\" (study computed {other['computed_at']}), beside the "
+             f"paper's final model (the mean of its runs in the same arithmetic, {other['group']}) and the gray "
+             "baseline.", "",
+             f"| measure | this model | paper's final model ({other['paper_model_seeds']} runs) | gray (ab = 0) |",
+             "| --- | ---: | ---: | ---: |"]
+    for key, label in MEASURES.items():
+        better = "higher" if HIGHER_IS_BETTER[key] else "lower"
+        lines.append(f"| {label}, {better} is better | {other['model'][key]:.4f} | "
+                     + (f"{paper[key]:.4f}" if paper else "n/a") + f" | {other['gray'][key]:.4f} |")
+    return lines
 
 
 def _training_time(card: dict) -> list[str]:
@@ -190,15 +240,16 @@ def _write_text_atomically(text: str, target: Path) -> None:
         tmp.write_text(text)
 
 
-def export_pretrained(run: Run, dest: Path | str = PRETRAINED_DIR, allow_synthetic: bool = False) -> Path:
+def export_pretrained(run: Run, dest: Path | str = PRETRAINED_DIR, allow_synthetic: bool = False,
+                      study: dict | None = None) -> Path:
     """Copy a finished run's weights into ``dest`` with its model card (JSON and Markdown); returns ``dest``.
 
     Each file is written atomically; the JSON card, written last, records the SHA-256 of the weights, so a
     half-finished export is detected by ``load_pretrained``. Runs on synthetic data are refused unless
-    ``allow_synthetic`` (the tests use it).
+    ``allow_synthetic`` (the tests use it). ``study``: see ``model_card``.
     """
     run = Run(Path(run.path))
-    card = model_card(run)
+    card = model_card(run, study)
     if card["data"]["synthetic"] and not allow_synthetic:
         raise ValueError(f"{run.path}: trained on synthetic landscapes; only a real-data run is shipped as pretrained")
     dest = Path(dest)
