@@ -168,19 +168,19 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
             return entry
         model = load_trained(run)
         shown.setdefault(f"{run.experiment}-{group}", predict_ab(experiment, model, x[picks]))
-        if entry is not None:
+        facts = {"experiment": run.experiment, "key": run_key(run), "weights_sha256": digest, "profile": group,
+                 "seed": run.config["profile"]["seed"], "precision": run.config["profile"]["precision"],
+                 "train_seconds": run.provenance.get("timings", {}).get("train_seconds_total")}
+        if entry is not None:  # its scores kept, what it says of the run read again (an older study's may be stale)
             log(f"kept the stored scores of {run_key(run)} (the same weights on the same photos)")
-            return entry
+            return {**{k: v for k, v in entry.items() if k != "run"}, **facts}
         test = None if own is None else scores(own.x_test, own.y_test, predict_ab(experiment, model, own.x_test))
         # another protocol's test split is other photos (the author's: duplicates of its training photos among
         # them), so its scores there are kept apart, not set beside ours
         where = ({"test": test} if experiment.data_protocol == "ours" or test is None else
                  {"test": None, "own_test": test, "data_protocol": experiment.data_protocol})
         log(f"scored {run_key(run)} ({group})")
-        return {"experiment": run.experiment, "run": str(run.path), "key": run_key(run), "weights_sha256": digest,
-                "profile": group, "seed": run.config["profile"]["seed"],
-                "precision": run.config["profile"]["precision"], "parameters": int(model.count_params()),
-                "train_seconds": run.provenance.get("train_seconds_total"), **where,
+        return {**facts, "parameters": int(model.count_params()), **where,
                 "folder": scores(x, y, predict_ab(experiment, model, x))}
 
     for group, runs_of in groups.items():
