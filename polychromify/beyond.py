@@ -33,7 +33,7 @@ import numpy as np
 from .color import AB_SCALE
 from .experiments import AUTHOR_MODEL, BEYOND, experiment_data, get_experiment, load_trained, predict_ab
 from .profiles import get_profile
-from .results import find_run, read_study, seeded_runs, study_file, write_study
+from .results import find_run, read_study, run_key, seeded_runs, study_file, write_study
 
 STUDY_PROFILE = "ablation"
 # The study's groups: label -> (profile, overrides). Every model at the ablation profile; at the paper's, those
@@ -97,11 +97,6 @@ def weights_digest(run) -> str | None:
         return None
     with open(run.weights, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def run_key(run) -> str:
-    """A run's name in the store, the same on every machine: ``<experiment>/<run folder>``."""
-    return f"{run.path.parent.name}/{run.path.name}"
 
 
 def earlier_scores(previous: dict | None, folder_hash: str, data_hashes: dict) -> dict[str, dict]:

@@ -32,7 +32,7 @@ import numpy as np
 
 from .experiments import GENERALIZATION, get_experiment, load_trained
 from .profiles import get_profile
-from .results import find_run, read_study, seeded_runs, study_file, write_study
+from .results import find_run, read_study, run_key, seeded_runs, study_file, write_study
 
 STUDY_PROFILE = "ablation"
 ZOOM = 2  # the framing ablation: each photo's central half, enlarged 2x
@@ -131,7 +131,7 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
 
     models = {}
     for label, run in (("author_model", author_run), ("polychromify", paper_run)):
-        models[label] = {"experiment": run.experiment, "run": f"{run.path.parent.name}/{run.path.name}", "profile": "paper",
+        models[label] = {"experiment": run.experiment, "run": run_key(run), "profile": "paper",
                          "seed": run.config["profile"]["seed"], "test": run.metrics["model"]["test"],
                          "folder": score(load_trained(run), run.experiment)}
         log(f"scored {label}")
@@ -147,7 +147,7 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
     protocol = {}
     for label, run in zip(("author_data", "polychromify"), protocol_runs(results_dir)):
         if run is not None:
-            protocol[label] = {"experiment": run.experiment, "run": f"{run.path.parent.name}/{run.path.name}", "profile": "paper",
+            protocol[label] = {"experiment": run.experiment, "run": run_key(run), "profile": "paper",
                                "precision": run.config["profile"]["precision"], "seed": run.config["profile"]["seed"],
                                "test": run.metrics["model"]["test"], "folder": score(load_trained(run), run.experiment)}
             log(f"scored {run.experiment} ({run.path.name})")
@@ -155,7 +155,7 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
         for run in runs:
             seed = run.config["profile"]["seed"]
             models[f"{name} (ablation, seed {seed})"] = {
-                "experiment": name, "run": f"{run.path.parent.name}/{run.path.name}", "profile": STUDY_PROFILE, "seed": seed,
+                "experiment": name, "run": run_key(run), "profile": STUDY_PROFILE, "seed": seed,
                 "test": run.metrics["model"]["test"],
                 "folder": score(load_trained(run), name)}
             log(f"scored {name} seed {seed}")
@@ -178,7 +178,7 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
              "skipped": skipped, "image_size": size, "models": models, "baselines": baselines,
              "baselines_test": {k: paper_run.metrics[k]["test"] for k in ("gray", "mean_ab")},
              "mean_ab_source": mean_source,
-             "epochs": {"run": f"{paper_run.path.parent.name}/{paper_run.path.name}", "val_accuracy": paper_run.history["val_accuracy"],
+             "epochs": {"run": run_key(paper_run), "val_accuracy": paper_run.history["val_accuracy"],
                         "points": points},
              "framing": framing, "protocol": protocol}
     return write_study(study_path(folder, results_dir), study)

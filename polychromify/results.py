@@ -369,3 +369,8 @@ def _devices(backend: str) -> dict:
         devices = distribution.device_mesh.devices
         out["data_parallel"] = {"devices": int(devices.size), "platform": str(devices.flat[0]).split(":")[0]}
     return out
+
+
+def run_key(run) -> str:
+    """A run's name in the store, the same on every machine: ``<experiment>/<run folder>``."""
+    return f"{run.path.parent.name}/{run.path.name}"
