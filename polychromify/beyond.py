@@ -76,6 +76,12 @@ def group_profile(group: str):
     return get_profile(name, **overrides)
 
 
+def run_profile(run, group: str):
+    """The profile a run of a group trained under: the group's, with the run's own seed (under the author's data
+    protocol the seed also draws the split, so each seed has its own test split and data hash)."""
+    return group_profile(group).replace(seed=run.config["profile"]["seed"])
+
+
 def study_runs(results_dir=None, group: str = STUDY_PROFILE) -> dict[str, list]:
     """Experiment of ``BEYOND`` -> its finished real-data runs of a group of the study (one per seed)."""
     return seeded_runs(BEYOND, group_profile(group), results_dir)
@@ -140,8 +146,8 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
     shown = {}  # "<experiment>-<profile>" -> its Y of the chosen photos (its first seed)
     models, references, test_gray, test_images, hashes, datasets, missing = {}, {}, {}, {}, {}, {}, []
 
-    def data_of(experiment, profile):  # (protocol, profile) -> its dataset (the author's: its own random split)
-        key = (experiment.data_protocol, profile.name, profile.max_images, profile.image_size)
+    def data_of(experiment, profile):  # (protocol, profile) -> its dataset (the author's: its seed's random split)
+        key = (experiment.data_protocol, profile.name, profile.max_images, profile.image_size, profile.seed)
         if key not in datasets:
             datasets[key] = experiment_data(experiment, profile, data_dir, quiet=True)
         return datasets[key]
@@ -180,8 +186,8 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
 
     for group, runs_of in groups.items():
         for name, runs in runs_of.items():
-            own = data_of(get_experiment(name), group_profile(group))
             for run in runs:
+                own = data_of(get_experiment(name), run_profile(run, group))
                 if run.config["data"]["data_hash"] != own.data_hash or run.config["image_size"] != size:
                     log(f"skipped {run.path}: trained on other photos than {data_dir}, or at another size")
                     continue

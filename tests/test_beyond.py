@@ -220,3 +220,19 @@ def test_a_stored_score_is_reused_only_for_the_same_weights_on_the_same_photos(t
     assert beyond.earlier_scores(previous, "photos", {"paper": "another split"}) == {}
     assert beyond.earlier_scores(None, "photos", {}) == {}
     assert beyond.weights_digest(_run(tmp_path, "eccv16/paper-1", None)) is None
+
+
+def test_each_seed_of_a_run_under_the_authors_protocol_is_scored_on_its_own_split(messy_photos, tmp_path):
+    """The author's protocol draws its split from the seed: a run of seed 43 must be checked against seed 43's data
+    (the study once used the group's seed 42 for every run and skipped seeds 43 and 44 as trained on other photos)."""
+    from polychromify.experiments import experiment_data, get_experiment
+    from polychromify.results import Run
+    run = Run(tmp_path / "run")
+    run.path.mkdir()
+    (run.path / "config.json").write_text('{"profile": {"seed": 43}}')
+    profile = beyond.run_profile(run, "paper-bf16")
+    assert profile == beyond.group_profile("paper-bf16").replace(seed=43) and profile.precision == "mixed_bfloat16"
+    experiment = get_experiment("polychromify_unet_large_author_data")
+    small = [p.replace(image_size=32) for p in (profile, beyond.group_profile("paper-bf16"))]
+    of_run, of_group = (experiment_data(experiment, p, messy_photos, quiet=True, cache_dir=tmp_path / "c") for p in small)
+    assert of_run.data_hash != of_group.data_hash  # another split: the old key would have skipped the run
