@@ -37,6 +37,11 @@ class Experiment:
     data_protocol: str = "ours"      # "ours" (cleaned, content-hash split) or "author" (data.load_author_protocol)
     loss: str = "mse"                # "mse" (the paper's) or "mae" (L1: the per-pixel median instead of the mean)
     augment: str = "none"            # "none" (the paper's) or "flip": each training photo mirrored with p = 1/2
+    # A longer schedule with the validation curve deciding (beyond the paper): up to ``epoch_factor`` times the
+    # profile's epochs, stopped once the validation loss has not improved for ``patience`` epochs, ending with
+    # the best validation epoch's weights (``training.fit``). The paper's: the profile's epochs, the last weights.
+    epoch_factor: int = 1
+    patience: int | None = None
     # -- how to handle it (not in the config)
     label: str = ""                  # short name in tables and legends
     colour: str = "k"                # its colour in every figure
@@ -55,6 +60,9 @@ class Experiment:
             if value not in allowed:
                 raise ValueError(f"experiment {self.name}: {field_name} must be one of {', '.join(allowed)}, "
                                  f"not {value!r}")
+        from .profiles import _check
+        _check(f"experiment {self.name}", "epoch_factor", self.epoch_factor, low=1, integer=True)
+        _check(f"experiment {self.name}", "patience", self.patience, low=1, integer=True, optional=True)
 
     def compile(self, model, y_train=None, learning_rate: float = 1e-3):
         """Compile a built model: Adam and MSE on ab, or for ``classes`` Zhang's rebalanced cross-entropy
@@ -76,8 +84,8 @@ class Experiment:
 # The fields that enter a run's config, in order. Fields added after runs were stored enter it only when not
 # at their default (``_LATER_FIELDS``), so the runs stored before them keep their fingerprints.
 CONFIG_FIELDS = ("name", "model", "section", "title", "train_limit", "val_limit", "batch_size", "data_protocol",
-                 "loss", "augment")
-_LATER_FIELDS = {"data_protocol": "ours", "loss": "mse", "augment": "none"}
+                 "loss", "augment", "epoch_factor", "patience")
+_LATER_FIELDS = {"data_protocol": "ours", "loss": "mse", "augment": "none", "epoch_factor": 1, "patience": None}
 
 
 # Section V.A compared the variants on 800 training / 200 validation photos with batch 16 (the author's
@@ -131,6 +139,10 @@ EXPERIMENTS = {e.name: e for e in [
     Experiment("polychromify_unet_large_author_data", "polychromify_unet_large", "beyond the paper",
                "The larger U-Net under the author's data protocol", data_protocol="author",
                label="PolyChromify U-Net, large, the author's data protocol", colour="#74c476"),
+    Experiment("polychromify_unet_large_author_data_long", "polychromify_unet_large", "beyond the paper",
+               "The larger U-Net under the author's data protocol, trained up to twice as long with the validation "
+               "curve deciding", data_protocol="author", epoch_factor=2, patience=5,
+               label="PolyChromify U-Net, large, the author's data protocol, longer schedule", colour="#00441b"),
     Experiment("polychromify_classes", "polychromify_classes", "beyond the paper",
                "PolyChromify with Zhang's classification loss (313 classes, rebalancing, annealed mean)",
                label="PolyChromify, classification loss", colour="#17becf", output="classes"),
@@ -156,7 +168,7 @@ GENERALIZATION = ["polychromify", "polychromify_conv_output", "polychromify_auth
 # Beyond the paper (book: "Beyond the paper"): what fixes the pale colours, against the final model.
 BEYOND = ["polychromify", "polychromify_unet", "polychromify_unet_large", "polychromify_classes", "polychromify_l1",
           "polychromify_flip", "polychromify_unet_large_flip", "polychromify_unet_author_data",
-          "polychromify_unet_large_author_data"]
+          "polychromify_unet_large_author_data", "polychromify_unet_large_author_data_long"]
 SELECTION = ["ae_v0", "ae_v1", "ae_v2", "ae_v3", "cnn_selection"]
 TUNING = ["polychromify_v1", "polychromify_v2", "polychromify", "polychromify_v4", "polychromify_v5"]
 COMPARISON = ["cnn", "eccv16", "polychromify"]
@@ -187,7 +199,7 @@ def settings(experiment: Experiment, profile: Profile) -> dict:
     return {
         "image_size": (profile.eccv16_image_size or profile.image_size) if eccv else profile.image_size,
         "epochs": 0 if not experiment.trained else
-                  (profile.eccv16_epochs or profile.epochs) if eccv else profile.epochs,
+                  (profile.eccv16_epochs or profile.epochs) if eccv else profile.epochs * experiment.epoch_factor,
         "batch_size": experiment.batch_size or profile.batch_size,
     }
 
@@ -341,7 +353,7 @@ def _train(experiment: Experiment, profile: Profile, dataset: Dataset, config: d
     """``run_experiment``'s work, under the run's lock."""
     import keras
 
-    from .training import fit, save_model_weights
+    from .training import best_epoch, fit, save_model_weights, training_done
     checkpoints = checkpoint_dir(experiment, run, cache_dir)
     if retrain and run.path.exists():
         (run.path / FINISHED).unlink(missing_ok=True)
@@ -362,17 +374,19 @@ def _train(experiment: Experiment, profile: Profile, dataset: Dataset, config: d
     history = fit(model, x_train, y_train, x_val, y_val, epochs=s["epochs"], batch_size=s["batch_size"],
                   seed=profile.seed, checkpoint_dir=checkpoints, verbose=verbose,
                   max_epochs_this_call=max_epochs_this_call, segments=segments, augment=experiment.augment,
-                  segment={**environment(), "started_at": started})
+                  segment={**environment(), "started_at": started}, patience=experiment.patience)
     train_seconds = time.perf_counter() - t
-    if len(history.get("loss", [])) < s["epochs"]:
-        return run  # stopped early on purpose; the checkpoint resumes it
+    if not training_done(history, s["epochs"], experiment.patience):
+        return run  # stopped on purpose before its end (max_epochs_this_call); the checkpoint resumes it
     save_model_weights(model, run.weights, lambda: _build_model(experiment, s["image_size"], profile.precision))
     write_json(run.path / "history.json", history)
     t = time.perf_counter()
     write_json(run.path / "metrics.json", evaluate_model(experiment, model, dataset))
     store_samples(experiment, run, model, profile, dataset)
     eval_seconds = time.perf_counter() - t
-    _write_finished(run, dataset, profile, model, len(x_train), len(x_val), started, segments=segments, timings={
+    kept = {"epochs_trained": len(history["loss"]), "best_epoch": best_epoch(history)} if experiment.patience else {}
+    _write_finished(run, dataset, profile, model, len(x_train), len(x_val), started, segments=segments, **kept,
+                    timings={
         "train_seconds_this_session": train_seconds, "train_seconds_total": float(sum(history.get("seconds", []))),
         "seconds_per_epoch": history.get("seconds", []), "evaluate_seconds": eval_seconds})
     shutil.rmtree(checkpoints, ignore_errors=True)

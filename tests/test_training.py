@@ -318,3 +318,45 @@ def test_an_l1_experiment_trains_with_mean_absolute_error():
     loss = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
     assert loss == pytest.approx(float(np.mean(np.abs(pred - y))), rel=1e-4)
     assert loss != pytest.approx(float(np.mean((pred - y) ** 2)), rel=1e-2)
+
+
+def test_the_validation_curve_decides_when_a_patience_is_given():
+    assert training.best_epoch({"val_loss": [0.5, 0.3, 0.3, 0.4]}) == 2  # the first of ties
+    assert training.best_epoch({"loss": [0.5]}) is None
+    assert training.stopped_early({"val_loss": [0.5, 0.3, 0.4, 0.35]}, patience=2)
+    assert not training.stopped_early({"val_loss": [0.5, 0.3, 0.4]}, patience=2)
+    assert not training.stopped_early({"val_loss": [0.5, 0.3, 0.4, 0.35]}, patience=None)
+    assert training.training_done({"loss": [1, 1], "val_loss": [0.5, 0.4]}, epochs=2)
+    assert not training.training_done({"loss": [1], "val_loss": [0.5]}, epochs=2, patience=1)
+    with pytest.raises(ValueError, match="patience needs validation data"):
+        fit(_model(), *_data()[:2], epochs=2, patience=1, verbose=0)
+
+
+def _noisy():
+    """Training data with a learnable link, and validation photos whose colours are noise: the validation loss
+    soon stops improving."""
+    x_train, y_train, x_val, y_val = _data(n=24)
+    return x_train, y_train, x_val, np.random.default_rng(1).uniform(-1, 1, y_val.shape).astype("float32")
+
+
+def test_a_patience_stops_training_and_keeps_the_best_epochs_weights_across_sittings(tmp_path):
+    whole = _model()
+    history = fit(whole, *_noisy(), epochs=30, batch_size=4, seed=SEED, verbose=0, patience=2)
+    best = training.best_epoch(history)
+    assert len(history["loss"]) == best + 2 < 30  # stopped two epochs after its best
+    at_best = _model()
+    fit(at_best, *_noisy(), epochs=best, batch_size=4, seed=SEED, verbose=0)
+    _assert_same_weights(whole, at_best)  # and ended with the best epoch's weights, not the last
+
+    folder = tmp_path / "checkpoint"
+    fit(_model(), *_noisy(), epochs=30, batch_size=4, seed=SEED, verbose=0, patience=2, checkpoint_dir=folder,
+        max_epochs_this_call=best + 1)
+    assert (_checkpoints(folder)[-1] / "best.npz").is_file()
+    resumed = _model(seed=SEED + 1)  # another process: the best weights come from the checkpoint
+    assert fit(resumed, *_noisy(), epochs=30, batch_size=4, seed=SEED, verbose=0, patience=2,
+               checkpoint_dir=folder)["loss"] == history["loss"]
+    _assert_same_weights(resumed, at_best)
+    again = _model(seed=SEED + 2)  # a sitting after it stopped trains nothing and still ends with the best weights
+    assert len(fit(again, *_noisy(), epochs=30, batch_size=4, seed=SEED, verbose=0, patience=2,
+                   checkpoint_dir=folder)["loss"]) == best + 2
+    _assert_same_weights(again, at_best)
