@@ -317,3 +317,13 @@ def default_candidate(study: dict, reference: str = "polychromify", margin: floa
     best = max(winners, key=winners.get)
     return best, (f"{best} beats the paper's final model on all of {', '.join(MEASURES.values())} and the gray "
                   f"baseline's AuC by at least {100 * margin:.0f} point on the other collection")
+
+
+def default_run(study: dict, name: str) -> str | None:
+    """Which run of the chosen model (``default_candidate``) is shipped as the default colorizer: among its runs at
+    the paper's profile, the one with the best AuC on the other collection, or None when it has none there.
+    That collection is a development set: choosing a seed on it makes the shipped run's own scores there
+    optimistic, so the book gives them beside the mean over the seeds, which no choice touched."""
+    runs = [m for m in study["models"].values() if m["experiment"] == name and PROFILES[m["profile"]][0] == "paper"
+            and m.get("folder") is not None]
+    return max(runs, key=lambda m: m["folder"]["auc"])["key"] if runs else None

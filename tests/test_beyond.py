@@ -236,3 +236,13 @@ def test_each_seed_of_a_run_under_the_authors_protocol_is_scored_on_its_own_spli
     small = [p.replace(image_size=32) for p in (profile, beyond.group_profile("paper-bf16"))]
     of_run, of_group = (experiment_data(experiment, p, messy_photos, quiet=True, cache_dir=tmp_path / "c") for p in small)
     assert of_run.data_hash != of_group.data_hash  # another split: the old key would have skipped the run
+
+
+def test_the_default_run_is_the_chosen_models_paper_run_best_on_the_other_collections_auc(study):
+    for seed, auc in ((42, 0.903), (43, 0.909), (44, 0.906)):
+        study["models"][f"u{seed}"] = {"experiment": "polychromify_unet", "profile": "paper", "seed": seed,
+                                       "key": f"polychromify_unet/paper-{seed}", "folder": _s(auc, 0.7, 12.0, 15.0)}
+    study["models"]["ablation"] = {"experiment": "polychromify_unet", "profile": "ablation", "seed": 42,
+                                   "key": "polychromify_unet/ablation-1", "folder": _s(0.95, 0.7, 12.0, 15.0)}
+    assert beyond.default_run(study, "polychromify_unet") == "polychromify_unet/paper-43"  # not the ablation run
+    assert beyond.default_run(study, "polychromify_l1") is None

@@ -1,6 +1,7 @@
 """polychromify.pretrained: export a run with its model card, load it back, refuse what must not be shipped."""
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,6 +125,19 @@ def test_colorize_model_paper_is_todays_default():
     assert paper.label.startswith("paper (polychromify, paper profile)")
 
 
+def test_colorize_model_paper_is_the_papers_model_beside_another_default():
+    from polychromify.colorize import get_model
+    from polychromify.pretrained import is_papers_model
+    if not (PRETRAINED_DIR / CARD).is_file() or is_papers_model(pretrained_card()):
+        pytest.skip("the shipped default is the paper's model")
+    paper, default = get_model("paper"), get_model()
+    assert is_papers_model(pretrained_card(PRETRAINED_DIR / "paper"))
+    assert paper.label.startswith("paper (polychromify, paper profile)")
+    assert paper.model.count_params() == 293074 and default.model.count_params() != 293074
+    x = np.random.default_rng(0).uniform(0, 100, (1, 128, 128, 1)).astype(np.float32)
+    assert not np.allclose(paper.model.predict(x, verbose=0), default.model.predict(x, verbose=0))
+
+
 def test_the_card_carries_the_models_scores_on_the_other_collection(store, tmp_path):
     from polychromify.beyond import run_key
     _, run = store
@@ -143,7 +157,46 @@ def test_the_card_carries_the_models_scores_on_the_other_collection(store, tmp_p
     assert other["paper_model"]["ab_rmse"] == pytest.approx(14.5) and other["paper_model_seeds"] == 2
     text = (tmp_path / CARD_MD).read_text()
     assert "On photos of another collection (scenes-dev, 396 photos never trained on" in text
+    assert "| measure | this model | paper's final model (2 runs) | gray (ab = 0) |" in text  # it is the final model
     assert "| rebalanced AuC, higher is better | 0.6600 | 0.6500 | 0.6324 |" in text
+    assert not other["chosen_on_it"] and "optimistic" not in text
     study["models"]["ours"]["key"] = "polychromify/not-this-run"       # the study never scored this run
     card = pretrained_card(export_pretrained(run, tmp_path / "again", allow_synthetic=True, study=study))
     assert card["other_collection"] is None and "another collection" not in (tmp_path / "again" / CARD_MD).read_text()
+
+
+def test_the_card_of_a_default_chosen_among_seeds_says_its_own_scores_are_optimistic(store, tmp_path):
+    from polychromify.beyond import run_key
+    _, run = store
+    def s(auc, rebalanced, rmse, gap):
+        return {"auc": auc, "auc_rebalanced": rebalanced, "ab_rmse": rmse, "colorfulness_gap": gap}
+    def entry(name, key, folder):
+        return {"experiment": name, "key": key, "profile": "paper", "folder": folder}
+    study = {"folder": "scenes-dev", "images": 396, "image_size": 128, "references": {},
+             "baselines": {"gray": {"folder": s(0.8958, 0.6324, 14.46, 36.0)}},
+             "models": {"p": entry("polychromify", "polychromify/p", s(0.89, 0.66, 14.0, 19.0)),
+                        "u42": entry("polychromify_unet", "polychromify_unet/u42", s(0.905, 0.68, 12.8, 16.0)),
+                        "u43": entry("polychromify_unet", run_key(run), s(0.909, 0.67, 12.4, 15.0))}}
+    card = pretrained_card(export_pretrained(run, tmp_path, allow_synthetic=True, study=study))
+    other = card["other_collection"]
+    assert other["chosen_on_it"] and other["its_seed_count"] == 2 and other["its_seeds"]["auc"] == pytest.approx(0.907)
+    text = (tmp_path / CARD_MD).read_text()
+    assert "| measure | this model | its recipe (2 runs) | paper's final model (1 run) | gray (ab = 0) |" in text
+    assert "| AuC, higher is better | 0.9090 | 0.9070 | 0.8900 | 0.8958 |" in text
+    assert "scores here are therefore optimistic" in text
+
+
+def test_the_shipped_default_is_the_committed_studys_choice():
+    """The default colorizer is what the "Beyond the paper" study chose (``beyond.default_candidate`` and
+    ``default_run``), or the paper's model when it chose none: re-export when the study changes its mind."""
+    from polychromify import beyond
+    from polychromify.pretrained import is_papers_model
+    study = beyond.load_study("scenes-dev", Path(__file__).resolve().parents[1] / "results")
+    if study is None:
+        pytest.skip("the results store holds no study of the other collection")
+    winner, why = beyond.default_candidate(study)
+    card = pretrained_card()
+    if winner is None:
+        assert is_papers_model(card), why
+    else:
+        assert f"{card['experiment']}/{card['run']}" == beyond.default_run(study, winner), why
