@@ -40,6 +40,12 @@ STUDY_PROFILE = "ablation"
 # trained so far, each read against the final model's runs of its own arithmetic.
 PROFILES = {STUDY_PROFILE: (STUDY_PROFILE, {}), "paper": ("paper", {}),
             "paper-bf16": ("paper", {"precision": "mixed_bfloat16"})}
+# One change on a model other than the final one, read against that model (the final model's own alternatives are
+# read against it): variant -> (its base, what it changes).
+VARIANTS = {"polychromify_unet_large_flip": ("polychromify_unet_large", "mirrored training photos"),
+            "polychromify_unet_large_author_data": ("polychromify_unet_large", "the author's data protocol"),
+            "polychromify_unet_large_author_data_long": ("polychromify_unet_large_author_data",
+                                                         "a longer schedule with the validation curve deciding")}
 MEASURES = {"auc": "AuC", "auc_rebalanced": "rebalanced AuC", "ab_rmse": "ab RMSE",
             "colorfulness_gap": "colourfulness gap"}
 HIGHER_IS_BETTER = {"auc": True, "auc_rebalanced": True, "ab_rmse": False, "colorfulness_gap": False}

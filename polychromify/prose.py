@@ -355,7 +355,7 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
     """Plain sentences: each alternative against the final model at the same profile, on the other collection
     and the test split, and one verdict per claim of the paper that the study tests (VI.A: the bottleneck; V.C
     and VI: MSE's pale colours against Zhang's classification), read at the largest profile that has both."""
-    from .beyond import MEASURES, PROFILES, reference_verdicts, spreads, verdicts
+    from .beyond import MEASURES, PROFILES, VARIANTS, reference_verdicts, spreads, verdicts
     def changes(deltas: dict, where: str) -> str:
         return ", ".join(f"{MEASURES[k.split('/')[1]]} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
                          for k, v in deltas.items() if k.startswith(f"{where}/"))
@@ -377,28 +377,49 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
               "polychromify_classes": ("V.C and VI, *MSE averages colours to a pale gradient; Zhang's "
                                        "classification is more vivid*", "Zhang's classification loss on the "
                                        "final model's body")}
+    def read_against(deltas: dict, base: str, profile: str, other: str | None = None) -> tuple[int, int, str]:
+        """(measures better beyond the seed spread, measures worse beyond it, the sentence that says so): the spread
+        of the base's seeds, or where it has one seed, of the ``other`` model's."""
+        noise = spreads(study, base, profile)  # the base's seeds: what a difference is read against
+        if noise is None and other is not None and spreads(study, other, profile):
+            base, noise = other, spreads(study, other, profile)
+        folder = {k.split("/")[1]: v for k, v in deltas.items() if k.startswith("folder/")}
+        wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())
+        losses = sum(v < -(noise[k] if noise else 0) for k, v in folder.items())
+        if noise:
+            seeds = sum(m["experiment"] == base and m["profile"] == profile for m in study["models"].values())
+            within = [MEASURES[k] for k, v in folder.items() if abs(v) <= noise[k]]
+            whose = (f"the final model's {seeds} seeds" if base == reference else
+                     f"the {seeds} seeds of {LABELS.get(base, base)}")
+            read = (f"; read against the spread of {whose} there ("
+                    + ", ".join(f"{MEASURES[k]} {noise[k]:.3f}" for k in folder) + ")"
+                    + (f": within it on {', '.join(within)}." if within else ": every change is larger."))
+        else:
+            read = "; one seed each, so not yet read against the spread between seeds."
+        return wins, losses, read
+
     for name, (claim, change) in claims.items():
         profile = next((p for p in reversed(PROFILES) if name in found[p]), None)
         if profile is None:
             lines.append(f"- Claim {claim}: not tested yet (the run of {LABELS[name]} is pending).")
             continue
         deltas = found[profile][name]
-        noise = spreads(study, reference, profile)  # the final model's seeds: what a difference is read against
-        folder = {k.split("/")[1]: v for k, v in deltas.items() if k.startswith("folder/")}
-        wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())
-        losses = sum(v < -(noise[k] if noise else 0) for k, v in folder.items())
+        wins, losses, read = read_against(deltas, reference, profile)
         verdict = ("supported" if wins == len(MEASURES) else "not supported" if wins == 0 and losses else
                    "not shown" if wins == 0 else f"partly supported ({wins} of {len(MEASURES)} measures)")
-        if noise:
-            seeds = sum(m["experiment"] == reference and m["profile"] == profile for m in study["models"].values())
-            within = [MEASURES[k] for k, v in folder.items() if abs(v) <= noise[k]]
-            read = (f"; read against the spread of the final model's {seeds} seeds there ("
-                    + ", ".join(f"{MEASURES[k]} {noise[k]:.3f}" for k in folder) + ")"
-                    + (f": within it on {', '.join(within)}." if within else ": every change is larger."))
-        else:
-            read = "; one seed each, so not yet read against the spread between seeds."
         lines.append(f"- Claim {claim}: **{verdict}** by {change}, at the {profile} profile on the other "
                      f"collection ({changes(deltas, 'folder')}){read}")
+    for name, (base, change) in VARIANTS.items():  # one change on a model other than the final one
+        profile = next((p for p in reversed(PROFILES) if name in verdicts(study, p, base)), None)
+        if profile is None:
+            continue
+        deltas = verdicts(study, profile, base)[name]
+        wins, losses, read = read_against(deltas, base, profile, other=name)
+        verdict = ("helps" if wins == len(MEASURES) else "hurts" if losses == len(MEASURES) else
+                   f"better beyond the spread on {wins}, worse on {losses} of {len(MEASURES)} measures")
+        lines.append(f"- **{change[0].upper() + change[1:]}** ({LABELS.get(name, name)} against "
+                     f"{LABELS.get(base, base)}, {profile} profile): **{verdict}** on the other collection "
+                     f"({changes(deltas, 'folder')}){read}")
     for name, (group, deltas) in reference_verdicts(study, reference).items():
         folder = {k.split("/")[1]: v for k, v in deltas.items() if k.startswith("folder/")}
         vivid = [k for k in ("auc_rebalanced", "colorfulness_gap") if folder[k] > 0]
@@ -414,3 +435,23 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
               + ". Where a profile has one seed the spread between seeds is not measured there, so differences of "
               "this size are not yet known to be larger than what another seed alone would change.")
     return "\n".join(lines) + "\n\n" + caveat
+
+
+def beyond_default(study: dict, winner: str | None, why: str, card: dict | None) -> str:
+    """What the study makes of the default colorizer (``beyond.default_candidate`` gave ``winner`` and ``why``), and
+    whether the package ships it (``card``: the shipped model's card, None when none is shipped)."""
+    from .beyond import MEASURES, default_run
+    if winner is None:
+        return f"The default colorizer stays the paper's final model: {why}."
+    chosen = default_run(study, winner)
+    entry = next(m for m in study["models"].values() if m.get("key") == chosen)
+    scores = ", ".join(f"{label} {entry['folder'][key]:.4f}" for key, label in MEASURES.items())
+    text = (f"By this rule the default is {LABELS.get(winner, winner)}: {why}. Of its runs at the paper's profile, the "
+            f"one with the best AuC on the other collection is shipped (`{chosen}`, seed {entry['seed']}: {scores}); "
+            "chosen on that collection, its own scores there are optimistic, and the fair figures are its recipe's "
+            "mean over seeds, in the table above.")
+    shipped = f"{card['experiment']}/{card['run']}" if card else None
+    if shipped != chosen:
+        text += (f" The package ships {f'`{shipped}`' if shipped else 'no model'} instead: export the chosen run with "
+                 f"`polychromify pretrained export --run results/{chosen}`.")
+    return text

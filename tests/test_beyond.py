@@ -246,3 +246,32 @@ def test_the_default_run_is_the_chosen_models_paper_run_best_on_the_other_collec
                                    "key": "polychromify_unet/ablation-1", "folder": _s(0.95, 0.7, 12.0, 15.0)}
     assert beyond.default_run(study, "polychromify_unet") == "polychromify_unet/paper-43"  # not the ablation run
     assert beyond.default_run(study, "polychromify_l1") is None
+
+
+def test_a_change_to_another_model_than_the_final_one_is_read_against_that_model(study):
+    base, variant = "polychromify_unet_large_author_data", "polychromify_unet_large_author_data_long"
+    assert beyond.VARIANTS[variant][0] == base
+    for seed, auc in ((42, 0.905), (43, 0.908)):  # the base's two seeds: spread 0.003 on AuC
+        study["models"][f"b{seed}"] = {"experiment": base, "profile": "paper", "seed": seed, "folder": _s(auc, 0.68, 12.6, 16.0)}
+    study["models"]["v"] = {"experiment": variant, "profile": "paper", "seed": 42, "folder": _s(0.9165, 0.70, 12.0, 14.0)}
+    line = next(l for l in prose.beyond_note(study).splitlines() if l.startswith("- **A longer schedule"))
+    assert "against PolyChromify U-Net, large, the author's data protocol, paper profile): **helps**" in line
+    assert "(AuC +0.010," in line                                                  # against the base's mean, 0.9065
+    assert "the spread of the 2 seeds of PolyChromify U-Net, large, the author's data protocol" in line
+    study["models"]["v"]["folder"] = _s(0.9070, 0.66, 13.0, 17.0)                 # within the spread on AuC
+    line = next(l for l in prose.beyond_note(study).splitlines() if l.startswith("- **A longer schedule"))
+    assert "**better beyond the spread on 0, worse on 3 of 4 measures**" in line and "within it on AuC" in line
+
+
+def test_the_chapter_says_which_run_is_the_default_and_whether_the_package_ships_it(study):
+    assert prose.beyond_default(study, None, "none beats it", None) == (
+        "The default colorizer stays the paper's final model: none beats it.")
+    study["models"]["u"] = {"experiment": "polychromify_unet", "profile": "paper", "seed": 43,
+                            "key": "polychromify_unet/paper-43", "folder": _s(0.909, 0.7, 12.0, 15.0)}
+    card = {"experiment": "polychromify_unet", "run": "paper-43"}
+    text = prose.beyond_default(study, "polychromify_unet", "it beats it", card)
+    assert "is shipped (`polychromify_unet/paper-43`, seed 43: AuC 0.9090, rebalanced AuC 0.7000" in text
+    assert "optimistic" in text and "The package ships" not in text
+    stale = prose.beyond_default(study, "polychromify_unet", "it beats it", {"experiment": "polychromify", "run": "p"})
+    assert stale.endswith("The package ships `polychromify/p` instead: export the chosen run with "
+                          "`polychromify pretrained export --run results/polychromify_unet/paper-43`.")
