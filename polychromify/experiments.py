@@ -141,7 +141,7 @@ EXPERIMENTS = {e.name: e for e in [
                label="PolyChromify U-Net, large, the author's data protocol", colour="#74c476"),
     Experiment("polychromify_unet_large_author_data_long", "polychromify_unet_large", "beyond the paper",
                "The larger U-Net under the author's data protocol, trained up to twice as long with the validation "
-               "curve deciding", data_protocol="author", epoch_factor=2, patience=5,
+               "curve deciding", data_protocol="author", epoch_factor=2, patience=10,
                label="PolyChromify U-Net, large, the author's data protocol, longer schedule", colour="#00441b"),
     Experiment("polychromify_classes", "polychromify_classes", "beyond the paper",
                "PolyChromify with Zhang's classification loss (313 classes, rebalancing, annealed mean)",

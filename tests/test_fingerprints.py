@@ -60,8 +60,8 @@ PINNED = {  # experiment/profile -> fingerprint on the data below, as of commit 
     "polychromify_unet_author_data/quick": "6cb8dd863e",
     "polychromify_unet_large_author_data/paper": "3b95de0dea",  # beyond the paper: pinned when added (stop 26)
     "polychromify_unet_large_author_data/quick": "e29ecb0188",
-    "polychromify_unet_large_author_data_long/paper": "ebfce2d526",  # beyond the paper: pinned when added (stop 32)
-    "polychromify_unet_large_author_data_long/quick": "aa2ffce348",
+    "polychromify_unet_large_author_data_long/paper": "90f53a601f",  # beyond the paper: pinned when added (stop 32)
+    "polychromify_unet_large_author_data_long/quick": "bd0100ca86",
     "author_model/paper": "408dd5d749",
     "author_model/quick": "3c25d626a8",
 }
