@@ -303,7 +303,8 @@ def default_candidate(study: dict, reference: str = "polychromify", margin: floa
     """Which model of the study should become the default colorizer, and why (one sentence): the one trained at
     the paper's profile that, on the other collection, beats the paper's final model (the mean over its seeds in
     the same arithmetic, float32 or bf16) on all four measures and the gray baseline's AuC by at least ``margin``
-    (1 point); among several, the best rebalanced AuC. (None, the reason) when none does."""
+    (1 point); among several, the one with the most seeds (a one-seed difference cannot be told from what another
+    seed alone changes), then the best rebalanced AuC. (None, the reason) when none does."""
     groups = [g for g in PROFILES if PROFILES[g][0] == "paper" and _means(study, reference, g, "folder")]
     if not groups:
         return None, "the paper-profile final model is not in the study, so no model can be compared with it"
@@ -315,7 +316,8 @@ def default_candidate(study: dict, reference: str = "polychromify", margin: floa
             mean = _means(study, name, group, "folder")
             beats = all((mean[k] > paper[k]) == HIGHER_IS_BETTER[k] and mean[k] != paper[k] for k in MEASURES)
             if name != reference and beats and mean["auc"] >= gray + margin:
-                winners[name] = max(winners.get(name, -1.0), mean["auc_rebalanced"])
+                seeds = sum(m["experiment"] == name and m["profile"] == group for m in study["models"].values())
+                winners[name] = max(winners.get(name, (0, -1.0)), (seeds, mean["auc_rebalanced"]))
     if not winners:
         return None, (f"no model trained at the paper's profile beats the paper's final model on all of "
                       f"{', '.join(MEASURES.values())} and the gray baseline's AuC by {100 * margin:.0f} point on "

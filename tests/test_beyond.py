@@ -275,3 +275,13 @@ def test_the_chapter_says_which_run_is_the_default_and_whether_the_package_ships
     stale = prose.beyond_default(study, "polychromify_unet", "it beats it", {"experiment": "polychromify", "run": "p"})
     assert stale.endswith("The package ships `polychromify/p` instead: export the chosen run with "
                           "`polychromify pretrained export --run results/polychromify_unet/paper-43`.")
+
+
+def test_among_several_winners_the_default_is_the_one_with_more_seeds(study):
+    for key, name, seed, rebalanced in (("x", "polychromify_unet", 42, 0.70), ("y", "polychromify_unet", 43, 0.70),
+                                        ("z", "polychromify_unet_large", 42, 0.75)):
+        study["models"][key] = {"experiment": name, "profile": "paper", "seed": seed,
+                                "folder": _s(0.910, rebalanced, 12.0, 15.0)}
+    assert beyond.default_candidate(study)[0] == "polychromify_unet"      # two seeds before one, better or not
+    study["models"]["w"] = {**study["models"]["z"], "seed": 43}
+    assert beyond.default_candidate(study)[0] == "polychromify_unet_large"  # as many seeds: the better rebalanced AuC
