@@ -256,6 +256,11 @@ def _means(study: dict, name: str, profile: str, where: str) -> dict[str, float]
     return {key: float(np.mean([v[key] for v in values])) for key in MEASURES} if values else None
 
 
+def seed_count(study: dict, name: str, profile: str) -> int:
+    """How many runs (seeds) of a model the study holds at a profile."""
+    return sum(m["experiment"] == name and m["profile"] == profile for m in study["models"].values())
+
+
 def spreads(study: dict, name: str, profile: str, where: str = "folder") -> dict[str, float] | None:
     """How far a model's seeds at a profile are apart on each of the four measures (largest minus smallest),
     or None below two seeds."""
@@ -316,8 +321,7 @@ def default_candidate(study: dict, reference: str = "polychromify", margin: floa
             mean = _means(study, name, group, "folder")
             beats = all((mean[k] > paper[k]) == HIGHER_IS_BETTER[k] and mean[k] != paper[k] for k in MEASURES)
             if name != reference and beats and mean["auc"] >= gray + margin:
-                seeds = sum(m["experiment"] == name and m["profile"] == group for m in study["models"].values())
-                winners[name] = max(winners.get(name, (0, -1.0)), (seeds, mean["auc_rebalanced"]))
+                winners[name] = max(winners.get(name, (0, -1.0)), (seed_count(study, name, group), mean["auc_rebalanced"]))
     if not winners:
         return None, (f"no model trained at the paper's profile beats the paper's final model on all of "
                       f"{', '.join(MEASURES.values())} and the gray baseline's AuC by {100 * margin:.0f} point on "

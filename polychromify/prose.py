@@ -355,7 +355,7 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
     """Plain sentences: each alternative against the final model at the same profile, on the other collection
     and the test split, and one verdict per claim of the paper that the study tests (VI.A: the bottleneck; V.C
     and VI: MSE's pale colours against Zhang's classification), read at the largest profile that has both."""
-    from .beyond import MEASURES, PROFILES, VARIANTS, reference_verdicts, spreads, verdicts
+    from .beyond import MEASURES, PROFILES, VARIANTS, reference_verdicts, seed_count, spreads, verdicts
     def changes(deltas: dict, where: str) -> str:
         return ", ".join(f"{MEASURES[k.split('/')[1]]} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
                          for k, v in deltas.items() if k.startswith(f"{where}/"))
@@ -387,7 +387,7 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
         wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())
         losses = sum(v < -(noise[k] if noise else 0) for k, v in folder.items())
         if noise:
-            seeds = sum(m["experiment"] == base and m["profile"] == profile for m in study["models"].values())
+            seeds = seed_count(study, base, profile)
             within = [MEASURES[k] for k, v in folder.items() if abs(v) <= noise[k]]
             whose = (f"the final model's {seeds} seeds" if base == reference else
                      f"the {seeds} seeds of {LABELS.get(base, base)}")
@@ -410,10 +410,11 @@ def beyond_note(study: dict, reference: str = "polychromify") -> str:
         lines.append(f"- Claim {claim}: **{verdict}** by {change}, at the {profile} profile on the other "
                      f"collection ({changes(deltas, 'folder')}){read}")
     for name, (base, change) in VARIANTS.items():  # one change on a model other than the final one
-        profile = next((p for p in reversed(PROFILES) if name in verdicts(study, p, base)), None)
+        against_base = {p: verdicts(study, p, base) for p in PROFILES}
+        profile = next((p for p in reversed(PROFILES) if name in against_base[p]), None)
         if profile is None:
             continue
-        deltas = verdicts(study, profile, base)[name]
+        deltas = against_base[profile][name]
         wins, losses, read = read_against(deltas, base, profile, other=name)
         verdict = ("helps" if wins == len(MEASURES) else "hurts" if losses == len(MEASURES) else
                    f"better beyond the spread on {wins}, worse on {losses} of {len(MEASURES)} measures")
