@@ -1,10 +1,17 @@
 """The author's trained final model: PolyChromify as Ghiotto trained it in June 2021, with his weights.
 
-Section V.C reports this model (Table 2, Fig. 5). His repository (``../shared/paper/author-2021-06``,
-commit c325de0) ships it as a TensorFlow 2.5 Keras SavedModel in ``results/Polychromify``. Keras 3's
-``TFSMLayer`` cannot load it under TensorFlow 2.21 (its optimizer slots), so we rebuild the architecture
-with Keras layers and read the variables from the SavedModel's checkpoint (``variables/variables``) with
-``tf.train.load_checkpoint``, skipping the optimizer's slots and the metrics.
+Section V.C reports this model (Table 2, Fig. 5). His public repository (github.com/davide97g/polychromify,
+commit c325de0, MIT licence) ships it as a TensorFlow 2.5 Keras SavedModel in ``results/Polychromify``.
+Keras 3's ``TFSMLayer`` cannot load it under TensorFlow 2.21 (its optimizer slots), so we rebuild the
+architecture with Keras layers and read the variables from the SavedModel's checkpoint
+(``variables/variables``) with ``tf.train.load_checkpoint``, skipping the optimizer's slots and the metrics.
+
+That conversion is done once (``convert``, ``polychromify pretrained author SAVEDMODEL``, from a path given
+explicitly) and its result ships in the package, ``pretrained/author/``: ``model.weights.h5`` (the same
+bytes as the converted weights of the results store's ``author_model`` runs), his ``LICENSE`` and
+``source.json`` (his repository, commit and the SHA-256 of the SavedModel's variables files, and of the
+weights file). Every profile, command and notebook takes his weights from there (``load_author_model``);
+nothing reads his SavedModel but the conversion.
 
 The architecture (his ``Sequential`` "Polychromify_v3"): Conv2D 16-32-64 (3x3, relu, same), Dense
 256-128-64-128-256 (relu, per pixel), Conv2D 64-32-16 (3x3, relu, same), Conv2D(2, 3x3, tanh) output;
@@ -17,49 +24,94 @@ He trained it on a random 64% of the same Kaggle collection (4,300 photos, his s
 split are optimistic, and only a collection it never saw (``evaluation.score_folder``) measures how it
 generalizes.
 
-It is fully convolutional, so it runs at any input size; it was trained at 128 px, and a run of the
-``author_model`` experiment evaluates it at the profile's image size (64 px for ``quick``), where it sees
+It is fully convolutional, so the same weights run at any input size; it was trained at 128 px, and a run of
+the ``author_model`` experiment evaluates it at the profile's image size (64 px for ``quick``), where it sees
 its photos at half the scale it learned on.
 
-Licence: his weights are MIT-licensed, "Copyright (c) 2021 Davide Ghiotto" (``AUTHOR_LICENCE``); a run
-records that notice, the SavedModel's path and the SHA-256 of its variables files (``weights_source``).
+Licence: his weights are MIT-licensed, "Copyright (c) 2021 Davide Ghiotto" (``AUTHOR_LICENCE``; the full
+notice ships beside them); a run records that notice, his repository and commit and the SHA-256 of the
+weights (``weights_source``).
 """
 from __future__ import annotations
 
 import hashlib
-import os
+import json
+import shutil
 from pathlib import Path
 
 import keras
 
-AUTHOR_MODEL_ENV = "POLYCHROMIFY_AUTHOR_MODEL"
-# Relative to the repository root: the author's materials shared beside the checkout.
-DEFAULT_AUTHOR_MODEL = Path(__file__).resolve().parents[1] / "../shared/paper/author-2021-06/results/Polychromify"
+from .files import atomic_path
+from .models import build_model
+
 AUTHOR_LICENCE = "Copyright (c) 2021 Davide Ghiotto, MIT licence"
 AUTHOR_IMAGE_SIZE = 128  # px: what he trained it on
 PARAMS = 293_330
+ORIGIN = {"repository": "https://github.com/davide97g/polychromify", "commit": "c325de0",
+          "path": "results/Polychromify", "date": "June 2021"}
+AUTHOR_DIR = Path(__file__).resolve().parent / "pretrained" / "author"  # his weights, converted, in the package
+WEIGHTS = "model.weights.h5"
+SOURCE = "source.json"
+LICENSE = "LICENSE"
 
-__all__ = ["AUTHOR_LICENCE", "AUTHOR_MODEL_ENV", "author_model", "author_model_path", "load_author_model",
-           "load_author_weights", "weights_source"]
+__all__ = ["AUTHOR_DIR", "AUTHOR_IMAGE_SIZE", "AUTHOR_LICENCE", "ORIGIN", "author_model", "convert",
+           "load_author_model", "read_saved_model", "weights_source"]
+
 
 def author_model(image_size: int = AUTHOR_IMAGE_SIZE) -> keras.Model:
     """The author's final model, section V.C, as his code builds it: our final model with his
     Conv2D(2, 3x3, tanh) output (``models.polychromify(output_kernel=3)``); 293,330 parameters. Uncompiled,
-    untrained; ``load_author_weights`` gives it his weights."""
-    from .models import build_model
+    untrained; ``load_author_model`` gives it his weights."""
     return build_model("author_model", image_size)
 
 
-def author_model_path(path=None) -> Path:
-    """The SavedModel folder: ``path``, else ``$POLYCHROMIFY_AUTHOR_MODEL``, else the shared author's copy."""
-    return Path(path or os.environ.get(AUTHOR_MODEL_ENV) or DEFAULT_AUTHOR_MODEL)
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
+
+def load_author_model(image_size: int = AUTHOR_IMAGE_SIZE, folder=None) -> keras.Model:
+    """``author_model(image_size)`` with his weights, from the converted copy in ``folder`` (default: the one
+    shipped in the package, ``AUTHOR_DIR``). FileNotFoundError naming the file when it is missing,
+    ValueError when its SHA-256 is not the one its ``source.json`` records."""
+    folder = Path(folder or AUTHOR_DIR)
+    weights = folder / WEIGHTS
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights}: not here (convert the author's SavedModel: "
+                                f"polychromify pretrained author SAVEDMODEL --dest {folder})")
+    expected = _read_source(folder).get("weights_sha256")
+    if expected and _sha256(weights) != expected:
+        raise ValueError(f"{weights}: its SHA-256 is not the one {folder / SOURCE} records (damaged or replaced)")
+    model = author_model(image_size)
+    model.load_weights(weights)
+    return model
+
+
+def _read_source(folder: Path) -> dict:
+    path = Path(folder) / SOURCE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def weights_source(folder=None) -> dict:
+    """What a run records about his weights: the licence notice, his repository and commit, the SHA-256 of the
+    SavedModel's variables files they were converted from, and the SHA-256 of the converted weights file.
+    No path of this machine: the weights are named by their place in the package."""
+    folder = Path(folder or AUTHOR_DIR)
+    source = _read_source(folder)
+    return {"licence": AUTHOR_LICENCE, "origin": source.get("origin", ORIGIN),
+            "variables_sha256": source.get("variables_sha256", {}),
+            "weights": f"polychromify/pretrained/author/{WEIGHTS}" if folder == AUTHOR_DIR else folder.name,
+            "weights_sha256": _sha256(folder / WEIGHTS)}
+
+
+# ---------------------------------------------------------------- the conversion, from his SavedModel
 
 def _variables_prefix(folder: Path) -> Path:
     """The checkpoint prefix inside a SavedModel; FileNotFoundError with the reason when it is missing."""
     prefix = folder / "variables" / "variables"
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder (the author's SavedModel; set ${AUTHOR_MODEL_ENV})")
+        raise FileNotFoundError(f"{folder}: no such folder (the author's SavedModel, his repository's "
+                                f"{ORIGIN['path']} at commit {ORIGIN['commit']})")
     if not prefix.with_name("variables.index").is_file():
         raise FileNotFoundError(f"{folder}: not a SavedModel (variables/variables.index is missing)")
     return prefix
@@ -68,7 +120,7 @@ def _variables_prefix(folder: Path) -> Path:
 def _read_variables(folder: Path) -> dict[int, dict[str, object]]:
     """The checkpoint's layer weights: {layer index: {"kernel": array, "bias": array}}, optimizer slots and
     metrics left out."""
-    import tensorflow as tf
+    import tensorflow as tf  # the conversion alone needs TensorFlow's checkpoint reader
     prefix = _variables_prefix(folder)
     try:
         reader = tf.train.load_checkpoint(str(prefix))
@@ -85,14 +137,15 @@ def _read_variables(folder: Path) -> dict[int, dict[str, object]]:
     return out
 
 
-def load_author_weights(model: keras.Model, path=None) -> Path:
-    """Load the author's weights into ``author_model(...)`` (any image size); returns the SavedModel folder.
+def read_saved_model(saved_model, image_size: int = AUTHOR_IMAGE_SIZE) -> keras.Model:
+    """``author_model(image_size)`` with the weights read from his SavedModel folder ``saved_model``.
 
     FileNotFoundError when the SavedModel is missing, ValueError when it cannot be read or its variables do
     not fit the model (count or shape), each one line naming the folder and the reason.
     """
-    folder = author_model_path(path)
+    folder = Path(saved_model)
     stored = _read_variables(folder)
+    model = author_model(image_size)
     targets = [layer for layer in model.layers if layer.weights]
     if sorted(stored) != list(range(len(targets))):
         raise ValueError(f"{folder}: {len(stored)} layers with weights, the model has {len(targets)}")
@@ -107,24 +160,31 @@ def load_author_weights(model: keras.Model, path=None) -> Path:
                                  f"{layer.name} needs {tuple(variable.shape)}")
             values.append(value)
         layer.set_weights(values)
-    return folder
-
-
-def load_author_model(image_size: int = AUTHOR_IMAGE_SIZE, path=None) -> keras.Model:
-    """``author_model(image_size)`` with the author's weights loaded."""
-    model = author_model(image_size)
-    load_author_weights(model, path)
     return model
 
 
-def weights_source(path=None) -> dict:
-    """What a run records about the weights: the SavedModel's folder, the SHA-256 of each of its variables
-    files, and the licence notice."""
-    folder = author_model_path(path)
+def convert(saved_model, dest=None, licence=None) -> Path:
+    """Convert his SavedModel (the folder ``saved_model``, given explicitly) into ``dest`` (default: the
+    package's ``AUTHOR_DIR``): ``model.weights.h5``, ``source.json`` and ``LICENSE`` (his licence file
+    ``licence``, default the ``LICENSE`` beside the SavedModel's ``results`` folder, else the one already in
+    ``dest``). Each file is written whole or not at all; returns ``dest``."""
+    folder = Path(saved_model)
+    dest = Path(dest or AUTHOR_DIR)
+    model = read_saved_model(folder)
     _variables_prefix(folder)
-    digests = {}
-    for file in sorted((folder / "variables").iterdir()):
-        with open(file, "rb") as f:
-            digests[file.name] = hashlib.file_digest(f, "sha256").hexdigest()
-    return {"saved_model": str(folder.resolve()), "variables_sha256": digests, "licence": AUTHOR_LICENCE,
-            "origin": "github.com/davide97g/polychromify results/Polychromify (commit c325de0, June 2021)"}
+    licence = Path(licence) if licence else folder.parent.parent / LICENSE
+    if not licence.is_file() and not (dest / LICENSE).is_file():
+        raise FileNotFoundError(f"{licence}: his licence file is not here (give it with --licence)")
+    dest.mkdir(parents=True, exist_ok=True)
+    with atomic_path(dest / WEIGHTS) as partial:
+        model.save_weights(partial)
+    if licence.is_file() and licence.resolve() != (dest / LICENSE).resolve():
+        with atomic_path(dest / LICENSE) as partial:
+            shutil.copyfile(licence, partial)
+    variables = {f.name: _sha256(f) for f in sorted((folder / "variables").iterdir()) if f.is_file()}
+    source = {"origin": ORIGIN, "licence": AUTHOR_LICENCE, "variables_sha256": variables,
+              "image_size": AUTHOR_IMAGE_SIZE, "params": int(model.count_params()),
+              "weights_sha256": _sha256(dest / WEIGHTS)}
+    with atomic_path(dest / SOURCE) as partial:
+        Path(partial).write_text(json.dumps(source, indent=2, sort_keys=True) + "\n")
+    return dest

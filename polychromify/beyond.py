@@ -212,7 +212,8 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
         else:
             references[name] = entry
     photos = _store_photos(photos_dir(folder, results_dir), [names[i] for i in picks], x[picks], y[picks], shown)
-    study = {"folder": str(folder), "folder_hash": photos_hash, "images": len(names),
+    # the photos by their folder's name and content hash, never a path of this machine
+    study = {"folder": folder.name, "folder_hash": photos_hash, "images": len(names),
              "skipped": skipped, "image_size": size, "profiles": list(hashes), "data_hashes": hashes,
              "test_images": test_images, "models": models, "references": references,
              "baselines": {"gray": {"folder": scores(x, y, np.zeros_like(y)), "test": test_gray}},

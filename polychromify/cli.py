@@ -350,6 +350,13 @@ def cmd_pretrained_export(args) -> int:
     return 0
 
 
+def cmd_pretrained_author(args) -> int:
+    from .author_model import AUTHOR_DIR, convert
+    dest = convert(args.saved_model, args.dest or AUTHOR_DIR, licence=args.licence)
+    print(f"converted {args.saved_model} -> {dest}")
+    return 0
+
+
 def cmd_pretrained_show(args) -> int:
     from .pretrained import CARD_MD, PRETRAINED_DIR, pretrained_card
     pretrained_card(args.dest)  # a clear error when none is shipped
@@ -455,7 +462,7 @@ def parser() -> argparse.ArgumentParser:
                                          "any folder of photos")
     ev.add_argument("models", nargs="+", type=_model_name, metavar="MODEL",
                     help="an experiment (its finished run for --profile, real data first; author_model without "
-                         "a run: the author's SavedModel), pretrained (the shipped model, with --data of another "
+                         "a run: the author's weights as shipped), pretrained (the shipped model, with --data of another "
                          "folder) or a run folder")
     ev.add_argument("--data", type=Path,
                     help="a training collection (the data hash, under --profile, of a stored run): each run's "
@@ -503,7 +510,7 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--outdir", type=Path, help="folder for <stem>_colorized.<format> (default: beside each input)")
     col.add_argument("--format", default="png", choices=["png", "jpg"], help="output format without -o (default png)")
     col.add_argument("--model", help="paper (the paper's final model, as shipped), an experiment name of the "
-                                     "results store (author_model: the author's weights, from his SavedModel when "
+                                     "results store (author_model: the author's weights, as shipped when "
                                      "the store has no run), or a run folder (default: pretrained, the shipped "
                                      "default model)")
     col.add_argument("--chroma", type=_chroma, default=1.0, help="scale of the predicted colour (0: gray, default 1)")
@@ -534,6 +541,13 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--dest", type=Path, help="target folder (default: the package's pretrained/)")
     _results_flag(exp)
     exp.set_defaults(func=cmd_pretrained_export)
+    auth = pre.add_parser("author", help="convert the author's SavedModel (his repository's results/Polychromify "
+                                         "at commit c325de0) into the weights shipped in the package")
+    auth.add_argument("saved_model", type=Path, metavar="SAVEDMODEL", help="the SavedModel folder")
+    auth.add_argument("--licence", type=Path, help="his LICENSE file (default: the one in his repository, two "
+                                                    "folders above SAVEDMODEL)")
+    auth.add_argument("--dest", type=Path, help="target folder (default: the package's pretrained/author/)")
+    auth.set_defaults(func=cmd_pretrained_author)
     show = pre.add_parser("show", help="print the model card")
     show.add_argument("--dest", type=Path, help="folder of the model (default: the package's pretrained/)")
     show.set_defaults(func=cmd_pretrained_show)

@@ -121,7 +121,7 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
     ``models.build_model``, whose name is its builder's; one of another name is taken to predict ab like the
     final model), an experiment name (its best finished run in the results store: ``results.find_run``, any
     profile, the paper's first) or a run folder.
-    ``"author_model"`` with no run in the store is built straight from the author's SavedModel.
+    ``"author_model"`` with no run in the store is his weights as shipped (``author_model.load_author_model``).
 
     Loaded models are cached. Raises FileNotFoundError or ValueError with a one-line reason.
     """
@@ -147,11 +147,11 @@ def get_model(model=None, results_dir=None) -> ColorizeModel:
     if not Path(model, "config.json").is_file():
         experiment = get_experiment(str(model))  # a clear error for an unknown name
         if not experiment.trained and not any(r.finished for r in list_runs(results_dir, experiment.name)):
-            from .author_model import AUTHOR_IMAGE_SIZE, author_model_path, load_author_model
-            key = ("author", str(author_model_path().resolve()))  # no run yet: straight from his SavedModel
+            from .author_model import AUTHOR_IMAGE_SIZE, load_author_model
+            key = ("author",)  # no run yet: his weights as shipped in the package
             if key not in _MODELS:
                 _MODELS[key] = ColorizeModel(load_author_model(), experiment.name,
-                                             f"{experiment.name} (his SavedModel, {AUTHOR_IMAGE_SIZE} px)")
+                                             f"{experiment.name} (his weights as shipped, {AUTHOR_IMAGE_SIZE} px)")
             return _MODELS[key]
     run = resolve_run(model, None, results_dir)
     key = ("run", str(run.path.resolve()), run.weights.stat().st_mtime_ns)

@@ -142,7 +142,8 @@ class Dataset:
 
     def provenance(self) -> dict:
         """What a result needs to record about its data."""
-        out = {"source": self.report.source, "synthetic": self.synthetic, "data_hash": self.data_hash,
+        # the collection by its name and content hash, never the folder's path on this machine
+        out = {"source": Path(self.report.source).name, "synthetic": self.synthetic, "data_hash": self.data_hash,
                "used": self.report.used, "split_sizes": dict(self.report.split_sizes),
                "image_size": self.image_size}
         return out if self.protocol == "ours" else out | {"protocol": self.protocol}

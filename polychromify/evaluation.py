@@ -2,7 +2,7 @@
 
 The paper measures every model on a test split of the landscape collection it trained on. How well a
 model *generalizes* shows only on photos from elsewhere: ``score_folder(["author_model", "polychromify"],
-"/work/shared/datasets/scenes-dev", "paper")`` scores each model on every photo of a folder, beside the gray
+"photos/scenes-dev", "paper")`` scores each model on every photo of a folder, beside the gray
 (ab = 0) and the mean-ab baselines, with the same metrics (``metrics.evaluate``).
 
 A folder's photos are not cleaned (no border cropping, no near-gray or duplicate removal, unlike
@@ -88,7 +88,7 @@ class Scored:
 
 def resolve_model(name: str, profile: Profile | str, results_dir=None) -> Scored:
     """``name``: an experiment (its best finished run of the profile in the store, real data first; the
-    author's model without a run is built from his SavedModel at the profile's image size), "pretrained"
+    author's model without a run is his weights as shipped, at the profile's image size), "pretrained"
     (the shipped model) or a run folder. FileNotFoundError or ValueError with a one-line reason."""
     profile = get_profile(profile)
     if name == PRETRAINED:
@@ -99,9 +99,9 @@ def resolve_model(name: str, profile: Profile | str, results_dir=None) -> Scored
     if not Path(name, "config.json").is_file():
         experiment = get_experiment(name)
         if not experiment.trained and find_run(name, profile, results_dir) is None:
-            from .author_model import author_model_path, load_author_model
+            from .author_model import load_author_model, weights_source
             return Scored(name, load_author_model(profile.image_size), experiment, profile.image_size,
-                          str(author_model_path().resolve()))
+                          weights_source()["weights"])
     run = resolve_run(name, profile, results_dir)
     synthetic = " (synthetic data)" if run.config["data"].get("synthetic") else ""
     return Scored(name, load_trained(run), get_experiment(run.experiment), int(run.config["image_size"]),

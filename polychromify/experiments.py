@@ -404,23 +404,22 @@ def _write_finished(run: Run, dataset: Dataset, profile: Profile, model, train_i
 
 
 def adopt_author_model(experiment: Experiment, profile: Profile, dataset: Dataset, run: Run) -> Run:
-    """Finish the run of the author's trained model without training: his weights (``author_model``, read from
-    his SavedModel) at the profile's image size, saved as the run's weights and evaluated on our val/test
-    split like every run. Its history is empty and its provenance names the SavedModel, the SHA-256 of its
-    variables files and the licence."""
-    from .author_model import load_author_weights, weights_source
+    """Finish the run of the author's trained model without training: his weights (the converted copy shipped
+    in the package, ``author_model.load_author_model``) at the profile's image size, saved as the run's
+    weights and evaluated on our val/test split like every run. Its history is empty and its provenance names
+    his repository and commit, the SHA-256 of the weights and the licence."""
+    from .author_model import load_author_model, weights_source
     from .training import save_model_weights
     started = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     size = settings(experiment, profile)["image_size"]
-    model = _build_model(experiment, size)
-    folder = load_author_weights(model)
+    model = load_author_model(size)
     save_model_weights(model, run.weights, lambda: _build_model(experiment, size))
     write_json(run.path / "history.json", {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy",
                                                             "seconds")})
     t = time.perf_counter()
     write_json(run.path / "metrics.json", evaluate_model(experiment, model, dataset))
     store_samples(experiment, run, model, profile, dataset)
-    _write_finished(run, dataset, profile, model, 0, 0, started, segments=[], weights=weights_source(folder),
+    _write_finished(run, dataset, profile, model, 0, 0, started, segments=[], weights=weights_source(),
                     timings={"train_seconds_this_session": 0.0, "train_seconds_total": 0.0,
                              "seconds_per_epoch": [], "evaluate_seconds": time.perf_counter() - t})
     return run

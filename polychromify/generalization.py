@@ -174,10 +174,11 @@ def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 
             continue
         points.append({"epoch": epoch, "commit": commit, "folder": score(model, "polychromify")})
         log(f"scored polychromify after epoch {epoch}")
-    study = {"folder": str(folder), "folder_hash": folder_hash(folder, names), "images": len(names),
+    # the photos by their folder's name and content hash, never a path of this machine
+    study = {"folder": folder.name, "folder_hash": folder_hash(folder, names), "images": len(names),
              "skipped": skipped, "image_size": size, "models": models, "baselines": baselines,
              "baselines_test": {k: paper_run.metrics[k]["test"] for k in ("gray", "mean_ab")},
-             "mean_ab_source": mean_source,
+             "mean_ab_source": Path(mean_source).name,
              "epochs": {"run": run_key(paper_run), "val_accuracy": paper_run.history["val_accuracy"],
                         "points": points},
              "framing": framing, "protocol": protocol}

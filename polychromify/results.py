@@ -125,7 +125,7 @@ class Run:
                 words += [f"--{field.replace('_', '-')}", shown]
         data = config.get("data", {})
         if not data.get("synthetic") and data.get("source"):
-            words += ["--data", str(data["source"])]
+            words += ["--data", f"<the {Path(str(data['source'])).name} folder>"]  # stored by name only
         return " ".join(words + ["--retrain"])
 
     def _read(self, name: str) -> dict:

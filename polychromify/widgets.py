@@ -75,7 +75,7 @@ class _App:
 
 def model_choices(results_dir=None) -> list[tuple[str, str]]:
     """(label, value) of every model to offer: the shipped pretrained one, then each finished run in the store,
-    and the author's trained model straight from his SavedModel when the store has no run of it."""
+    and the author's trained model, his weights as shipped, when the store has no run of it."""
     from .pretrained import pretrained_card
     from .results import list_runs
     choices = []
@@ -95,13 +95,13 @@ def model_choices(results_dir=None) -> list[tuple[str, str]]:
 
 
 def _author_choice(results_dir=None) -> list[tuple[str, str]]:
-    """The author's trained model when the store has no run of it but his SavedModel is at hand."""
-    from .author_model import AUTHOR_IMAGE_SIZE, author_model_path
+    """The author's trained model, his weights as shipped, when the store has no run of it."""
+    from .author_model import AUTHOR_IMAGE_SIZE
     from .experiments import AUTHOR_MODEL
     from .results import list_runs
-    if any(r.finished for r in list_runs(results_dir, AUTHOR_MODEL)) or not author_model_path().is_dir():
+    if any(r.finished for r in list_runs(results_dir, AUTHOR_MODEL)):
         return []
-    return [(f"author_model (the author's weights, his SavedModel, {AUTHOR_IMAGE_SIZE} px)", AUTHOR_MODEL)]
+    return [(f"author_model (the author's weights as shipped, {AUTHOR_IMAGE_SIZE} px)", AUTHOR_MODEL)]
 
 
 def _metrics_table(rgb_true: np.ndarray, rgb_pred: np.ndarray, max_side: int = 256) -> tuple[str, dict]:

@@ -1,5 +1,6 @@
 """Helpers shared by several test modules: photos and made-up runs written to disk, executing a copy of the book."""
 import json
+import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -12,6 +13,21 @@ from PIL import Image
 from polychromify import book
 from polychromify.metrics import METRIC_KEYS
 from polychromify.results import Run
+
+# The team's materials beside the checkout (``../shared``): the paper's photos, scenes-dev, the paper's text, the
+# author's SavedModel. A fresh clone has none of them, and the package never reads them; the tests that need
+# them skip with a one-line reason (``needs``).
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+LANDSCAPES = Path(os.environ.get("POLYCHROMIFY_DATA") or SHARED / "datasets" / "landscapes")  # as CI sets it
+SCENES_DEV = SHARED / "datasets" / "scenes-dev"
+PAPER_TEXT = SHARED / "paper" / "polychromify-report.txt"
+AUTHOR_RESULTS = SHARED / "paper" / "author-2021-06" / "results"  # his repository's results/ at c325de0
+SAVED_MODEL = AUTHOR_RESULTS / "Polychromify"
+
+
+def needs(path: Path, what: str):
+    """Skip unless ``path`` exists: one line naming what is missing and where it was looked for."""
+    return pytest.mark.skipif(not Path(path).exists(), reason=f"{what} is not here ({path}; a clone without ../shared)")
 
 
 def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=True, profile="smoke",

@@ -1,5 +1,7 @@
-"""The author's trained model: architecture, loading his SavedModel's variables, reproducing his own
-colorizations, and the experiment that needs no training."""
+"""The author's trained model: architecture, his weights as shipped, the conversion from his SavedModel,
+reproducing his own colorizations, and the experiment that needs no training."""
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +11,11 @@ from PIL import Image
 from polychromify import author_model as am
 from polychromify.experiments import get_experiment, load_trained, run_experiment
 
-# The author's materials beside the project (CI has them); the tests that need them skip without.
-AUTHOR = Path(__file__).resolve().parents[2] / "shared" / "paper" / "author-2021-06" / "results"
-SAVED_MODEL = AUTHOR / "Polychromify"
-needs_author = pytest.mark.skipif(not (SAVED_MODEL / "variables" / "variables.index").is_file(),
-                                  reason=f"the author's SavedModel is not at {SAVED_MODEL}")
+from helpers import AUTHOR_RESULTS as AUTHOR, SAVED_MODEL, needs
+
+ROOT = Path(__file__).resolve().parents[1]
+# His materials beside the project (the team's machines and CI have them); the tests that need them skip without.
+needs_author = needs(SAVED_MODEL / "variables" / "variables.index", "the author's SavedModel")
 
 
 def write_fake_saved_model(folder: Path, image_size: int = 16, seed: int = 0, optimizer: bool = True) -> list:
@@ -35,12 +37,17 @@ def write_fake_saved_model(folder: Path, image_size: int = 16, seed: int = 0, op
 
 
 @pytest.fixture
-def fake_author(tmp_path, monkeypatch):
-    """A fake author's SavedModel that ``$POLYCHROMIFY_AUTHOR_MODEL`` points to: (folder, its weights)."""
-    folder = tmp_path / "Polychromify"
+def fake_author(tmp_path):
+    """A fake author's SavedModel in his repository's layout (``results/Polychromify``, a ``LICENSE`` two
+    folders up): (the SavedModel folder, its weights)."""
+    folder = tmp_path / "repo" / "results" / "Polychromify"
     weights = write_fake_saved_model(folder)
-    monkeypatch.setenv(am.AUTHOR_MODEL_ENV, str(folder))
+    (tmp_path / "repo" / "LICENSE").write_text("MIT License\n\nCopyright (c) 2021 Davide Ghiotto\n")
     return folder, weights
+
+
+def shipped_weights() -> list:
+    return am.load_author_model(16).get_weights()
 
 
 # ---------------------------------------------------------------- the architecture
@@ -57,21 +64,87 @@ def test_author_model_has_the_papers_parameter_count_and_any_size():
 
 # ---------------------------------------------------------------- loading
 
-def test_load_author_weights_puts_each_checkpoint_variable_in_its_layer(fake_author):
+def test_read_saved_model_puts_each_checkpoint_variable_in_its_layer(fake_author):
     folder, weights = fake_author
-    model = am.author_model(32)  # another size than the fake was made at: only kernels matter
-    assert am.load_author_weights(model) == folder  # from $POLYCHROMIFY_AUTHOR_MODEL
+    model = am.read_saved_model(folder, 32)  # another size than the fake was made at: only kernels matter
     for loaded, stored in zip(model.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(loaded, stored)
 
 
+def test_the_package_ships_his_weights_the_stores_converted_copy_with_his_licence():
+    """The shipped copy is the same file as the converted weights of the committed store's author_model runs,
+    its source.json names his repository, commit and hashes, and his MIT notice ships beside it."""
+    shipped = am.AUTHOR_DIR / am.WEIGHTS
+    digest = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    source = json.loads((am.AUTHOR_DIR / am.SOURCE).read_text())
+    assert source["weights_sha256"] == digest
+    assert source["origin"]["commit"] == "c325de0" and "davide97g/polychromify" in source["origin"]["repository"]
+    assert source["variables_sha256"]["variables.data-00000-of-00001"] == (
+        "49b1b8ddba74635ef6c1fe2555e3d3a3cf4e57d408f487bc2e74fd5ea78d4379")
+    licence = (am.AUTHOR_DIR / am.LICENSE).read_text()
+    assert "Copyright (c) 2021 Davide Ghiotto" in licence and "Permission is hereby granted" in licence
+    runs = sorted((ROOT / "results" / "author_model").glob("*/model.weights.h5"))
+    assert runs, "the committed store holds the author_model runs"
+    for run in runs:
+        assert hashlib.sha256(run.read_bytes()).hexdigest() == digest, run
+        provenance = json.loads((run.parent / "provenance.json").read_text())
+        assert provenance["weights"]["weights_sha256"] == digest
+    model = am.load_author_model(128)
+    assert model.count_params() == am.PARAMS and float(np.abs(model.layers[-1].get_weights()[0]).sum()) > 0
+
+
+def test_a_damaged_shipped_copy_is_refused_naming_the_file(tmp_path):
+    import shutil
+    copy = tmp_path / "author"
+    shutil.copytree(am.AUTHOR_DIR, copy)
+    data = bytearray((copy / am.WEIGHTS).read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte of a kernel changed
+    (copy / am.WEIGHTS).write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"model.weights.h5: its SHA-256 is not the one .*source.json records"):
+        am.load_author_model(16, copy)
+    (copy / am.WEIGHTS).unlink()
+    with pytest.raises(FileNotFoundError, match=r"model.weights.h5: not here \(convert the author's SavedModel"):
+        am.load_author_model(16, copy)
+
+
+def test_convert_writes_his_weights_source_and_licence_from_an_explicit_path(fake_author, tmp_path):
+    folder, weights = fake_author
+    dest = am.convert(folder, tmp_path / "converted")
+    assert sorted(p.name for p in dest.iterdir()) == ["LICENSE", "model.weights.h5", "source.json"]
+    source = json.loads((dest / "source.json").read_text())
+    assert source["weights_sha256"] == hashlib.sha256((dest / "model.weights.h5").read_bytes()).hexdigest()
+    data = folder / "variables" / "variables.data-00000-of-00001"
+    assert source["variables_sha256"][data.name] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert source["licence"] == am.AUTHOR_LICENCE and source["origin"] == am.ORIGIN
+    assert "Davide Ghiotto" in (dest / "LICENSE").read_text()
+    for loaded, stored in zip(am.load_author_model(16, dest).get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(loaded, stored)
+    record = am.weights_source(dest)
+    assert record["weights_sha256"] == source["weights_sha256"] and "/" not in record["weights"]  # no path
+
+
+def test_the_cli_converts_and_nothing_else_reads_a_saved_model(fake_author, tmp_path, capsys):
+    from polychromify.cli import main
+    folder, _ = fake_author
+    assert main(["pretrained", "author", str(folder), "--dest", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "model.weights.h5").is_file()
+    assert main(["pretrained", "author", str(tmp_path / "nothing")]) == 2
+    assert "nothing: no such folder (the author's SavedModel" in capsys.readouterr().err
+    import re
+    for module in (ROOT / "polychromify").rglob("*.py"):  # the conversion is the one reader of a SavedModel
+        if module.name not in ("author_model.py", "cli.py"):
+            code = module.read_text()
+            assert not re.search(r"author_model import[^\n]*\b(convert|read_saved_model)\b", code), module
+            assert "tf.train.load_checkpoint" not in code, module
+
+
 def test_a_missing_saved_model_is_a_one_line_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nothing-here: no such folder") as err:
-        am.load_author_weights(am.author_model(16), tmp_path / "nothing-here")
+        am.read_saved_model(tmp_path / "nothing-here", 16)
     assert "\n" not in str(err.value)
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match=r"empty: not a SavedModel \(variables/variables.index"):
-        am.load_author_weights(am.author_model(16), tmp_path / "empty")
+        am.read_saved_model(tmp_path / "empty", 16)
 
 
 def test_an_unreadable_saved_model_is_a_one_line_error(tmp_path):
@@ -79,7 +152,7 @@ def test_an_unreadable_saved_model_is_a_one_line_error(tmp_path):
     (folder / "variables").mkdir(parents=True)
     (folder / "variables" / "variables.index").write_bytes(b"not a checkpoint index")
     with pytest.raises(ValueError, match=r"broken: cannot read the SavedModel's variables") as err:
-        am.load_author_weights(am.author_model(16), folder)
+        am.read_saved_model(folder, 16)
     assert "\n" not in str(err.value)
 
 
@@ -99,7 +172,7 @@ def test_variables_of_another_architecture_are_refused_naming_the_layer(tmp_path
     tf.train.Checkpoint(**parts).write(str(wrong / "variables" / "variables"))
     with pytest.raises(ValueError, match=r"layer_with_weights-0/kernel is shaped \(3, 3, 1, 8\), enc1 needs "
                                          r"\(3, 3, 1, 16\)"):
-        am.load_author_weights(model, wrong)
+        am.read_saved_model(wrong, 16)
     # and one layer too few
     short = tmp_path / "short"
     (short / "variables").mkdir(parents=True)
@@ -108,18 +181,7 @@ def test_variables_of_another_architecture_are_refused_naming_the_layer(tmp_path
                                                         bias=tf.Variable(np.zeros(16, np.float32)))
     tf.train.Checkpoint(**parts).write(str(short / "variables" / "variables"))
     with pytest.raises(ValueError, match=r"11 layers with weights, the model has 12"):
-        am.load_author_weights(model, short)
-
-
-def test_weights_source_names_the_folder_the_hashes_and_the_licence(fake_author):
-    import hashlib
-    folder, _ = fake_author
-    source = am.weights_source()
-    assert source["saved_model"] == str(folder.resolve())
-    assert source["licence"] == "Copyright (c) 2021 Davide Ghiotto, MIT licence"
-    data = folder / "variables" / "variables.data-00000-of-00001"
-    assert source["variables_sha256"][data.name] == hashlib.sha256(data.read_bytes()).hexdigest()
-    assert set(source["variables_sha256"]) == {"variables.index", data.name}
+        am.read_saved_model(short, 16)
 
 
 # ---------------------------------------------------------------- his own colorizations, reproduced
@@ -168,7 +230,7 @@ def test_the_loaded_model_reproduces_the_authors_own_colorizations(i):
     img = resize(img, (128, 128))
     img = _undo_imageio_stretch(img, his)
     L = rgb2lab(1.0 / 255 * np.array([img], dtype=float))[:, :, :, 0][..., None]
-    output = am.load_author_model(128, SAVED_MODEL).predict(L, verbose=0) * 128
+    output = am.load_author_model(128).predict(L, verbose=0) * 128  # his weights as shipped
     result = np.zeros((128, 128, 3))
     result[:, :, 0] = L[0][:, :, 0]
     result[:, :, 1:] = output[0]
@@ -180,19 +242,16 @@ def test_the_loaded_model_reproduces_the_authors_own_colorizations(i):
 
 
 @needs_author
-def test_the_real_saved_model_loads_with_its_hashes():
-    source = am.weights_source(SAVED_MODEL)
-    assert source["variables_sha256"]["variables.data-00000-of-00001"] == (
-        "49b1b8ddba74635ef6c1fe2555e3d3a3cf4e57d408f487bc2e74fd5ea78d4379")
-    model = am.load_author_model(128, SAVED_MODEL)
-    assert model.count_params() == 293_330
-    assert float(np.abs(model.layers[-1].get_weights()[0]).sum()) > 0
+def test_converting_his_real_saved_model_gives_the_shipped_bytes(tmp_path):
+    dest = am.convert(SAVED_MODEL, tmp_path / "author")
+    assert (dest / am.WEIGHTS).read_bytes() == (am.AUTHOR_DIR / am.WEIGHTS).read_bytes()
+    assert json.loads((dest / am.SOURCE).read_text()) == json.loads((am.AUTHOR_DIR / am.SOURCE).read_text())
 
 
 # ---------------------------------------------------------------- the experiment that needs no training
 
-def test_the_author_model_run_stores_his_weights_and_evaluates_them_without_training(isolated, fake_author):
-    folder, weights = fake_author
+def test_the_author_model_run_stores_his_weights_and_evaluates_them_without_training(isolated):
+    weights = shipped_weights()
     run = run_experiment("author_model", "smoke", image_size=16, max_images=24, verbose=0)
     assert run.finished and run.experiment == "author_model"
     assert run.config["epochs"] == 0 and run.config["image_size"] == 16
@@ -200,15 +259,14 @@ def test_the_author_model_run_stores_his_weights_and_evaluates_them_without_trai
     provenance = run.provenance
     assert provenance["params"] == 293_330 and provenance["train_images"] == 0
     assert provenance["timings"]["train_seconds_total"] == 0 and provenance["timings"]["evaluate_seconds"] > 0
-    assert provenance["weights"]["saved_model"] == str(folder.resolve())
+    assert provenance["weights"] == am.weights_source()  # his repository, commit, hashes; no path of this machine
     assert provenance["weights"]["licence"] == am.AUTHOR_LICENCE
     metrics = run.metrics
     assert set(metrics) == {"model", "gray", "mean_ab"} and set(metrics["model"]) == {"val", "test"}
     assert 0 <= metrics["model"]["test"]["auc"] <= 1
     for loaded, stored in zip(load_trained(run).get_weights(), weights, strict=True):
         np.testing.assert_array_equal(loaded, stored)  # his weights, stored in the run
-    # a second call finds the finished run; it does not read the SavedModel again
-    (folder / "variables" / "variables.index").unlink()
+    # a second call finds the finished run
     assert run_experiment("author_model", "smoke", image_size=16, max_images=24, verbose=0).path == run.path
 
 
@@ -217,12 +275,12 @@ def test_the_author_experiment_is_registered_as_section_v_c():
     assert experiment.model == "author_model" and experiment.section.startswith("V.C")
 
 
-def test_colorize_takes_the_author_model_from_his_saved_model_then_from_the_store(isolated, fake_author):
+def test_colorize_takes_the_author_model_as_shipped_then_from_the_store(isolated):
     from polychromify.colorize import colorize, get_model
     from polychromify.widgets import model_choices
     direct = get_model("author_model")
     assert direct.experiment == "author_model" and direct.image_size == 128
-    assert "his SavedModel" in direct.label
+    assert "his weights as shipped" in direct.label
     assert ("author_model" in [value for _, value in model_choices()])
     out = colorize(np.full((40, 60, 3), 90, np.uint8), "author_model")
     assert out.shape == (40, 60, 3)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from helpers import LANDSCAPES, needs
 from polychromify import training
 from polychromify.cli import main
 from polychromify.synthetic import synthetic_landscapes
@@ -14,9 +15,8 @@ from polychromify.synthetic import synthetic_landscapes
 pytestmark = pytest.mark.usefixtures("isolated")
 
 # The real photos, where present: $POLYCHROMIFY_DATA as CI sets it (read before any test unsets it),
-# else the shared copy beside the project.
-_SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "landscapes"
-REAL_DATA = Path(os.environ.get("POLYCHROMIFY_DATA") or _SHARED)
+# else the team's copy beside the project.
+REAL_DATA = LANDSCAPES
 SMOKE_FLAGS = ["--profile", "smoke", "--image-size", "16", "--max-images", "24"]
 
 
@@ -74,7 +74,7 @@ def test_data_info_on_a_folder_counts_every_cleaning_step(tmp_path, capsys):
     assert (tmp_path / "cache" / "prepared").is_dir()  # cached under $POLYCHROMIFY_CACHE, not ~/.cache
 
 
-@pytest.mark.skipif(not REAL_DATA.is_dir(), reason="the real landscape photos are not present")
+@needs(REAL_DATA, "the real landscape photos")
 def test_data_info_on_a_few_real_photos_verified_against_the_manifest(tmp_path, capsys):
     files = sorted(REAL_DATA.glob("*.jpg"))[::330][:12]
     photos = tmp_path / "landscapes"

@@ -12,9 +12,9 @@ from polychromify.data import assign_splits, load_dataset, prepare
 from polychromify.profiles import Cleaning, get_profile
 from polychromify.synthetic import synthetic_landscape
 
-from helpers import save_image
+from helpers import SHARED, needs, save_image
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "landscapes"
+REAL = SHARED / "datasets" / "landscapes"  # the team's copy, whose README lists its defects
 
 
 def test_split_is_deterministic_disjoint_and_stable_when_files_are_added():
@@ -97,7 +97,7 @@ def test_max_images_subsets_are_nested(monkeypatch):
         assert set(small.names[split]) <= set(large.names[split])
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason=f"the real landscape set is not at {REAL}")
+@needs(REAL, "the paper's landscape set")
 def test_real_landscapes_report_finds_the_documented_defects(tmp_path):
     """The shared set's README: 4,319 files, 150 groups / 176 redundant duplicates, 127 near-gray,
     3 stored as grayscale, 1 CMYK, 411 with black padding. Our thresholds are our own, so the

@@ -7,13 +7,13 @@ import pytest
 from polychromify import paper
 from polychromify.models import TABLE1, build_model
 
-REPORT = Path(__file__).resolve().parents[1].parent / "shared" / "paper" / "polychromify-report.txt"
+from helpers import PAPER_TEXT as REPORT
 
 
 @pytest.fixture(scope="module")
 def report() -> str:
     if not REPORT.is_file():
-        pytest.skip(f"the paper's text is not at {REPORT}")
+        pytest.skip(f"the paper's text is not here ({REPORT}; a clone without ../shared)")
     return REPORT.read_text()
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import LANDSCAPES, needs
 from polychromify import samples
 from polychromify.cli import main
 from polychromify.results import Run
@@ -57,10 +58,10 @@ def test_a_run_on_its_profiles_split_stores_the_books_dozen(store, smoke_run):
     assert all(os.stat(folder / f"{samples.photo_key(name)}.jpg").st_mode & 0o044 for name in stored["names"])
 
 
-PHOTOS = Path(os.environ.get("POLYCHROMIFY_DATA", ROOT.parent / "shared" / "datasets" / "landscapes"))
+PHOTOS = LANDSCAPES
 
 
-@pytest.mark.skipif(not PHOTOS.is_dir(), reason=f"the landscape photos are not at {PHOTOS} (set POLYCHROMIFY_DATA)")
+@needs(PHOTOS, "the landscape photos (set POLYCHROMIFY_DATA)")
 def test_the_committed_table2_runs_reproduce_their_stored_metrics():
     """The paper-profile runs of Table 2 whose weights are committed (the final model, the CNN, the author's
     weights; ECCV16's are not committed) in CI: each costs about two minutes on 2 cores (predicting 1,421

@@ -152,8 +152,7 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
     lines += [
         f"{what}: predicts the CIELAB a, b channels of a landscape photo from its L channel",
         f"(experiment `{card['experiment']}`: {experiment.section if experiment else 'not in this package'}).",
-        "`polychromify.pretrained.load_pretrained()` loads it; `polychromify colorize PHOTO` uses it"
-        + ("" if card["experiment"] == "polychromify" else "; `--model paper` uses the paper's final model") + ".",
+        _usage(card),
         "",
         f"**{card['note']}**",
         "",
@@ -194,6 +193,15 @@ def card_markdown(card: dict, title: bool = True, level: int = 2) -> str:
               "- An MSE-trained model desaturates: compare its colorfulness with the truth's above.",
               "", h + "Training time", "", *_training_time(card), ""]
     return "\n".join(lines)
+
+
+def _usage(card: dict) -> str:
+    """Which command uses the shipped model: the default colorizer, or ``--model paper`` beside another default."""
+    if card.get("shipped_as") == PAPER_MODEL:
+        return ("`polychromify colorize PHOTO --model paper` and `colorize(photo, model=\"paper\")` use it; the "
+                "default colorizer is another model (`polychromify pretrained show`).")
+    return ("`polychromify.pretrained.load_pretrained()` loads it; `polychromify colorize PHOTO` uses it"
+            + ("" if card["experiment"] == "polychromify" else "; `--model paper` uses the paper's final model") + ".")
 
 
 def _other_collection(card: dict, h: str) -> list[str]:
@@ -268,6 +276,7 @@ def export_pretrained(run: Run, dest: Path | str = PRETRAINED_DIR, allow_synthet
     if card["data"]["synthetic"] and not allow_synthetic:
         raise ValueError(f"{run.path}: trained on synthetic landscapes; only a real-data run is shipped as pretrained")
     dest = Path(dest)
+    card["shipped_as"] = PAPER_MODEL if dest.name == PAPER_DIR.name else "default"  # which command uses it
     dest.mkdir(parents=True, exist_ok=True)
     _copy_atomically(run.weights, dest / WEIGHTS)
     card["weights_sha256"] = _sha256(dest / WEIGHTS)
