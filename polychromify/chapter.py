@@ -59,8 +59,8 @@ class Chapter:
         ``trains``; the runs left out are in ``pending``).
 
         With real photos and the profile unchanged, a stored run on the same photos (same data hash) is used
-        even if its config names the folder differently (``../shared/x`` and ``/work/shared/x`` are one
-        folder, but their configs, and so the run folders, differ).
+        even if it was read through another path (a relative and an absolute path, another clone or a link lead
+        to one folder; the store records a collection by its name and content hash, never by its path).
         """
         from .experiments import experiment_data, get_experiment, obtain
         from .results import find_run

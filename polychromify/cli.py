@@ -636,9 +636,10 @@ def _drop_native_noise() -> None:
 
 def entry() -> int:
     """The ``polychromify`` command: ``main`` with TensorFlow's start-up noise filtered (not with
-    ``--verbose``, nor for ``book``, whose notebook kernels write progress of their own)."""
+    ``--verbose``). ``book`` too: its notebook kernels inherit the filtered descriptor, so their TensorFlow
+    start-up lines are dropped and anything else they write natively still reaches the terminal."""
     argv = sys.argv[1:]
-    if "-v" not in argv and "--verbose" not in argv and "book" not in argv[:1]:
+    if "-v" not in argv and "--verbose" not in argv:
         _drop_native_noise()
     return main(argv)
 

@@ -1,7 +1,7 @@
 """Why our final model generalizes worse than the author's trained one: the measurements behind the book's
 section "Our model and the author's", stored as a study in the results store.
 
-On photos of another collection (``../shared/datasets/scenes-dev``, never trained on), our paper-profile
+On photos of another collection (the team's ``scenes-dev``, 396 photos, never trained on), our paper-profile
 model scored worse than predicting no colour at all, while the author's trained model beat it; on the
 landscape photos the two are alike. The study scores, on such a folder and on our landscape test split:
 

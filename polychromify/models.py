@@ -6,7 +6,8 @@ normalisation), and outputs Y = ab / 128, shape (S, S, 2), through a final ``Den
 middle" keeps the feature maps' size.
 
 Sources: the paper's sections IV and V; where the paper is silent (widths of section V.A, where strides
-and batch norm sit), the author's code of June 2021 (``../shared/paper/author-2021-06/notebooks``).
+and batch norm sit), the author's code of June 2021 (github.com/davide97g/polychromify, ``notebooks/`` at
+commit c325de0).
 Deviations are listed per builder. Zhang et al.'s own ECCV16 recipe lives in ``polychromify.eccv16``;
 the author's trained model (his Conv2D output) in ``polychromify.author_model``.
 """

@@ -3,12 +3,12 @@
 # machine, which reaches no package registry. Run it here, once, from the repository root:
 #
 #     bash scripts/gpu_wheels.sh              # wheels for the device's Python (3.12)
-#     PYVER=3.11 WHEELS=/tmp/w311 bash scripts/gpu_wheels.sh   # for a local test of the install path
+#     PYVER=3.11 WHEELS="$(mktemp -d)" bash scripts/gpu_wheels.sh   # for a local test of the install path
 #
 # What travels is small: keras and the two of its requirements the device's image lacks (namex, optree),
 # about 2.9 MB. Everything else polychromify imports while training (numpy, scikit-image, scikit-learn,
 # scipy, pillow, h5py, tqdm, absl-py, rich, ml-dtypes, packaging) and JAX with CUDA are in the image
-# (/work/.library/device/KINDS.md: JAX 0.11 with its CUDA 13 plugin). JAX cannot be carried: measured with
+# (the device tool's KINDS.md: JAX 0.11 with its CUDA 13 plugin). JAX cannot be carried: measured with
 # `pip download --no-deps` for Linux x86-64, Python 3.12, JAX 0.10.2, the JAX wheels are 271 MB (jaxlib
 # 85.5, jax-cuda12-pjrt 174.4, jax-cuda12-plugin 8.1, jax 3.2) and the nvidia-*-cu12 wheels they need
 # 3,019 MB (cudnn 716, cublas 581, cusparse 367, nccl 352, cusolver 338, nvshmem 281, cufft 201, nvrtc 90,

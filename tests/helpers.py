@@ -35,7 +35,7 @@ def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=T
     """A finished run folder with made-up numbers (no weights)."""
     path = root / name / f"{profile}-0123456789"
     path.mkdir(parents=True)
-    data = {"source": "synthetic landscapes (procedural)" if synthetic else "/data/landscapes",
+    data = {"source": "synthetic landscapes (procedural)" if synthetic else "landscapes",
             "synthetic": synthetic, "data_hash": "ab" * 32, "used": 48, "image_size": image_size,
             "split_sizes": {"train": 30, "val": 6, "test": 12}}
     metrics = {who: {split: {k: 0.5 for k in METRIC_KEYS} for split in ("val", "test")}

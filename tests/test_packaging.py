@@ -79,7 +79,8 @@ def test_pretrained_is_one_package_whose_data_is_the_shipped_model():
     data = setuptools["package-data"]
     assert "webpage.js" in data["polychromify"]
     files = (pretrained.WEIGHTS, pretrained.CARD, pretrained.CARD_MD)
-    assert set(data["polychromify.pretrained"]) == {*files, *(f"paper/{name}" for name in files)}
+    author = {f"author/{name}" for name in ("model.weights.h5", "source.json", "LICENSE")}  # his weights, licence
+    assert set(data["polychromify.pretrained"]) == {*files, *(f"paper/{name}" for name in files), *author}
     shipped = {p.relative_to(pretrained.PRETRAINED_DIR).as_posix() for p in pretrained.PRETRAINED_DIR.rglob("*")
                if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
     assert shipped <= set(data["polychromify.pretrained"])  # nothing in the folder is left out of the wheel
