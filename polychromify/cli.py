@@ -600,10 +600,12 @@ def main(argv: list[str] | None = None) -> int:
 # What TensorFlow, XLA and absl write straight to file descriptor 2 when they start: "WARNING: All log
 # messages before absl::InitializeLog() ...", info and warning lines ("I0000 00:00:1796182550.888948 2383
 # port.cc:153] ...", before absl is initialised the time is seconds since the epoch; "I1202 03:12:00.123 ..." after)
-# and the failed CUDA probe of a machine without a GPU.
+# and the failed CUDA probe of a machine without a GPU; and, from each notebook kernel that ``book`` starts,
+# ipykernel's notice that its local kernel talks over TCP on the loopback.
 _NOISE = re.compile(rb"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
                     rb"|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] .*"
-                    rb"|E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*")
+                    rb"|E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*"
+                    rb"|\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*")
 
 
 def _drop_native_noise() -> None:

@@ -27,7 +27,7 @@ SAVED_MODEL = AUTHOR_RESULTS / "Polychromify"
 
 def needs(path: Path, what: str):
     """Skip unless ``path`` exists: one line naming what is missing and where it was looked for."""
-    return pytest.mark.skipif(not Path(path).exists(), reason=f"{what} is not here ({path}; a clone without ../shared)")
+    return pytest.mark.skipif(not Path(path).exists(), reason=f"{what}: not here ({path}; a clone without ../shared)")
 
 
 def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=True, profile="smoke",

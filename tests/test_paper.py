@@ -13,7 +13,7 @@ from helpers import PAPER_TEXT as REPORT
 @pytest.fixture(scope="module")
 def report() -> str:
     if not REPORT.is_file():
-        pytest.skip(f"the paper's text is not here ({REPORT}; a clone without ../shared)")
+        pytest.skip(f"the paper's text: not here ({REPORT}; a clone without ../shared)")
     return REPORT.read_text()
 
 

@@ -303,8 +303,10 @@ def test_tensorflows_start_up_noise_is_filtered_and_other_native_lines_pass():
              "I0000 00:00:1796182550.888948    2383 port.cc:153] oneDNN custom operations are on.\n"
              "I0000 00:00:1796182550.894285    2383 cudart_stub.cc:31] Could not find cuda drivers\n"
              "W1202 03:12:00.123456    2383 gpu_device.cc:2344] Cannot dlopen some GPU libraries.\n"
-             "E0000 00:00:1796182577.117995    2383 cuda_platform.cc:52] failed call to cuInit: INTERNAL\n")
-    kept = "E0000 00:00:1796182577.117995    2383 kernel.cc:12] a real error\nplain native text\n"
+             "E0000 00:00:1796182577.117995    2383 cuda_platform.cc:52] failed call to cuInit: INTERNAL\n"
+             "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication ...\n")
+    kept = ("E0000 00:00:1796182577.117995    2383 kernel.cc:12] a real error\nplain native text\n"
+            "[IPKernelApp] ERROR | a kernel that failed\n")
     script = ("import os, sys\nfrom polychromify import cli\ncli._drop_native_noise()\n"
               f"os.write(2, {(noise + kept).encode()!r})\nprint('python line', file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
