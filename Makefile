@@ -20,8 +20,9 @@ book: $(STAMP)
 	-$(MAKE) ort-web   # the in-browser colorizer's runtime, served from the book (offline too)
 	$(BIN)/polychromify book
 
+# PYTEST_ARGS: more pytest arguments (CI runs the book's tests in a fresh clone instead, .ci/run)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf _build book/_executed

@@ -1,6 +1,10 @@
 """Polychromify: a reproducible edition of PolyChromify (Ghiotto), landscape colorization from the L channel."""
 __version__ = "0.1.0"
 
+from .quiet import quiet_tensorflow_import
+
+quiet_tensorflow_import()  # TensorFlow's start-up lines are not the user's business (polychromify.quiet)
+
 from .color import AB_SCALE, rgb_to_xy, xy_to_rgb
 from .colorize import colorize
 from .cleaning import DataReport

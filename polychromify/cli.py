@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from .extras import MissingExtra, require
+from .quiet import filter_stderr
 
 
 def _fractions(value: str) -> tuple[float, ...]:
@@ -129,14 +130,15 @@ def cmd_data_info(args) -> int:
 
 def cmd_data_prepare(args) -> int:
     from .cleaning import DataReport
-    from .data import TooFewPhotos, check_enough, prepare, read_cache
+    from .data import TooFewPhotos, check_enough, prepare, read_prepared
     folder = _data(args)
     if folder is None:
         print("polychromify: no data folder: pass --data DIR or set POLYCHROMIFY_DATA", file=sys.stderr)
         return 2
     profile = _profile(args)
-    cache = prepare(folder, profile.image_size, profile.cleaning, args.settings.cache_dir, progress=True)
-    report = DataReport(**read_cache(cache, ())[0]["report"])
+    cache, index, _ = read_prepared(
+        lambda: prepare(folder, profile.image_size, profile.cleaning, args.settings.cache_dir, progress=True), ())
+    report = DataReport(**index["report"])
     try:
         check_enough(report)
     except TooFewPhotos as err:
@@ -261,9 +263,9 @@ def cmd_evaluate(args) -> int:
             print(f"{run.path}")
             _print_metrics(metrics)
             evaluated[name] = {"run": str(run.path), "metrics": metrics}
-    except FileNotFoundError as err:
+    except FileNotFoundError as err:  # no such run: bad input, exit 2 as for every command
         print(f"polychromify: {err}", file=sys.stderr)
-        return 1
+        return 2
     if args.json:
         write_json(args.json, evaluated)
     return 0
@@ -293,7 +295,15 @@ def _print_metrics(metrics: dict) -> None:
 
 def cmd_results(args) -> int:
     from .results import list_runs
-    runs = list_runs(_results(args), damaged=True)
+    from .settings import default_results_dir
+    store = _results(args)
+    if store.exists() and not store.is_dir():
+        print(f"polychromify: {store}: not a folder (give --results a results store)", file=sys.stderr)
+        return 2
+    if not store.exists() and store != default_results_dir():  # one that was named: a typo is not "empty"
+        print(f"polychromify: {store}: no such folder (give --results a results store)", file=sys.stderr)
+        return 2
+    runs = list_runs(store, damaged=True)
     if not runs:
         print("the results store is empty")
         return 0
@@ -377,15 +387,19 @@ def cmd_web(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .verify import verify_store
+    from .verify import NOT_VERIFIABLE, verdict, verify_store
     checks = verify_store(_results(args), _data(args), args.profile, args.experiment, write_samples=args.samples)
-    counts = {status: sum(c.status == status for c in checks) for status in ("ok", "differs", "damaged", "skipped")}
+    counts, code = verdict(checks)
+    unverifiable = [f"{c.run.experiment}/{c.run.path.name}" for c in checks if c.status == NOT_VERIFIABLE]
     print(f"polychromify verify: {counts['ok']} runs agree, {counts['differs']} differ, "
-          f"{counts['damaged']} damaged, {counts['skipped']} skipped")
+          f"{counts['damaged']} damaged, {counts[NOT_VERIFIABLE]} not verifiable"
+          + (f" ({', '.join(unverifiable)})" if unverifiable else "") + f", {counts['skipped']} skipped"
+          + ("; none could be checked here (give --data, the photos they trained on)" if checks and not counts["ok"]
+             else ""))
     if args.json:
         from .results import write_json
         write_json(args.json, [{"run": str(c.run.path), "status": c.status, "details": c.details} for c in checks])
-    return 1 if counts["differs"] or counts["damaged"] else 0
+    return code
 
 
 # ---------------------------------------------------------------- book
@@ -567,7 +581,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.settings = Settings.resolve()
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:  # ``polychromify results | head -1``: the reader has all it wanted
+        return _quiet_broken_pipe()
     except MissingExtra as err:
         print(err, file=sys.stderr)
         return 2
@@ -578,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"polychromify: {str(err).splitlines()[0] if str(err) else type(err).__name__}", file=sys.stderr)
         return 2
     except OSError as err:  # a read-only store or cache, a full disk, a folder that cannot be made ...
+        if _disk_full(err):
+            return _report_disk_full(err)
         where = f"{err.filename}: " if err.filename else ""
         hint = {errno.EACCES: "; check its permissions or choose other folders (--results, $POLYCHROMIFY_CACHE)",
                 errno.EROFS: "; it is on a read-only file system: choose other folders (--results, "
@@ -597,43 +617,57 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-# What TensorFlow, XLA and absl write straight to file descriptor 2 when they start: "WARNING: All log
-# messages before absl::InitializeLog() ...", info and warning lines ("I0000 00:00:1796182550.888948 2383
-# port.cc:153] ...", before absl is initialised the time is seconds since the epoch; "I1202 03:12:00.123 ..." after)
-# and the failed CUDA probe of a machine without a GPU; and, from each notebook kernel that ``book`` starts,
-# ipykernel's notice that its local kernel talks over TCP on the loopback.
-_NOISE = re.compile(rb"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-                    rb"|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] .*"
-                    rb"|E\d{4} \d\d:\d\d:\d+\.\d+ +\d+ cuda_[a-z_]+\.cc:\d+\] failed call to cuInit.*"
-                    rb"|\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*")
+_UNSAFE_EXIT: list = []  # an h5py write that failed: keeps its error alive until ``entry`` exits at once
 
 
-def _drop_native_noise() -> None:
-    """Pass what native code writes to file descriptor 2 through a filter that drops ``_NOISE`` lines (every
-    other line passes); Python's own ``sys.stderr`` (messages, progress bars) goes to the terminal directly."""
-    import atexit
-    import threading
-    sys.stderr.flush()
-    terminal = os.dup(2)
-    sys.stderr = os.fdopen(os.dup(terminal), "w", buffering=1, encoding=sys.stderr.encoding,
-                           errors="backslashreplace")
-    read, write = os.pipe()
-    os.dup2(write, 2)
-    os.close(write)
+def _disk_full(err: OSError) -> bool:
+    """Whether an error is a full disk: ENOSPC, or h5py's text of it (its OSError carries no errno)."""
+    return err.errno == errno.ENOSPC or "errno = 28" in str(err) or "No space left on device" in str(err)
 
-    def pump() -> None:
-        with os.fdopen(read, "rb") as pipe:
-            for line in pipe:
-                if not _NOISE.fullmatch(line.rstrip(b"\r\n")):
-                    os.write(terminal, line)
 
-    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
-    thread.start()
+def _report_disk_full(err: OSError) -> int:
+    """One line for a full disk. When HDF5 (h5py) was writing, its half-written file objects crash the
+    interpreter when they are finalized (a traceback per object, then a segmentation fault), so ``entry``
+    ends the process at once, after this line: every file of the store was written atomically, so nothing
+    is lost, and a stopped run resumes from its last checkpoint."""
+    match = re.search(r"filename = '([^']+)'", str(err))
+    name = err.filename or (match and match[1]) or ""
+    shown = Path(*(part for part in Path(name).parts if ".partial" not in part)) if name else None
+    print(f"polychromify: {shown.parent if shown else 'the disk'}: no space left on device; free some space, or "
+          f"choose other folders (--results, $POLYCHROMIFY_CACHE); a stopped run resumes from its last "
+          f"checkpoint", file=sys.stderr)
+    if match:
+        _UNSAFE_EXIT.append(err)  # alive until the process ends: freeing it would finalize h5py's objects
+    return 2
 
-    def restore() -> None:
-        os.dup2(terminal, 2)  # closes the pipe's last writer (but for children still running): the pump ends
-        thread.join(timeout=2)
-    atexit.register(restore)
+
+def _quiet_broken_pipe() -> int:
+    """After the reader of stdout went away: say nothing (stdout goes to ``os.devnull``, so Python's final flush
+    is quiet too) and exit with 141, the status of a command-line tool stopped by SIGPIPE."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 141
+
+
+def _reopen_closed_streams() -> None:
+    """Give a closed stdout or stderr (``2>&-``) to ``os.devnull``: the command then works and says nothing on
+    it, and no file it opens later can take descriptor 1 or 2, where native code would write its logs."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, "w", closefd=False))
+        else:
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, "w", closefd=False))
 
 
 def entry() -> int:
@@ -641,9 +675,15 @@ def entry() -> int:
     ``--verbose``). ``book`` too: its notebook kernels inherit the filtered descriptor, so their TensorFlow
     start-up lines are dropped and anything else they write natively still reaches the terminal."""
     argv = sys.argv[1:]
+    _reopen_closed_streams()
     if "-v" not in argv and "--verbose" not in argv:
-        _drop_native_noise()
-    return main(argv)
+        filter_stderr()
+    code = main(argv)
+    if _UNSAFE_EXIT:  # see ``_report_disk_full``: leave without finalizing h5py's broken objects
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

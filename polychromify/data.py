@@ -212,22 +212,34 @@ def load_dataset(data_dir: str | Path | None = None, profile: Profile | str = "q
         report = DataReport(source="synthetic landscapes (procedural)", synthetic=True,
                             usable=n, used=n, image_size=profile.image_size)
         return _make_dataset(x, y, rgb, names, hashes, report, profile, synthetic=True)
-    folder = prepare(data_dir, profile.image_size, profile.cleaning, cache_dir, progress=progress)
-    try:
-        index, (x, y, rgb) = read_cache(folder, ("L", "Y", "rgb"))
-    except Damaged as err:  # repair: prepare it again, once
-        print(f"polychromify: {err}; preparing it again", file=sys.stderr)
-        shutil.rmtree(folder, ignore_errors=True)
-        folder = prepare(data_dir, profile.image_size, profile.cleaning, cache_dir, progress=progress)
-        index, (x, y, rgb) = read_cache(folder, ("L", "Y", "rgb"))
+    _, index, (x, y, rgb) = read_prepared(
+        lambda: prepare(data_dir, profile.image_size, profile.cleaning, cache_dir, progress=progress),
+        ("L", "Y", "rgb"))
     return _make_dataset(x, y, rgb, index["names"], index["hashes"], DataReport(**index["report"]), profile,
                          synthetic=False)
 
 
+def read_prepared(make, arrays: tuple[str, ...]) -> tuple[Path, dict, list[np.ndarray]]:
+    """``make()`` (which prepares a cache, or finds it prepared, and returns its folder), then its index and
+    arrays (``read_cache``); a damaged cache is said in one line, removed and prepared again, once."""
+    folder = make()
+    try:
+        return folder, *read_cache(folder, arrays)
+    except Damaged as err:
+        print(f"polychromify: {err}; preparing it again", file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder = make()
+        return folder, *read_cache(folder, arrays)
+
+
 def read_cache(folder: Path, arrays: tuple[str, ...]) -> tuple[dict, list[np.ndarray]]:
-    """A prepared cache's index and arrays; ``errors.Damaged`` naming the file when one cannot be read."""
+    """A prepared cache's index and arrays; ``errors.Damaged`` naming the file when one cannot be read or is
+    not an index (an object with the names, hashes and report)."""
     from .errors import read_json, reason
     index = read_json(folder / "index.json", f"delete {folder}")
+    if not (isinstance(index, dict) and isinstance(index.get("names"), list)
+            and isinstance(index.get("hashes"), list) and isinstance(index.get("report"), dict)):
+        raise Damaged(f"{folder / 'index.json'}: damaged cache (not an index with names, hashes and a report)")
     out = []
     for key in arrays:
         path = folder / f"{key}.npy"
@@ -238,8 +250,6 @@ def read_cache(folder: Path, arrays: tuple[str, ...]) -> tuple[dict, list[np.nda
         if len(array) != len(index.get("names", ())):
             raise Damaged(f"{path}: damaged cache ({len(array)} photos, its index names {len(index['names'])})")
         out.append(array)
-    if not all(k in index for k in ("names", "hashes", "report")):
-        raise Damaged(f"{folder / 'index.json'}: damaged cache (fields missing)")
     return index, out
 
 
@@ -295,14 +305,7 @@ def load_author_protocol(data_dir: str | Path | None = None, profile: Profile | 
     key = hashlib.sha256(json.dumps({"protocol": "author", "key": manifest_key(root, size, Cleaning())}
                                     ).encode()).hexdigest()
     folder = _cache(cache_dir) / "prepared" / f"{root.name}-author-{size}px-{key[:16]}"
-    _prepare_author(root, size, folder)
-    try:
-        index, (rgb,) = read_cache(folder, ("rgb",))
-    except Damaged as err:  # repair: prepare it again, once
-        print(f"polychromify: {err}; preparing it again", file=sys.stderr)
-        shutil.rmtree(folder, ignore_errors=True)
-        _prepare_author(root, size, folder)
-        index, (rgb,) = read_cache(folder, ("rgb",))
+    _, index, (rgb,) = read_prepared(lambda: _prepare_author(root, size, folder) or folder, ("rgb",))
     names, hashes = index["names"], index["hashes"]
     order = np.arange(len(names))
     if profile.max_images and profile.max_images < len(order):

@@ -2,7 +2,9 @@
 durable, then rename it into place (a rename within a folder is atomic). The package's one atomic writer.
 
 Permissions are those of any new file: 0666 for files and 0777 for folders, less the umask; a replaced
-target keeps its mode. The umask is never read nor changed: ``os.umask`` can only read it by setting it,
+target keeps its read, write and execute bits (never setuid, setgid or sticky ones). Nothing is ever
+written through a symbolic link: a link at the target's name is replaced by the new file itself, with the
+umask's mode (never the mode of what it pointed to), and a lock file that is a link is refused. The umask is never read nor changed: ``os.umask`` can only read it by setting it,
 which would give other threads' files a wrong mode meanwhile. The temporary file or folder is created
 with 0666 or 0777 and the kernel applies the umask, as it does for any ``open``.
 
@@ -15,6 +17,7 @@ running, or the debris is older than that process (the id was reused).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -86,12 +89,15 @@ def _clean_once(folder: Path) -> None:
 
 
 def _kept_mode(target: Path, folder: bool) -> int | None:
-    """The permissions of an existing ``target`` of the same kind, or None."""
+    """The rwx permissions of an existing ``target`` of the same kind, or None (none there, another kind, or a
+    symbolic link, which is replaced and whose target's mode is never copied)."""
     try:
-        st = os.stat(target)
+        st = os.lstat(target)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return stat.S_IMODE(st.st_mode) if stat.S_ISDIR(st.st_mode) == folder else None
+    if stat.S_ISLNK(st.st_mode) or stat.S_ISDIR(st.st_mode) != folder:
+        return None
+    return stat.S_IMODE(st.st_mode) & 0o777
 
 
 def _fsync(path: Path) -> None:
@@ -148,6 +154,8 @@ def atomic_path(target, overwrite: bool = True):
             break
         except FileExistsError:
             continue
+        except OSError as err:  # a read-only folder, a full disk: name the file asked for, not the temporary
+            raise _about(err, target) from None
     try:
         mode = stat.S_IMODE(os.fstat(fd).st_mode)
     finally:
@@ -165,6 +173,11 @@ def atomic_path(target, overwrite: bool = True):
         _fsync(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _about(err: OSError, target: Path) -> OSError:
+    """The same error, naming ``target`` (what the caller asked to write) instead of its temporary sibling."""
+    return type(err)(err.errno, err.strerror, str(target))
 
 
 def _link(tmp: Path, target: Path) -> None:
@@ -199,6 +212,8 @@ def atomic_folder(target, overwrite: bool = True):
             break
         except FileExistsError:
             continue
+        except OSError as err:
+            raise _about(err, target) from None
     try:
         yield tmp
         _fsync_tree(tmp)
@@ -234,7 +249,16 @@ def exclusive(lock: Path, what: str):
     from .errors import Busy
     lock = Path(lock)
     lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    try:  # never through a symbolic link: its target would be truncated and overwritten
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as err:
+        if err.errno == errno.ELOOP or lock.is_symlink():
+            raise ValueError(f"{lock}: is a symbolic link; a lock file is never written through one (remove "
+                             f"the link, then run the command again)") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError(f"{lock}: not a regular file; remove it, then run the command again")
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

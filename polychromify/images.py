@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,26 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _file_kind(path: Path) -> str:
+    """What a path that is not a regular file is: a FIFO, a socket, a device."""
+    mode = path.stat().st_mode
+    return ("FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
+
+
+def _format_by_signature(data: bytes) -> str | None:
+    """The image format whose signature ``data`` starts with, by Pillow's own format checks, or None."""
+    Image.init()
+    head = bytes(data[:64])
+    for name, (_, accept) in Image.OPEN.items():
+        try:
+            if accept and head and accept(head):
+                return name
+        except Exception:  # noqa: BLE001 - a plugin's check on a short or odd prefix
+            continue
+    return None
+
+
 def open_image(source, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, dict]:
     """Decode a path, bytes, PIL image or array into (H, W, 3) uint8 RGB plus notes on what was done.
 
@@ -105,6 +126,8 @@ def open_image(source, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, dict]:
                                                     if path.is_symlink() else "no such file"))
                 if path.is_dir():
                     raise ImageError(f"{path}: is a folder, not an image")
+                if not path.is_file():  # never opened: reading a FIFO would wait for a writer
+                    raise ImageError(f"{path}: not a regular file (a {_file_kind(path)}), not an image")
                 if path.stat().st_size == 0:
                     raise ImageError(f"{path}: empty file (0 bytes)")
                 data = path.read_bytes()
@@ -131,6 +154,9 @@ def open_image(source, max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, dict]:
     except Image.DecompressionBombError as err:
         raise ImageError(f"{name}: over the limit of {max_pixels:,} pixels ({err})") from None
     except UnidentifiedImageError:
+        known = _format_by_signature(data if not isinstance(source, Image.Image) else b"")
+        if known:  # Pillow knows the signature but could not read what follows it
+            raise ImageError(f"{name}: a damaged {known} file (its header cannot be read)") from None
         raise ImageError(f"{name}: not an image (unrecognised file format)") from None
     except Exception as err:  # noqa: BLE001 - a damaged file makes Pillow's plugins raise almost anything
         # (OSError, SyntaxError, ValueError, but also TypeError "Missing dimensions" from a damaged TIFF, ...)

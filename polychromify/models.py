@@ -17,6 +17,7 @@ import keras
 from keras import layers
 
 from . import paper
+from .quiet import tensorflow_start
 
 NEURONS = {  # section V.B: widths of the dense middle
     "L": (64, 32, 16, 32, 64),
@@ -267,7 +268,8 @@ def build_model(name: str, image_size: int = 128, bn_momentum: float | None = No
         builder = BUILDERS[name]
     except KeyError:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(BUILDERS)}") from None
-    model = builder(image_size=image_size)
+    with tensorflow_start("devices"):  # the first model starts TensorFlow's devices: its lines filtered
+        model = builder(image_size=image_size)
     if bn_momentum is not None:
         for layer in model.layers:
             if isinstance(layer, layers.BatchNormalization):

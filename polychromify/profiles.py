@@ -41,6 +41,9 @@ def _check(owner: str, name: str, value, low=None, high=None, above=None, below=
                          f"{' (or unset)' if optional else ''}, not {value!r}")
 
 
+MAX_IMAGE_SIZE = 1024  # px: a side beyond this would not fit a laptop's memory (the paper: 128)
+
+
 @dataclass(frozen=True)
 class Cleaning:
     """Thresholds of the data-cleaning steps (see ``polychromify.data``).
@@ -94,13 +97,14 @@ class Profile:
     def __post_init__(self):
         """Every field checked where it enters (a profile, a flag, a notebook parameter): a one-line error."""
         owner = f"profile {self.name}"
-        _check(owner, "image_size", self.image_size, low=8, integer=True)
+        _check(owner, "image_size", self.image_size, low=8, high=MAX_IMAGE_SIZE, integer=True)
         _check(owner, "epochs", self.epochs, low=1, integer=True)
         _check(owner, "batch_size", self.batch_size, low=1, integer=True)
         _check(owner, "learning_rate", self.learning_rate, above=0)
         _check(owner, "max_images", self.max_images, low=1, integer=True, optional=True)
         _check(owner, "seed", self.seed, low=0, integer=True)
-        _check(owner, "eccv16_image_size", self.eccv16_image_size, low=8, integer=True, optional=True)
+        _check(owner, "eccv16_image_size", self.eccv16_image_size, low=8, high=MAX_IMAGE_SIZE, integer=True,
+               optional=True)
         _check(owner, "eccv16_epochs", self.eccv16_epochs, low=1, integer=True, optional=True)
         _check(owner, "bn_momentum", self.bn_momentum, low=0, below=1)
         if self.precision not in PRECISIONS:
@@ -109,6 +113,9 @@ class Profile:
             raise ValueError(f"{owner}: split must be three fractions (train, val, test), not {self.split!r}")
         for part, value in zip(("train", "val", "test"), self.split):
             _check(owner, f"split ({part})", value, above=0)
+        if not math.isclose(sum(self.split), 1.0, abs_tol=1e-6):  # never renormalised behind the user's back
+            raise ValueError(f"{owner}: split must be fractions that add up to 1, not {','.join(map(str, self.split))} "
+                             f"(sum {sum(self.split):g})")
         if not isinstance(self.cleaning, Cleaning):
             raise ValueError(f"{owner}: cleaning must be a Cleaning, not {type(self.cleaning).__name__}")
 

@@ -138,16 +138,45 @@ class Run:
     @property
     def damage(self) -> str | None:
         """None for a sound run, else the one-line reason its files cannot be used (``errors.Damaged``): its
-        config must be there, and each of its history, metrics and provenance that is there must be readable."""
+        config must be there, each of its history, metrics and provenance that is there must be readable JSON
+        of the shape the readers expect (``SHAPES``), and a finished run's weights must be there and open,
+        unless they are too big to keep (``weights_kept``: ECCV16's 129 MB are not committed; its numbers
+        still count)."""
         from .errors import Damaged
         try:
-            self._read("config.json")
-            for name in ("history.json", "metrics.json", FINISHED):
-                if (self.path / name).exists():
-                    self._read(name)
+            for name in ("config.json", "history.json", "metrics.json", FINISHED):
+                if name == "config.json" or (self.path / name).exists():
+                    problem = shape_problem(self._read(name), SHAPES[name])
+                    if problem:
+                        raise Damaged(f"{self.path / name}: damaged ({problem}); {self.repair}")
+            if self.finished:
+                self._check_weights()
         except (Damaged, FileNotFoundError) as err:
             return str(err) if isinstance(err, Damaged) else f"{err.filename}: missing; {self.repair}"
-        return None  # the weights are not checked: ECCV16's (129 MB) are not committed, its numbers still count
+        return None
+
+    @property
+    def weights_kept(self) -> bool:
+        """Whether the store keeps this run's weights: all but those over ``KEPT_WEIGHTS_BYTES`` (ECCV16's 32
+        million parameters, 129 MB, which ``.gitignore`` keeps out of git)."""
+        params = self._read(FINISHED).get("params") if self.finished else None
+        return not isinstance(params, int) or 4 * params <= KEPT_WEIGHTS_BYTES
+
+    def _check_weights(self) -> None:
+        """``errors.Damaged`` when a finished run's weights that the store keeps are missing, empty or do not
+        open as HDF5 (truncated, overwritten)."""
+        import h5py
+
+        from .errors import Damaged, reason
+        if not self.weights.is_file():
+            if self.weights_kept:
+                raise Damaged(f"{self.weights}: missing; {self.repair}")
+            return
+        try:
+            with h5py.File(self.weights, "r"):
+                pass
+        except (OSError, ValueError) as err:
+            raise Damaged(f"{self.weights}: damaged weights ({reason(err)}); {self.repair}") from None
 
     @property
     def weights(self) -> Path:
@@ -156,6 +185,46 @@ class Run:
     @property
     def checkpoint_dir(self) -> Path:
         return self.path / "checkpoint"
+
+
+KEPT_WEIGHTS_BYTES = 100e6  # weights above this are not committed (.gitignore: ECCV16's)
+
+_NUMBER = (int, float)
+# What the readers of a run's files need of each (``shape_problem``): a key -> a type, a nested shape, or
+# ("each", shape) for every value of a dict.
+SHAPES = {
+    "config.json": {"experiment": dict, "profile": {"name": str}, "data": {"data_hash": str}, "epochs": int,
+                    "image_size": int, "batch_size": int},
+    "history.json": ("each", list),
+    "metrics.json": {who: {split: ("each", _NUMBER) for split in ("val", "test")}
+                     for who in ("model", "gray", "mean_ab")},
+    FINISHED: {"timings": {"train_seconds_total": _NUMBER}, "data": dict},
+}
+
+
+def shape_problem(value, shape, where: str = "") -> str | None:
+    """None when ``value`` has ``shape`` (see ``SHAPES``), else what is wrong, in a few words."""
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where or 'the file'} is not a JSON object"
+        for key, inner in shape.items():
+            if key not in value:
+                return f"{where + '.' if where else ''}{key} is missing"
+            problem = shape_problem(value[key], inner, f"{where + '.' if where else ''}{key}")
+            if problem:
+                return problem
+        return None
+    if isinstance(shape, tuple) and shape and shape[0] == "each":
+        if not isinstance(value, dict):
+            return f"{where or 'the file'} is not a JSON object"
+        return next((p for k, v in value.items() if (p := shape_problem(v, shape[1], f"{where + '.' if where else ''}{k}"))),
+                    None)
+    kinds = shape if isinstance(shape, tuple) else (shape,)
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        words = {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}
+        names = " or ".join(dict.fromkeys(words[k] for k in kinds))
+        return f"{where} is not {names}"
+    return None
 
 
 def run_folder(results_dir: Path, experiment: str, config: dict) -> Run:
@@ -262,6 +331,10 @@ def resolve_run(name: str | Path, profile=None, results_dir: Path | None = None)
     ValueError with a one-line reason and what to do."""
     if Path(name, "config.json").is_file():
         run = Run(Path(name))
+        damage = run.damage
+        if damage:
+            from .errors import Damaged
+            raise Damaged(damage)
         if not run.finished:
             raise ValueError(f"{run.path}: the run is not finished (resume it with the command that started it)")
         return run

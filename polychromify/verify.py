@@ -1,8 +1,11 @@
 """The results store proves itself: recompute each finished run's metrics from its stored weights and the
 photos, and report every run whose numbers differ from what the store says.
 
-A run is checked when its weights are in the store and the photos it trained on are at hand (the same data
-hash); otherwise it is reported as skipped with the reason. Numbers agree when they are equal up to float
+A run is checked when the photos it trained on are at hand (the same data hash); otherwise it is reported as
+skipped with the reason. A run that should be checkable and is not fails the check as damaged: its weights
+missing, empty or unreadable, or its metrics there without the provenance that finishes a run. A run whose
+weights are too big to keep (ECCV16's, ``Run.weights_kept``) is listed by name as not verifiable. When no run
+at all could be checked, the check fails too: it proved nothing. Numbers agree when they are equal up to float
 noise: a relative tolerance of ``RTOL`` (float32 runs) or ``RTOL_BF16`` (mixed_bfloat16 runs, whose
 arithmetic rounds differently on CPUs with and without bf16 hardware). Timings are not compared.
 """
@@ -14,6 +17,8 @@ from dataclasses import dataclass, field
 
 from .results import list_runs
 
+NOT_VERIFIABLE = "not verifiable"
+STATUSES = ("ok", "differs", "damaged", NOT_VERIFIABLE, "skipped")
 RTOL = 1e-4
 RTOL_BF16 = 2e-3
 ATOL = 1e-6
@@ -22,7 +27,8 @@ ATOL = 1e-6
 @dataclass
 class Check:
     """The outcome for one run: "ok", "differs" (with the differences), "damaged" (its files cannot be read:
-    which, and the repair), or "skipped" (with why)."""
+    which, and the repair), "not verifiable" (its weights are not kept) or "skipped" (with why: the photos it
+    trained on are not at hand)."""
 
     run: object
     status: str
@@ -30,7 +36,7 @@ class Check:
 
     def line(self) -> str:
         where = f"{self.run.experiment}/{self.run.path.name}"
-        return f"{self.status:8} {where}" + (f": {'; '.join(self.details)}" if self.details else "")
+        return f"{self.status:14} {where}" + (f": {'; '.join(self.details)}" if self.details else "")
 
 
 def differences(stored, recomputed, rtol: float, path: str = "") -> list[str]:
@@ -78,8 +84,9 @@ def check_run(run, datasets: _Datasets, write_samples: bool = False) -> Check:
     from .experiments import evaluate_baselines, evaluate_predictions, get_experiment, load_trained, store_samples
     from .profiles import from_stored
     config = run.config
-    if not run.weights.is_file():
-        return Check(run, "skipped", ["its weights are not in the store"])
+    if not run.weights.is_file() and not run.weights_kept:
+        return Check(run, NOT_VERIFIABLE, [f"its weights ({run.provenance['params']:,} parameters) are too big to keep "
+                                           "in the store, so its numbers cannot be recomputed here"])
     experiment = get_experiment(run.experiment)
     profile = from_stored(config["profile"])
     dataset = datasets.get(experiment, profile)
@@ -103,15 +110,36 @@ def verify_store(results_dir=None, data_dir=None, profiles=None, experiments=Non
     """Check every finished run of the store (of the given profiles and experiments, if any); one line each."""
     datasets, checks = _Datasets(data_dir), []
     for run in list_runs(results_dir, damaged=True):
-        if not run.finished or (experiments and run.experiment not in experiments):
+        if experiments and run.experiment not in experiments:
             continue
         damage = run.damage
+        if not run.finished:
+            if damage is None and not (run.path / "metrics.json").is_file():
+                continue  # in training, or stopped: nothing to check yet
+            damage = damage or (f"{run.path / 'provenance.json'}: missing, though its metrics are there (deleted, "
+                                f"or the run was stopped while it finished); {run.repair}")
         if damage is None and profiles and run.config["profile"]["name"] not in profiles:
+            continue
+        if damage is not None and profiles and _profile_name(run) not in (*profiles, None):
             continue
         try:
             check = Check(run, "damaged", [damage]) if damage else check_run(run, datasets, write_samples)
-        except (OSError, ValueError, KeyError) as err:
-            check = Check(run, "skipped", [f"{type(err).__name__}: {err}"])
+        except (OSError, ValueError, KeyError) as err:  # a file that broke while it was being read
+            check = Check(run, "damaged", [f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"])
         checks.append(check)
         log(check.line())
     return checks
+
+
+def _profile_name(run) -> str | None:
+    """The profile a run folder's name gives (``<profile>-<fingerprint>``), for a run whose config is damaged."""
+    name = run.path.name.rsplit("-", 1)[0]
+    return name or None
+
+
+def verdict(checks: list[Check]) -> tuple[dict[str, int], int]:
+    """The counts of each status and the exit code: 1 when a run differs or is damaged, or when runs were
+    found and none could be checked (it proved nothing); else 0."""
+    counts = {status: sum(c.status == status for c in checks) for status in STATUSES}
+    failed = counts["differs"] or counts["damaged"] or (checks and not counts["ok"])
+    return counts, 1 if failed else 0

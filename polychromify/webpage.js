@@ -122,7 +122,7 @@
 
   const MAX_PIXELS = 16e6; // larger photos are scaled down to this many pixels first (browser memory)
 
-  function loadScript(url) {
+  function loadScript(url, integrity) {
     return new Promise((resolve, reject) => {
       const existing = document.querySelector(`script[data-polychromify-ort="${url}"]`);
       if (window.ort) return resolve();
@@ -133,6 +133,10 @@
         reject(new Error(`could not load onnxruntime-web from ${url}`));
       });
       if (!existing) {
+        if (integrity) { // Subresource Integrity: a changed copy on the CDN is refused, not run
+          script.integrity = integrity;
+          script.crossOrigin = "anonymous";
+        }
         script.src = url;
         script.dataset.polychromifyOrt = url;
         document.head.appendChild(script);
@@ -186,7 +190,7 @@
     async function ready() {
       if (!session) {
         say("Loading onnxruntime-web and the model…", "loading");
-        await loadScript(root.dataset.ort);
+        await loadScript(root.dataset.ort, root.dataset.ortIntegrity);
         ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
         session = await ort.InferenceSession.create(base64Bytes($("model").textContent),
           { executionProviders: ["wasm"] });

@@ -25,10 +25,14 @@ from .colorize import get_model
 from .files import atomic_path
 from .images import load_rgb
 
-__all__ = ["ORT_WEB_URL", "ORT_WEB_VERSION", "book_ort_url", "colorizer_html", "page_html", "write_web_page"]
+__all__ = ["ORT_WEB_SRI", "ORT_WEB_URL", "ORT_WEB_VERSION", "book_ort_url", "colorizer_html", "page_html", "write_web_page"]
 
 ORT_WEB_VERSION = "1.30.0"   # onnxruntime-web, from npm; its WebAssembly files load from beside the script
 ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.js"
+# Subresource Integrity of that file (the npm package's dist/ort.wasm.min.js, which the CDN serves unchanged;
+# tests/test_browser.py checks it against the copy ``make ort-web`` fetches): the browser runs it only if it
+# is those bytes
+ORT_WEB_SRI = "sha384-Bw6URI+Gvoadw0do7/QrSHUC9D1vCYYK5OSqChFyhyV5mzPL4oe2rOAFljAnS8Sq"
 SCRIPT = Path(__file__).resolve().parent / "webpage.js"
 # What the page loads of onnxruntime-web's dist/: the script and the WebAssembly runtime it imports beside it.
 ORT_WEB_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
@@ -63,13 +67,15 @@ def book_ort_url(root: Path | None = None, log=None) -> str:
 
 
 def page_html(onnx: bytes, image_size: int, ort_url: str = ORT_WEB_URL, example=None,
-              example_name: str = "example.jpg") -> str:
+              example_name: str = "example.jpg", ort_integrity: str | None = None) -> str:
     """The colorizer for a web page: markup, the model (embedded, so that a book opened from disk works too),
     the constants of ``color``'s lookup tables and the script of ``webpage.js``. Only onnxruntime-web is
     fetched, from ``ort_url``, on first use.
 
     ``example``: an optional uint8 RGB photo the reader can try with one click (embedded as a JPEG).
+    ``ort_integrity``: the script's Subresource Integrity hash (default: ``ORT_WEB_SRI`` for the CDN's copy).
     """
+    integrity = ort_integrity or (ORT_WEB_SRI if ort_url == ORT_WEB_URL else "")
     root = f"polychromify-{uuid.uuid4().hex[:8]}"
     sample = ""
     if example is not None:
@@ -81,7 +87,7 @@ def page_html(onnx: bytes, image_size: int, ort_url: str = ORT_WEB_URL, example=
     figure = 'style="margin: 0; flex: 1 1 0; min-width: 12em"'
     canvas = 'style="max-width: 100%; height: auto; border: 1px solid #ccc"'
     return f"""<div id="{root}" class="polychromify-colorizer" data-size="{int(image_size)}" \\
-data-ort="{html.escape(ort_url)}" data-state="idle">
+data-ort="{html.escape(ort_url)}" data-ort-integrity="{html.escape(integrity)}" data-state="idle">
 <p><input type="file" accept="image/*" data-role="file"> {sample}
 <label>chroma <input type="range" min="0" max="2" step="0.05" value="1" data-role="chroma">
 <span data-role="chroma-value">1.00</span></label>

@@ -14,7 +14,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from polychromify.webpage import ORT_WEB_FILES, ORT_WEB_VERSION, page_html
+from polychromify.webpage import ORT_WEB_FILES, ORT_WEB_SRI, ORT_WEB_VERSION, page_html
 
 ORT_WEB_ENV = "POLYCHROMIFY_ORT_WEB"  # a local copy of onnxruntime-web's dist/ folder
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,8 @@ def write_local_page(folder, onnx: bytes, image_size: int, ort_dist, example=Non
         shutil.copy(Path(ort_dist) / name, folder / "ort" / name)
     page = folder / "index.html"
     page.write_text("<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'></head>"
-                    f"<body>{page_html(onnx, image_size, 'ort/' + ORT_WEB_FILES[0], example)}</body></html>")
+                    f"<body>{page_html(onnx, image_size, 'ort/' + ORT_WEB_FILES[0], example, ort_integrity=ORT_WEB_SRI)}"
+                    "</body></html>")  # the CDN's hash: these bytes must pass the browser's integrity check
     return page
 
 

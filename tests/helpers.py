@@ -32,7 +32,8 @@ def needs(path: Path, what: str):
 
 def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=True, profile="smoke",
              params=1000, seconds=12.0, image_size=32):
-    """A finished run folder with made-up numbers (no weights)."""
+    """A finished run folder with made-up numbers and an empty weights file (HDF5 with no weights: it opens,
+    as the store's listing checks, but holds no model)."""
     path = root / name / f"{profile}-0123456789"
     path.mkdir(parents=True)
     data = {"source": "synthetic landscapes (procedural)" if synthetic else "landscapes",
@@ -54,7 +55,15 @@ def fake_run(root, name, val_accuracy=(0.5, 0.6), test_accuracy=0.6, synthetic=T
     }
     for file, value in files.items():
         (path / file).write_text(json.dumps(value))
+    empty_weights(path / "model.weights.h5")
     return Run(path)
+
+
+def empty_weights(path: Path) -> None:
+    """A valid HDF5 file with nothing in it, where a run keeps its weights."""
+    import h5py
+    with h5py.File(path, "w"):
+        pass
 
 
 SOURCES = ["_config.yml", "_toc.yml", "book", "notebooks"]

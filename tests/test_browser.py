@@ -151,6 +151,20 @@ def test_int8_graph_is_a_third_of_the_size_and_colours_within_a_few_levels(expor
     assert _levels(int8, full).mean() < 3                    # close to the float32 graph
 
 
+def test_the_standalone_page_pins_onnxruntime_web_by_its_hash(tmp_path):
+    """The page of ``polychromify web`` loads onnxruntime-web from the CDN with Subresource Integrity, and the
+    hash is that of the npm package's file (the CDN serves npm's files unchanged)."""
+    import hashlib
+    page = webpage.write_web_page(tmp_path / "page.html", model=None)
+    text = page.read_text()
+    assert f'data-ort="{webpage.ORT_WEB_URL}" data-ort-integrity="{webpage.ORT_WEB_SRI}"' in text
+    assert "script.integrity = integrity" in text
+    local = local_ort_web() / webpage.ORT_WEB_FILES[0]
+    require(None if local.is_file() else f"onnxruntime-web not found in {local.parent} (make ort-web)")
+    digest = base64.b64encode(hashlib.sha384(local.read_bytes()).digest()).decode()
+    assert webpage.ORT_WEB_SRI == f"sha384-{digest}"
+
+
 def test_page_embeds_model_and_example():
     html = webpage.page_html(b"\x00model", 64, example=_photo(10, 10))
     assert base64.b64encode(b"\x00model").decode() in html

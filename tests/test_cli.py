@@ -1,7 +1,6 @@
 """The polychromify command, through polychromify.cli.main([...]): data info, download, train, results, evaluate."""
 import os
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -161,7 +160,8 @@ def test_train_then_results_lists_the_runs(smoke_run, tmp_path, monkeypatch, cap
 
 
 def test_results_of_an_empty_store(tmp_path, capsys):
-    assert main(["results", "--results", str(tmp_path / "none")]) == 0
+    (tmp_path / "empty").mkdir()
+    assert main(["results", "--results", str(tmp_path / "empty")]) == 0
     assert "empty" in capsys.readouterr().out
 
 
@@ -184,7 +184,7 @@ def test_evaluate_recomputes_the_stored_metrics_from_the_stored_weights(smoke_ru
 
 
 def test_evaluate_of_a_missing_run_fails_with_a_message(tmp_path, capsys):
-    assert main(["evaluate", "cnn", "--profile", "smoke", "--results", str(tmp_path / "store")]) == 1
+    assert main(["evaluate", "cnn", "--profile", "smoke", "--results", str(tmp_path / "store")]) == 2  # bad input, as colorize
     err = capsys.readouterr().err
     assert "no finished run of cnn with profile smoke" in err
     assert "polychromify train cnn --profile smoke" in err

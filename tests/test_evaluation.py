@@ -1,6 +1,5 @@
 """Scoring models on any folder of photos (polychromify.evaluation), and ``polychromify evaluate --data``."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,7 +104,7 @@ def test_evaluate_data_of_the_training_collection_keeps_the_split_evaluation(pho
 
 
 def test_evaluate_data_of_a_model_without_a_run_fails_with_a_message(photos, tmp_path, capsys, isolated):
-    assert main(["evaluate", "cnn", "--data", str(photos), *SMOKE_FLAGS]) == 1
+    assert main(["evaluate", "cnn", "--data", str(photos), *SMOKE_FLAGS]) == 2
     err = capsys.readouterr().err
     assert "no finished run of cnn with profile smoke" in err and "polychromify train cnn --profile smoke" in err
 

@@ -60,6 +60,7 @@ def test_colorizations_and_ranking(rgb, tmp_path):
 def test_predictions_skip_runs_without_weights_or_of_another_size(tmp_path):
     x = np.zeros((2, 32, 32, 1), np.float32)
     runs = {"eccv16": fake_run(tmp_path, "eccv16"), "cnn": fake_run(tmp_path, "cnn", image_size=64)}
+    runs["eccv16"].weights.unlink()  # not kept, as ECCV16's 129 MB are not
     (runs["cnn"].weights).write_bytes(b"")
     predicted, missing = figures.predictions(runs, x)
     assert predicted == {}

@@ -109,3 +109,20 @@ def test_smoke_numbers_match_the_model_and_the_paper(executed_book):
     precision = results["precision_verdict_text"]["text/plain"]  # three smoke runs: float32, seed 43, bf16
     assert "Trained in mixed_bfloat16 instead of float32" in precision and "Changing only the seed" in precision
     assert "mixed_bfloat16" in results["precision_table"]["text/html"]
+
+
+def test_the_widgets_notebook_runs_headless_and_keeps_a_still_of_each_widget(executed_book):
+    """notebooks/06_colorize, executed with papermill (smoke profile, a temporary results store) by the
+    session fixture of conftest.py, has no error; for the static page its widget views, widget state and
+    stderr (TensorFlow's log) are gone, and one still of each widget stays (``book.for_the_page``)."""
+    executed = executed_book / book.EXECUTED / "06_colorize.ipynb"
+    assert executed.is_file()
+    notebook = nbformat.read(executed, 4)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if book.WIDGET_VIEW in o.get("data", {})]
+    assert "widgets" not in notebook.metadata
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    stills = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(stills) >= 4  # the full-resolution example and a still of each widget
+    assert (executed_book / "results" / "polychromify").is_dir()

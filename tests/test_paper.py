@@ -1,6 +1,5 @@
 """polychromify.paper holds what the paper prints; the models are built from it."""
 import re
-from pathlib import Path
 
 import pytest
 

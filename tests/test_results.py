@@ -17,12 +17,15 @@ from polychromify.results import (
     write_json,
 )
 
+from helpers import empty_weights
+
 pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def _config(epochs=1, profile="smoke", synthetic=True, data_hash="abc"):
     return {"experiment": {"name": "polychromify"}, "profile": {"name": profile, "epochs": epochs},
-            "epochs": epochs, "data": {"synthetic": synthetic, "data_hash": data_hash}}
+            "epochs": epochs, "image_size": 32, "batch_size": 16,
+            "data": {"synthetic": synthetic, "data_hash": data_hash}}
 
 
 def _fake_run(store, config, finished_at=None, experiment="polychromify") -> Run:
@@ -30,7 +33,9 @@ def _fake_run(store, config, finished_at=None, experiment="polychromify") -> Run
     run = run_folder(store, experiment, config)
     write_json(run.path / "config.json", config)
     if finished_at is not None:
-        write_json(run.path / FINISHED, {"finished_at": finished_at})
+        empty_weights(run.weights)
+        write_json(run.path / FINISHED, {"finished_at": finished_at, "timings": {"train_seconds_total": 1.0},
+                                         "data": config["data"]})
     return run
 
 
@@ -195,3 +200,79 @@ def test_recorded_metrics_are_named_in_the_provenance(tmp_path):
     [entry] = run.provenance["metrics_recomputed"]
     assert entry["git_commit"] and entry["at"].startswith("20") and "machine" in entry
     assert run.provenance["finished_at"] == "2024-01-01T00:00:00+00:00"  # the training record stays
+
+
+# ---------------------------------------------------------------- fuzzing the store reader
+
+def _damage(rng, run) -> str:
+    """One random damage to a copy of a finished run: a truncated file, JSON of another type, a key missing
+    or of another type (at any depth), a file gone. Returns what was done, for the failure message."""
+    names = ["config.json", "metrics.json", "provenance.json", "history.json", "model.weights.h5"]
+    name = names[int(rng.integers(len(names)))]
+    path = run.path / name
+    kind = int(rng.integers(5))
+    if kind == 0 or name.endswith(".h5") and kind != 4:
+        data = path.read_bytes()
+        path.write_bytes(data[:int(rng.integers(0, max(1, len(data))))])
+        return f"{name} truncated"
+    if kind == 4:
+        path.unlink()
+        return f"{name} deleted"
+    value = json.loads(path.read_text())
+    if kind == 1:
+        value = [[], "x", 3, None, {}, True][int(rng.integers(6))]
+        path.write_text(json.dumps(value))
+        return f"{name} replaced by {json.dumps(value)}"
+    parent, key = value, None  # walk down to a random key
+    while isinstance(parent, dict) and parent:
+        key = list(parent)[int(rng.integers(len(parent)))]
+        if not isinstance(parent[key], dict) or not parent[key] or rng.random() < 0.4:
+            break
+        parent = parent[key]
+    if not isinstance(parent, dict) or key is None:
+        return f"{name} unchanged"
+    if kind == 2:
+        del parent[key]
+    else:
+        parent[key] = [[1], "text", None, {"a": 1}, -1, float("nan")][int(rng.integers(6))]
+    path.write_text(json.dumps(value))
+    return f"{name}: {key} {'removed' if kind == 2 else 'changed to ' + repr(parent[key])}"
+
+
+def test_fuzzing_the_store_gives_listings_and_one_line_messages_never_a_traceback(store, tmp_path, capsys):
+    """Random damage to one of two runs of the same experiment in a copy of a small store: ``results`` still
+    lists both (exit 0), ``colorize`` and ``evaluate`` use the sound one or say in one line why not, and
+    ``verify`` reports the damage or a difference; none of them ever reaches "unexpected" (a traceback)."""
+    import shutil
+
+    import numpy as np
+    from PIL import Image
+
+    from polychromify.cli import main
+    from polychromify.synthetic import synthetic_landscape
+    results_dir, run = store
+    photo = tmp_path / "photo.png"
+    Image.fromarray(synthetic_landscape(3, 48)).save(photo)
+    rng = np.random.default_rng(36)
+    for case in range(10):
+        copy = tmp_path / f"store{case}"
+        shutil.copytree(results_dir, copy)
+        original = copy / run.path.relative_to(results_dir)
+        twin = Run(original.with_name(original.name[:-1] + ("z" if original.name[-1] != "z" else "y")))
+        shutil.copytree(original, twin.path)
+        done = "; ".join(_damage(rng, twin) for _ in range(int(rng.integers(1, 3))))
+        flags = ["--results", str(copy)]
+        outcomes = {}
+        for command in (["results"], ["colorize", str(photo), "--outdir", str(tmp_path / f"out{case}"), "-q",
+                                      "--model", "polychromify"],
+                        ["evaluate", "polychromify", "--profile", "smoke"], ["verify", "--profile", "smoke"]):
+            code = main([*command, *flags])
+            out, err = capsys.readouterr()
+            outcomes[command[0]] = code
+            assert "unexpected" not in err and "Traceback" not in err, (done, command[0], err)
+            assert all(line.startswith("polychromify") or line.startswith("***") for line in err.splitlines()), (
+                done, command[0], err)
+            if command[0] == "results":
+                assert code == 0 and original.name in out and twin.path.name in out, (done, out)
+        assert outcomes["colorize"] == 0 and outcomes["evaluate"] in (0, 2) and outcomes["verify"] in (0, 1), (
+            done, outcomes)

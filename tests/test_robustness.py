@@ -304,10 +304,13 @@ def test_tensorflows_start_up_noise_is_filtered_and_other_native_lines_pass():
              "I0000 00:00:1796182550.894285    2383 cudart_stub.cc:31] Could not find cuda drivers\n"
              "W1202 03:12:00.123456    2383 gpu_device.cc:2344] Cannot dlopen some GPU libraries.\n"
              "E0000 00:00:1796182577.117995    2383 cuda_platform.cc:52] failed call to cuInit: INTERNAL\n"
+             "I0000 00:00:1796658260.370508   18126 cpu_feature_guard.cc:227] This TensorFlow binary is optimized\n"
+             "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
+             "appropriate compiler flags.\n"
              "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication ...\n")
     kept = ("E0000 00:00:1796182577.117995    2383 kernel.cc:12] a real error\nplain native text\n"
             "[IPKernelApp] ERROR | a kernel that failed\n")
-    script = ("import os, sys\nfrom polychromify import cli\ncli._drop_native_noise()\n"
+    script = ("import os, sys\nfrom polychromify import quiet\nquiet.filter_stderr()\n"
               f"os.write(2, {(noise + kept).encode()!r})\nprint('python line', file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0
@@ -331,3 +334,206 @@ def test_the_command_starts_quietly_and_loads_tensorflow_only_for_a_photo(tmp_pa
                           capture_output=True, text=True, cwd=ROOT, env=env)
     assert good.returncode == 0 and good.stderr == "", good.stderr
     assert (tmp_path / "photo_colorized.png").is_file()
+
+
+# ---------------------------------------------------------------- a hostile user, second round (issue 36)
+
+def test_training_never_writes_through_a_symlinked_lock_file(tmp_path, capsys):
+    """``ln -s victim.txt S/polychromify/.smoke-<id>.lock; polychromify train ...``: the victim is untouched."""
+    from polychromify.experiments import experiment_data, get_experiment, make_config
+    from polychromify.profiles import get_profile
+    from polychromify.results import run_folder
+    store = tmp_path / "store"
+    profile = get_profile("smoke", image_size=16, max_images=24)
+    experiment = get_experiment("polychromify")
+    run = run_folder(store, "polychromify", make_config(experiment, profile,
+                                                        experiment_data(experiment, profile, None, quiet=True)))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    lock = run.path.parent / f".{run.path.name}.lock"
+    lock.parent.mkdir(parents=True)
+    lock.symlink_to(victim)
+    assert cli.main(_smoke_train(store)) == 2
+    (line,) = _failures(capsys)
+    assert line == (f"polychromify: {lock}: is a symbolic link; a lock file is never written through one (remove "
+                    f"the link, then run the command again)")
+    assert victim.read_text() == "precious\n" and not run.finished
+
+
+def test_force_onto_a_symlinked_output_replaces_the_link_with_the_umasks_mode(store, tmp_path):
+    """``ln -s /usr/bin/su out/x_colorized.png; colorize x.png --outdir out --force``: the link is replaced,
+    and the new file's mode is the umask's, never the setuid mode of what the link pointed to."""
+    results, run = store
+    good = _photo(tmp_path / "x.png")
+    program = tmp_path / "program"
+    program.write_bytes(b"#!/bin/sh\n")
+    program.chmod(0o4755)  # setuid, as su is
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x_colorized.png").symlink_to(program)
+    old = os.umask(0o022)
+    try:
+        assert cli.main(["colorize", str(good), "--outdir", str(out), "--force", "--model", str(run.path), "-q"]) == 0
+    finally:
+        os.umask(old)
+    written = out / "x_colorized.png"
+    assert not written.is_symlink() and stat.S_IMODE(written.stat().st_mode) == 0o644
+    assert program.read_bytes() == b"#!/bin/sh\n" and stat.S_IMODE(program.stat().st_mode) == 0o4755
+
+
+@pytest.mark.parametrize("file, value", [("metrics.json", {}), ("config.json", {}), ("provenance.json", {}),
+                                         ("metrics.json", {"model": []}), ("config.json", {"image_size": "abc"}),
+                                         ("metrics.json", [])])
+def test_json_of_the_wrong_shape_is_damaged_and_the_listing_goes_on(two_runs, file, value, capsys):
+    """``echo '{}' > S/ae_v0/quick-*/metrics.json; polychromify results``: one damaged row, the others listed."""
+    store, damaged, good = two_runs
+    (damaged / file).write_text(json.dumps(value))
+    assert cli.main(["results", "--results", str(store)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{damaged.name:26}damaged" in out and f"{good.name:26}finished" in out
+    assert "unexpected" not in err and str(damaged / file) in err and err.count("\n") == 1
+
+
+def test_colorize_falls_back_to_another_run_when_the_best_ones_weights_are_damaged(two_runs, tmp_path, capsys):
+    store, first, second = two_runs
+    from polychromify.results import find_run
+    best = find_run("polychromify", None, store)
+    weights = best.weights
+    weights.write_bytes(weights.read_bytes()[:3000])
+    photo = _photo(tmp_path / "photo.png")
+    assert cli.main(["colorize", str(photo), "--model", "polychromify", "--results", str(store), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert f"skipping a damaged run: {weights}: damaged weights" in err
+    assert (tmp_path / "photo_colorized.png").is_file()
+    assert cli.main(["results", "--results", str(store)]) == 0
+    assert f"{best.path.name:26}damaged" in capsys.readouterr().out  # no longer listed as finished
+
+
+def test_a_config_with_a_bad_image_size_is_named_as_damaged(two_runs, tmp_path, capsys):
+    store, damaged, _ = two_runs
+    config = json.loads((damaged / "config.json").read_text())
+    (damaged / "config.json").write_text(json.dumps({**config, "image_size": "big"}))
+    assert cli.main(["colorize", str(_photo(tmp_path / "p.png")), "--model", str(damaged), "-q"]) == 2
+    (line,) = _lines(capsys)
+    assert line.startswith(f"polychromify: {damaged / 'config.json'}: damaged (image_size is not a number)")
+
+
+def test_a_full_disk_during_training_is_one_line_and_the_run_resumes(tmp_path):
+    """Training into a 4 MB tmpfs: the one line, exit 2, no traceback, no crash (h5py's half-written objects
+    segfaulted at exit); with space again the same command finishes the run."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here ({mounted.stderr.decode().strip() or 'not root'})")
+    try:
+        env = {**os.environ, "POLYCHROMIFY_CACHE": str(disk / "cache")}
+        env.pop("POLYCHROMIFY_DATA", None)
+        command = [sys.executable, "-m", "polychromify.cli", "train", "polychromify", "--profile", "smoke",
+                   "--results", str(disk / "S")]
+        full = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+        lines = [line for line in full.stderr.splitlines() if line.startswith("polychromify")]
+        assert full.returncode == 2, full.stderr[-2000:]
+        assert len(lines) == 1 and "no space left on device" in lines[0] and ".partial" not in lines[0]
+        assert "Traceback" not in full.stderr and "Exception ignored" not in full.stderr
+        subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        again = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert "finished" in again.stdout
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_a_cache_index_of_the_wrong_type_is_prepared_again(messy_photos, tmp_path, capsys):
+    flags = ["--data", str(messy_photos), "--profile", "smoke", "--image-size", "16"]
+    assert cli.main(["data", "info", *flags]) == 0
+    first = capsys.readouterr().out
+    (entry,) = (tmp_path / "cache" / "prepared").iterdir()
+    for command in (["data", "info"], ["data", "prepare"], ["train", "polychromify", "--epochs", "1"]):
+        (entry / "index.json").write_text("[]")
+        code = cli.main([*command, *flags, "--results", str(tmp_path / "store")] if command[0] == "train"
+                        else [*command, *flags])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "damaged cache (not an index" in err and "preparing it again" in err and "unexpected" not in err
+        if command == ["data", "info"]:
+            assert out == first
+
+
+def test_with_stderr_closed_colorize_still_writes_its_picture(store, tmp_path):
+    """``polychromify colorize good.jpg -o x.png 2>&-``: the picture, exit 0 (it wrote nothing, exit 1)."""
+    results, run = store
+    good = _photo(tmp_path / "good.png")
+    done = subprocess.run(f"{sys.executable} -m polychromify.cli colorize {good} -o {tmp_path / 'x.png'} "
+                          f"--model {run.path} 2>&-", shell=True, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert (tmp_path / "x.png").is_file()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--split", "0.5,0.5,0.5"], "split must be fractions that add up to 1, not 0.5,0.5,0.5 (sum 1.5)"),
+    (["--image-size", "100000"], "image_size must be a whole number at least 8 and at most 1024, not 100000")])
+def test_profile_values_out_of_reach_are_refused_not_bent(argv, message, tmp_path, capsys):
+    assert cli.main(["train", "polychromify", "--profile", "smoke", "--results", str(tmp_path), *argv]) == 2
+    (line,) = _failures(capsys)
+    assert message in line and "unexpected" not in line
+
+
+def test_results_of_a_missing_store_or_a_file_is_an_error(tmp_path, capsys):
+    assert cli.main(["results", "--results", str(tmp_path / "nonexistent")]) == 2
+    assert _lines(capsys) == [f"polychromify: {tmp_path / 'nonexistent'}: no such folder (give --results a "
+                              f"results store)"]
+    assert cli.main(["results", "--results", os.devnull]) == 2
+    assert _lines(capsys) == [f"polychromify: {os.devnull}: not a folder (give --results a results store)"]
+
+
+def test_results_into_a_closed_pipe_ends_quietly(two_runs):
+    store, _, _ = two_runs
+    done = subprocess.run(f"{sys.executable} -m polychromify.cli results --results {store} | head -1",
+                          shell=True, capture_output=True, text=True, cwd=ROOT, executable="/bin/bash")
+    assert done.stdout.startswith("experiment") and done.stderr == ""
+
+
+def test_messages_say_what_the_file_is(tmp_path, store, capsys, monkeypatch):
+    """A FIFO is not an "empty file"; a PNG with a bad header checksum is a damaged PNG, not an unknown format;
+    a read-only output folder is named, not the hidden temporary file."""
+    results, run = store
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    png = tmp_path / "crc.png"
+    _photo(png)
+    data = bytearray(png.read_bytes())
+    data[29] ^= 0xFF  # the IHDR chunk's checksum
+    png.write_bytes(bytes(data))
+    assert cli.main(["colorize", str(fifo), str(png), "--model", str(run.path), "--outdir", str(tmp_path / "o"),
+                     "-q"]) == 1
+    lines = _lines(capsys)
+    assert any(f"{fifo}: not a regular file (a FIFO)" in line for line in lines), lines
+    assert any(f"{png}: a damaged PNG file" in line for line in lines), lines
+    from polychromify import files
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    real = os.open
+
+    def refuse(path, flags, *args):  # a read-only folder, for a user whom permissions stop (the tests may be root)
+        if str(path).startswith(str(readonly)) and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, flags, *args)
+    monkeypatch.setattr(files.os, "open", refuse)
+    with pytest.raises(OSError) as err:
+        with files.atomic_path(readonly / "x.png"):
+            pass
+    assert err.value.filename == str(readonly / "x.png") and ".partial" not in str(err.value)
+
+
+def test_the_library_starts_tensorflow_quietly_in_a_script(store, tmp_path):
+    """``from polychromify import colorize`` in a script or notebook: no absl, oneDNN or cuInit lines (the
+    command line filtered them; the library printed seven)."""
+    results, run = store
+    photo = _photo(tmp_path / "photo.png")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    script = (f"import sys\nfrom polychromify import colorize\nrgb = colorize({str(photo)!r}, {str(run.path)!r})\n"
+              "print('native line', file=sys.stderr, flush=True)\nprint(rgb.shape)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(48, 64, 3)" and done.stderr == "native line\n", done.stderr

@@ -5,12 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import book, widgets
+from polychromify import widgets
 from polychromify.color import rgb_to_lab
 from polychromify.data import load_dataset
 
@@ -180,20 +179,3 @@ def test_the_package_and_cli_do_not_import_ipywidgets():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-# ---------------------------------------------------------------- the notebook
-
-def test_notebook_runs_headless_with_the_smoke_profile(executed_book):
-    """notebooks/06_colorize, executed with papermill (smoke profile, a temporary results store) by the
-    session fixture of conftest.py, has no error; for the static page its widget views, widget state and
-    stderr (TensorFlow's log) are gone, and one still of each widget stays (``book.for_the_page``)."""
-    executed = executed_book / book.EXECUTED / "06_colorize.ipynb"
-    assert executed.is_file()
-    notebook = nbformat.read(executed, 4)
-    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert not [o for o in outputs if book.WIDGET_VIEW in o.get("data", {})]
-    assert "widgets" not in notebook.metadata
-    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
-    stills = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(stills) >= 4  # the full-resolution example and a still of each widget
-    assert (executed_book / "results" / "polychromify").is_dir()
