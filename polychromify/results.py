@@ -217,8 +217,8 @@ def shape_problem(value, shape, where: str = "") -> str | None:
     if isinstance(shape, tuple) and shape and shape[0] == "each":
         if not isinstance(value, dict):
             return f"{where or 'the file'} is not a JSON object"
-        return next((p for k, v in value.items() if (p := shape_problem(v, shape[1], f"{where + '.' if where else ''}{k}"))),
-                    None)
+        inside = (shape_problem(v, shape[1], f"{where + '.' if where else ''}{k}") for k, v in value.items())
+        return next((problem for problem in inside if problem), None)
     kinds = shape if isinstance(shape, tuple) else (shape,)
     if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
         words = {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}
