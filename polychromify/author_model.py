@@ -171,7 +171,6 @@ def convert(saved_model, dest=None, licence=None) -> Path:
     folder = Path(saved_model)
     dest = Path(dest or AUTHOR_DIR)
     model = read_saved_model(folder)
-    _variables_prefix(folder)
     licence = Path(licence) if licence else folder.parent.parent / LICENSE
     if not licence.is_file() and not (dest / LICENSE).is_file():
         raise FileNotFoundError(f"{licence}: his licence file is not here (give it with --licence)")

@@ -476,8 +476,8 @@ def parser() -> argparse.ArgumentParser:
                                          "any folder of photos")
     ev.add_argument("models", nargs="+", type=_model_name, metavar="MODEL",
                     help="an experiment (its finished run for --profile, real data first; author_model without "
-                         "a run: the author's weights as shipped), pretrained (the shipped model, with --data of another "
-                         "folder) or a run folder")
+                         "a run: the author's weights as shipped), pretrained (the shipped model, with --data of "
+                         "another folder) or a run folder")
     ev.add_argument("--data", type=Path,
                     help="a training collection (the data hash, under --profile, of a stored run): each run's "
                          "val/test split is evaluated, as without --data ($POLYCHROMIFY_DATA, else synthetic). "

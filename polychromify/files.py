@@ -4,7 +4,8 @@ durable, then rename it into place (a rename within a folder is atomic). The pac
 Permissions are those of any new file: 0666 for files and 0777 for folders, less the umask; a replaced
 target keeps its read, write and execute bits (never setuid, setgid or sticky ones). Nothing is ever
 written through a symbolic link: a link at the target's name is replaced by the new file itself, with the
-umask's mode (never the mode of what it pointed to), and a lock file that is a link is refused. The umask is never read nor changed: ``os.umask`` can only read it by setting it,
+umask's mode (never the mode of what it pointed to), and a lock file that is a link is refused. The umask
+is never read nor changed: ``os.umask`` can only read it by setting it,
 which would give other threads' files a wrong mode meanwhile. The temporary file or folder is created
 with 0666 or 0777 and the kernel applies the umask, as it does for any ``open``.
 

@@ -4,8 +4,8 @@ labelled as the paper's.
 Source: D. Ghiotto, "PolyChromify: Deep Convolutional Autoencoder for Landscape Image Colorization",
 University of Padova, June 2021 (his repository github.com/davide97g/polychromify, ``report/Report.pdf`` at
 commit c325de0). Where the author's notebook of the same month (``notebooks/modeling.ipynb`` at that commit,
-whose markdown cells hold the printed outputs) gives another or a more precise value, that value is kept beside it as a second source, labelled
-``NOTEBOOK``; the book shows both where they differ. Training times are the paper's, measured on a
+whose markdown cells hold the printed outputs) gives another or a more precise value, that value is kept
+beside it as a second source, labelled ``NOTEBOOK``; the book shows both where they differ. Training times are the paper's, measured on a
 "Lenovo ThinkPad T590 using CPU only" (footnote 3).
 """
 

@@ -144,13 +144,15 @@ class Run:
         still count)."""
         from .errors import Damaged
         try:
+            read = {}
             for name in ("config.json", "history.json", "metrics.json", FINISHED):
                 if name == "config.json" or (self.path / name).exists():
-                    problem = shape_problem(self._read(name), SHAPES[name])
+                    read[name] = self._read(name)
+                    problem = shape_problem(read[name], SHAPES[name])
                     if problem:
                         raise Damaged(f"{self.path / name}: damaged ({problem}); {self.repair}")
-            if self.finished:
-                self._check_weights()
+            if FINISHED in read:
+                self._check_weights(read[FINISHED])
         except (Damaged, FileNotFoundError) as err:
             return str(err) if isinstance(err, Damaged) else f"{err.filename}: missing; {self.repair}"
         return None
@@ -159,17 +161,16 @@ class Run:
     def weights_kept(self) -> bool:
         """Whether the store keeps this run's weights: all but those over ``KEPT_WEIGHTS_BYTES`` (ECCV16's 32
         million parameters, 129 MB, which ``.gitignore`` keeps out of git)."""
-        params = self._read(FINISHED).get("params") if self.finished else None
-        return not isinstance(params, int) or 4 * params <= KEPT_WEIGHTS_BYTES
+        return _weights_kept(self._read(FINISHED)) if self.finished else True
 
-    def _check_weights(self) -> None:
+    def _check_weights(self, provenance: dict) -> None:
         """``errors.Damaged`` when a finished run's weights that the store keeps are missing, empty or do not
         open as HDF5 (truncated, overwritten)."""
         import h5py
 
         from .errors import Damaged, reason
         if not self.weights.is_file():
-            if self.weights_kept:
+            if _weights_kept(provenance):
                 raise Damaged(f"{self.weights}: missing; {self.repair}")
             return
         try:
@@ -188,6 +189,12 @@ class Run:
 
 
 KEPT_WEIGHTS_BYTES = 100e6  # weights above this are not committed (.gitignore: ECCV16's)
+
+
+def _weights_kept(provenance: dict) -> bool:
+    """Whether a finished run's provenance counts parameters whose weights the store keeps (float32)."""
+    params = provenance.get("params")
+    return not isinstance(params, int) or 4 * params <= KEPT_WEIGHTS_BYTES
 
 _NUMBER = (int, float)
 # What the readers of a run's files need of each (``shape_problem``): a key -> a type, a nested shape, or

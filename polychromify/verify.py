@@ -85,8 +85,8 @@ def check_run(run, datasets: _Datasets, write_samples: bool = False) -> Check:
     from .profiles import from_stored
     config = run.config
     if not run.weights.is_file() and not run.weights_kept:
-        return Check(run, NOT_VERIFIABLE, [f"its weights ({run.provenance['params']:,} parameters) are too big to keep "
-                                           "in the store, so its numbers cannot be recomputed here"])
+        return Check(run, NOT_VERIFIABLE, [f"its weights ({run.provenance['params']:,} parameters) are too big "
+                                           "to keep in the store, so its numbers cannot be recomputed here"])
     experiment = get_experiment(run.experiment)
     profile = from_stored(config["profile"])
     dataset = datasets.get(experiment, profile)
@@ -118,23 +118,22 @@ def verify_store(results_dir=None, data_dir=None, profiles=None, experiments=Non
                 continue  # in training, or stopped: nothing to check yet
             damage = damage or (f"{run.path / 'provenance.json'}: missing, though its metrics are there (deleted, "
                                 f"or the run was stopped while it finished); {run.repair}")
-        if damage is None and profiles and run.config["profile"]["name"] not in profiles:
-            continue
-        if damage is not None and profiles and _profile_name(run) not in (*profiles, None):
+        if profiles and _profile_name(run) not in profiles:
             continue
         try:
             check = Check(run, "damaged", [damage]) if damage else check_run(run, datasets, write_samples)
         except (OSError, ValueError, KeyError) as err:  # a file that broke while it was being read
-            check = Check(run, "damaged", [f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"])
+            first = str(err).splitlines()[0] if str(err) else ""
+            check = Check(run, "damaged", [f"{type(err).__name__}: {first}"])
         checks.append(check)
         log(check.line())
     return checks
 
 
-def _profile_name(run) -> str | None:
-    """The profile a run folder's name gives (``<profile>-<fingerprint>``), for a run whose config is damaged."""
-    name = run.path.name.rsplit("-", 1)[0]
-    return name or None
+def _profile_name(run) -> str:
+    """The profile a run folder's name gives (``<profile>-<fingerprint>``, ``results.run_folder``): readable
+    also when its config is damaged."""
+    return run.path.name.rsplit("-", 1)[0]
 
 
 def verdict(checks: list[Check]) -> tuple[dict[str, int], int]:

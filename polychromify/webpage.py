@@ -25,7 +25,8 @@ from .colorize import get_model
 from .files import atomic_path
 from .images import load_rgb
 
-__all__ = ["ORT_WEB_SRI", "ORT_WEB_URL", "ORT_WEB_VERSION", "book_ort_url", "colorizer_html", "page_html", "write_web_page"]
+__all__ = ["ORT_WEB_SRI", "ORT_WEB_URL", "ORT_WEB_VERSION", "book_ort_url", "colorizer_html", "page_html",
+           "write_web_page"]
 
 ORT_WEB_VERSION = "1.30.0"   # onnxruntime-web, from npm; its WebAssembly files load from beside the script
 ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.js"
