@@ -18,6 +18,7 @@ the same number a run's stored mean-ab baseline uses.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,3 +167,59 @@ def score_folder(models, folder, profile: Profile | str = "paper", results_dir=N
     return {"folder": str(folder), "profile": profile.name, "images": len(names), "names": names,
             "skipped": skipped, "mean_ab": [float(v) * AB_SCALE for v in mean_y], "mean_ab_source": mean_source,
             "rows": rows}
+
+
+# ---------------------------------------------------------------- per-photo evidence of every run
+
+def score_run_photos(run: Run, dataset: Dataset, folders: dict[str, dict], cache: dict | None = None) -> Path:
+    """Write a finished run's per-photo scores (``photo_scores``): its test split and each of ``folders``
+    ({set name: {size: (X, Y)}, "names": [...]}), for the model, the gray and the mean-ab baselines."""
+    from . import photo_scores
+    from .experiments import _limit
+    experiment = get_experiment(run.experiment)
+    model = load_trained(run)
+    size = int(run.config["image_size"])
+    mean_y = _limit(dataset.y_train, experiment.train_limit).reshape(-1, 2).mean(axis=0)
+    rows = []
+    for set_name, (names, x, y) in {photo_scores.TEST: (dataset.names["test"], dataset.x_test, dataset.y_test),
+                                    **{k: (v["names"], *v[size]) for k, v in folders.items()}}.items():
+        predictions = {"model": predict_ab(experiment, model, x), "gray": np.zeros_like(y),
+                       "mean_ab": np.broadcast_to(mean_y, y.shape).astype(np.float32)}
+        rows += photo_scores.rows_of(set_name, list(names), x, y, predictions, cache)
+    target = run.path / photo_scores.PHOTO_SCORES
+    photo_scores.write_photo_scores(target, rows)
+    return target
+
+
+def score_runs_photos(data_dir, folders, profiles=("paper", "ablation"), results_dir=None, redo=False,
+                      log=print) -> list[Path]:
+    """``score_run_photos`` for every finished run of ``profiles`` whose weights are here and whose photos
+    (``data_dir``) are at hand; one line per run."""
+    import keras
+
+    from . import photo_scores
+    from .profiles import from_stored
+    from .verify import _Datasets, _profile_name
+    sizes = sorted({int(run.config["image_size"]) for run in list_runs(results_dir) if run.finished})
+    others = {}
+    for folder in folders:
+        arrays, names, skipped = read_folder(folder, sizes)
+        others[Path(folder).name] = {"names": names, **arrays}
+        for line in skipped:
+            log(line)
+    datasets, done, cache = _Datasets(data_dir), [], {}
+    for run in list_runs(results_dir):
+        if not run.finished or _profile_name(run) not in profiles or not run.weights.is_file():
+            continue
+        if (run.path / photo_scores.PHOTO_SCORES).is_file() and not redo:
+            continue
+        profile = from_stored(run.config["profile"])
+        dataset = datasets.get(get_experiment(run.experiment), profile)
+        if dataset.data_hash != run.config["data"]["data_hash"]:
+            log(f"skipped {run.path}: the photos at hand are not those it trained on")
+            continue
+        t = time.perf_counter()
+        done.append(score_run_photos(run, dataset, others, cache))
+        keras.backend.clear_session()
+        log(f"scored  {run.experiment}/{run.path.name} in {time.perf_counter() - t:.0f} s")
+    return done

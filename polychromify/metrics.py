@@ -266,3 +266,43 @@ def evaluate(L, y_true, y_pred, batch=64, workers: int | None = None):
     result["ab_rmse"] = float(np.sqrt(result["ab_rmse"]))
     result["auc"] = float(np.mean(curve / n))
     return {key: result[key] for key in METRIC_KEYS}
+
+
+# ---------------------------------------------------------------- every metric of each photo
+
+PHOTO_KEYS = METRIC_KEYS + ("auc_rebalanced",)
+
+
+def per_photo(L, y_true, y_pred, batch: int = 64) -> dict[str, np.ndarray]:
+    """Every metric of each photo: {key: array of N values} for the keys ``PHOTO_KEYS``.
+
+    Same inputs as ``evaluate``. The mean over photos equals ``evaluate``'s value for every key except two that
+    pool pixels: ``ab_rmse`` here is each photo's own RMSE (the mean of per-photo RMSEs, not the RMSE of all
+    values) and ``auc_rebalanced`` rebalances over each photo's own colour classes. Paired comparisons of two
+    models (the studies' intervals) use these per-photo values.
+    """
+    L = np.asarray(L, dtype=np.float32)
+    y_true = np.asarray(y_true, dtype=np.float32)
+    y_pred = np.clip(np.asarray(y_pred, dtype=np.float32), -1.0, 1.0)
+    if len(L) == 0 or y_true.shape != y_pred.shape or L.shape[:-1] != y_true.shape[:-1]:
+        raise ValueError(f"per_photo needs matching non-empty arrays, got L {L.shape}, "
+                         f"y_true {y_true.shape}, y_pred {y_pred.shape}")
+    out = {key: [] for key in PHOTO_KEYS}
+    for start in range(0, len(L), batch):
+        part = slice(start, start + batch)
+        lab_true = np.concatenate([L[part], y_true[part] * AB_SCALE], axis=-1)
+        lab_pred = np.concatenate([L[part], y_pred[part] * AB_SCALE], axis=-1)
+        rgb_true, rgb_pred = _rgb_of(lab_true), _rgb_of(lab_pred)
+        c_true, c_pred = colorfulness_per_image(rgb_true), colorfulness_per_image(rgb_pred)
+        ab_t, ab_p = lab_true[..., 1:], lab_pred[..., 1:]
+        out["accuracy"].append(np.mean(np.argmax(y_true[part], -1) == np.argmax(y_pred[part], -1), axis=(1, 2)))
+        out["psnr"].append(psnr_per_image(rgb_true, rgb_pred))
+        out["ssim"].append(ssim_per_image(rgb_true, rgb_pred))
+        out["auc"].append(np.array([auc(t, p) for t, p in zip(ab_t, ab_p)]))
+        out["auc_rebalanced"].append(np.array([rebalanced_auc(t, p) for t, p in zip(ab_t, ab_p)]))
+        out["colorfulness_pred"].append(c_pred)
+        out["colorfulness_true"].append(c_true)
+        out["colorfulness_gap"].append(np.abs(c_true - c_pred))
+        out["ab_rmse"].append(np.sqrt(np.mean((ab_t.astype(np.float64) - ab_p) ** 2, axis=(1, 2, 3))))
+        out["ciede2000"].append(np.mean(color.deltaE_ciede2000(lab_true, lab_pred, channel_axis=-1), axis=(1, 2)))
+    return {key: np.concatenate(values).astype(np.float64) for key, values in out.items()}
