@@ -1,4 +1,4 @@
-"""The book's in-browser colorizer: seconds per photo, the network's graph (``polychromify.browser``) and the
+"""The book's in-browser colorizer: seconds per photo, the network's graph (``polychromify.book.browser``) and the
 full-resolution merge, on a 1 MP (1152x864) and a 4 MP (2304x1728) synthetic landscape:
 
 - in Python, native onnxruntime and ``colorize.merge``, on 1 thread and on every core: what the same work
@@ -29,9 +29,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from polychromify import browser, webpage  # noqa: E402
-from polychromify.colorize import get_model, merge  # noqa: E402
-from polychromify.synthetic import synthetic_landscape  # noqa: E402
+from polychromify.book import browser, webpage  # noqa: E402
+from polychromify.product.colorize import get_model, merge  # noqa: E402
+from polychromify.training.synthetic import synthetic_landscape  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers of the tests
 from browser_helpers import browser_missing, headless_chromium, local_ort_web, write_local_page  # noqa: E402

@@ -19,11 +19,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from polychromify.color import lab_to_rgb8, lightness  # noqa: E402
-from polychromify.colorize import (colorize_files, get_model, merge, predict_small_ab, upsample_ab,  # noqa: E402
+from polychromify.product.color import lab_to_rgb8, lightness  # noqa: E402
+from polychromify.product.colorize import (colorize_files, get_model, merge, predict_small_ab, upsample_ab,  # noqa: E402
                                    write_image)
-from polychromify.images import load_rgb  # noqa: E402
-from polychromify.synthetic import synthetic_landscape  # noqa: E402
+from polychromify.product.images import load_rgb  # noqa: E402
+from polychromify.training.synthetic import synthetic_landscape  # noqa: E402
 
 from timing import median_seconds  # noqa: E402  (beside this script)
 

@@ -10,9 +10,11 @@ Run: python benchmarks/precision_quality.py [--profile smoke] [--image-size 32] 
 """
 import argparse
 
-from polychromify import prose, settings as configured, tables
-from polychromify.experiments import precision_study, run_experiment
-from polychromify.profiles import get_profile
+from polychromify.book import prose, tables
+from polychromify.training import settings as configured
+from polychromify.training.experiments import precision_study
+from polychromify.training.runner import run_experiment
+from polychromify.training.profiles import get_profile
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--experiment", default="polychromify")

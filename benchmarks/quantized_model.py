@@ -1,6 +1,6 @@
 """Would an 8-bit model keep the quality of the book's colorizer? Size, speed and scores, float32 against int8.
 
-The browser graph of ``polychromify.browser`` is exported twice, in float32 and with ``int8`` (the
+The browser graph of ``polychromify.book.browser`` is exported twice, in float32 and with ``int8`` (the
 network's convolutions quantized by onnxruntime's dynamic quantization: weights to 8 bits, activations
 quantized on the fly; the small copy's L stays float32), and both graphs colorize the same photos with
 native onnxruntime and ``colorize.merge``, as the page does with onnxruntime-web and its script. Printed:
@@ -23,11 +23,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from polychromify import browser, metrics  # noqa: E402
-from polychromify.cleaning import find_files  # noqa: E402
-from polychromify.color import rgb_to_lab  # noqa: E402
-from polychromify.colorize import get_model  # noqa: E402
-from polychromify.images import load_rgb  # noqa: E402
+from polychromify.book import browser
+from polychromify.product import metrics  # noqa: E402
+from polychromify.training.cleaning import find_files  # noqa: E402
+from polychromify.product.color import rgb_to_lab  # noqa: E402
+from polychromify.product.colorize import get_model  # noqa: E402
+from polychromify.product.images import load_rgb  # noqa: E402
 
 from timing import median_seconds  # noqa: E402  (beside this script)
 

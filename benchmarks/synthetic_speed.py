@@ -5,7 +5,7 @@ Run: python benchmarks/synthetic_speed.py [--n 300] [--size 128]
 import argparse
 import time
 
-from polychromify.synthetic import synthetic_landscapes
+from polychromify.training.synthetic import synthetic_landscapes
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--n", type=int, default=300)

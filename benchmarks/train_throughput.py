@@ -1,7 +1,7 @@
 """Training throughput: images/s and achieved GFLOP/s of the final model (and ECCV16), float32 vs mixed_bfloat16.
 
 What it measures: for each model and precision, the model is built and compiled by the package
-(``experiments.build``: Adam + MSE for PolyChromify, the rebalanced cross-entropy for ECCV16), then
+(``runner.build``: Adam + MSE for PolyChromify, the rebalanced cross-entropy for ECCV16), then
 trained with ``train_on_batch`` on random batches (L uniform in [0, 100], Y uniform in [-1, 1]).
 The first step (tracing, XLA compilation) is timed separately and excluded; the throughput is the
 batch size divided by the median of the timed steps.
@@ -26,7 +26,7 @@ batch 32, 128 px; images/s):
     mixed_bfloat16, defaults                 12.92
     mixed_bfloat16, --jit-compile             3.98
 The defaults are the fastest float32; bf16 on AMX is 2.3x faster, which is why the campaign's flexible runs
-start in bf16 on such CPUs (polychromify.campaign). Two training processes at once share the two cores
+start in bf16 on such CPUs (polychromify.training.campaign). Two training processes at once share the two cores
 badly (each about 2.4-5 images/s): the campaign trains one run at a time.
 """
 import argparse
@@ -40,8 +40,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from polychromify.experiments import build, get_experiment  # noqa: E402
-from polychromify.results import cpu_info  # noqa: E402
+from polychromify.training.experiments import get_experiment
+from polychromify.training.runner import build
+from polychromify.training.results import cpu_info  # noqa: E402
 
 TARGET_IMAGES_PER_S = 6.0  # the final model with bf16
 

@@ -14,8 +14,33 @@ import re
 import sys
 from pathlib import Path
 
-from .extras import MissingExtra, require
-from .quiet import filter_stderr
+from polychromify.product.extras import MissingExtra, require
+from polychromify.product.metrics import TABLE_KEYS
+from polychromify.product.quiet import filter_stderr
+from polychromify.book.browser import export_onnx
+from polychromify.book.build import build_book
+from polychromify.book.webpage import write_web_page
+from polychromify.product.author_model import AUTHOR_DIR, convert
+from polychromify.product.colorize import check_chroma, colorize_files
+from polychromify.product.trained import SHIPPED
+from polychromify.product.errors import Busy
+from polychromify.product.pretrained import CARD_MD, pretrained_card, PRETRAINED_DIR
+from polychromify.studies.model_card import export_pretrained
+from polychromify.studies.beyond import load_study
+from polychromify.studies.scoring import evaluate_split, score_folder, training_split
+from polychromify.product.trained import PRETRAINED
+from polychromify.training.resolve import trained_model
+from polychromify.studies.verify import NOT_VERIFIABLE, verdict, verify_store
+from polychromify.training.campaign import CAMPAIGN, CampaignFailed, finished, pending, resolve, run_campaign, runnable
+from polychromify.training.cleaning import DataReport
+from polychromify.training.data import check_enough, load_dataset, prepare, read_prepared, TooFewPhotos
+from polychromify.training.download import default_download_dir, download_kaggle, DownloadError, ingest_zip
+from polychromify.training.experiments import EXPERIMENTS, get_experiment
+from polychromify.training.parallel import data_parallel, initialize_hosts
+from polychromify.training.profiles import BOOK_PROFILE, Cleaning, get_profile, HELP, PRECISIONS, Profile, PROFILES
+from polychromify.training.results import find_run, list_runs, record_metrics, resolve_run, write_json
+from polychromify.training.runner import run_experiment, settings
+from polychromify.training.settings import default_results_dir, Settings
 
 
 def _fractions(value: str) -> tuple[float, ...]:
@@ -33,7 +58,6 @@ def _field_flags():
     import dataclasses
     import types
     import typing
-    from .profiles import HELP, PRECISIONS, Cleaning, Profile
     for owner in (Profile, Cleaning):
         hints = typing.get_type_hints(owner)
         for f in dataclasses.fields(owner):
@@ -54,7 +78,6 @@ def _field_flags():
 
 def _profile_flags(parser: argparse.ArgumentParser) -> None:
     """``--profile`` and a flag for every profile and cleaning field; unset flags keep the profile's value."""
-    from .profiles import PROFILES
     parser.add_argument("--profile", default="quick", choices=list(PROFILES), help="run profile (default quick)")
     group = parser.add_argument_group("profile fields (each overrides the profile's value)")
     for flag, _, _, kwargs in _field_flags():
@@ -82,7 +105,6 @@ def _results(args) -> Path:
 
 def _chroma(value: str) -> float:
     """``--chroma``: a number from 0 to ``colorize.MAX_CHROMA`` (an argparse error otherwise)."""
-    from .colorize import check_chroma
     try:
         return check_chroma(value)
     except ValueError as err:
@@ -91,8 +113,6 @@ def _chroma(value: str) -> float:
 
 def _model_name(value: str) -> str:
     """An evaluate MODEL: an experiment name, "pretrained" or a run folder (an argparse error otherwise)."""
-    from .evaluation import PRETRAINED
-    from .experiments import EXPERIMENTS
     if value in EXPERIMENTS or value == PRETRAINED or Path(value, "config.json").is_file():
         return value
     raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose an experiment ({', '.join(EXPERIMENTS)}), "
@@ -102,7 +122,6 @@ def _model_name(value: str) -> str:
 def _profile(args):
     """The profile ``--profile`` names with every field flag given applied (checked by ``Profile``)."""
     import dataclasses
-    from .profiles import Cleaning, get_profile
     changes = {Cleaning: {}, None: {}}
     for _, name, owner, _ in _field_flags():
         value = getattr(args, name, None)
@@ -117,7 +136,6 @@ def _profile(args):
 # ---------------------------------------------------------------- data
 
 def cmd_data_info(args) -> int:
-    from .data import TooFewPhotos, load_dataset
     try:
         dataset = load_dataset(_data(args), _profile(args), args.settings.cache_dir, progress=sys.stderr.isatty())
     except TooFewPhotos as err:
@@ -129,8 +147,6 @@ def cmd_data_info(args) -> int:
 
 
 def cmd_data_prepare(args) -> int:
-    from .cleaning import DataReport
-    from .data import TooFewPhotos, check_enough, prepare, read_prepared
     folder = _data(args)
     if folder is None:
         print("polychromify: no data folder: pass --data DIR or set POLYCHROMIFY_DATA", file=sys.stderr)
@@ -150,7 +166,6 @@ def cmd_data_prepare(args) -> int:
 
 
 def cmd_data_download(args) -> int:
-    from .download import DownloadError, default_download_dir, download_kaggle, ingest_zip
     dest = args.dest or default_download_dir(args.settings.cache_dir)
     try:
         if args.zip:
@@ -167,7 +182,6 @@ def cmd_data_download(args) -> int:
 # ---------------------------------------------------------------- experiments
 
 def cmd_train(args) -> int:
-    from .experiments import EXPERIMENTS, run_experiment
     names = list(EXPERIMENTS) if args.experiment == ["all"] else args.experiment
     for name in names:
         run = run_experiment(name, _profile(args), data_dir=_data(args), results_dir=_results(args),
@@ -182,7 +196,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_campaign(args) -> int:
-    from .campaign import CAMPAIGN, CampaignFailed, finished, pending, resolve, run_campaign, runnable
     data, results, cache = _data(args), _results(args), args.settings.cache_dir
     if args.list:
         todo = pending(args.profile, results)
@@ -199,7 +212,6 @@ def cmd_campaign(args) -> int:
         if not args.accelerator:
             run_campaign(args.profile, data, results, only=args.only, large=args.large, log=log, cache_dir=cache)
             return 0
-        from .parallel import data_parallel, initialize_hosts
         if initialize_hosts():
             log("joined the other hosts (keras.distribution.initialize)")
         with data_parallel(batch_size=_campaign_batch_sizes(args.profile)) as used:
@@ -214,9 +226,6 @@ def cmd_campaign(args) -> int:
 
 def _campaign_batch_sizes(profile: str) -> list[int]:
     """Every batch size the campaign's runs train with (the paper profile: 16 and 32)."""
-    from .campaign import CAMPAIGN
-    from .experiments import get_experiment, settings
-    from .profiles import get_profile
     return sorted({settings(get_experiment(e.experiment), get_profile(profile, **e.overrides))["batch_size"]
                    for e in CAMPAIGN})
 
@@ -233,13 +242,10 @@ def cmd_study(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluation import evaluate_split, score_folder, training_split
-    from .results import write_json
     profile, results = _profile(args), _results(args)
     dataset = training_split(args.data, profile, results) if args.data else None
     try:
         if args.data is not None and dataset is None:  # not a training collection: score every photo
-            from .results import find_run
             models = list(args.models)
             if "polychromify" not in models and "pretrained" not in models:  # always beside our final model
                 if find_run("polychromify", profile, results) is not None:
@@ -258,7 +264,6 @@ def cmd_evaluate(args) -> int:
         for name in args.models:
             run, metrics = evaluate_split(name, profile, _data(args), results, dataset)
             if args.save:
-                from .results import record_metrics
                 record_metrics(run, metrics)
             print(f"{run.path}")
             _print_metrics(metrics)
@@ -271,7 +276,7 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-METRIC_COLUMNS = ["accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_gap"]
+METRIC_COLUMNS = TABLE_KEYS  # the registry's (``metrics.METRICS``)
 
 
 def _print_folder_scores(scores: dict) -> None:
@@ -294,8 +299,6 @@ def _print_metrics(metrics: dict) -> None:
 
 
 def cmd_results(args) -> int:
-    from .results import list_runs
-    from .settings import default_results_dir
     store = _results(args)
     if store.exists() and not store.is_dir():
         print(f"polychromify: {store}: not a folder (give --results a results store)", file=sys.stderr)
@@ -334,10 +337,11 @@ def cmd_results(args) -> int:
 # ---------------------------------------------------------------- colorize and the pretrained model
 
 def cmd_colorize(args) -> int:
-    from .colorize import colorize_files
-    results = colorize_files(args.inputs, output=args.output, outdir=args.outdir, model=args.model,
-                             force=args.force, chroma=args.chroma, fmt=args.format, results_dir=_results(args),
-                             progress=not args.quiet)
+    model = args.model
+    if model is not None and model not in SHIPPED:
+        model = trained_model(model, None, _results(args))  # an experiment's best run in the store
+    results = colorize_files(args.inputs, output=args.output, outdir=args.outdir, model=model,
+                             force=args.force, chroma=args.chroma, fmt=args.format, progress=not args.quiet)
     failed = sum(error is not None for _, _, error in results)
     if not args.quiet:
         print(f"colorized {len(results) - failed} of {len(results)} files" + (f", {failed} failed" if failed else ""),
@@ -346,9 +350,6 @@ def cmd_colorize(args) -> int:
 
 
 def cmd_pretrained_export(args) -> int:
-    from .beyond import load_study
-    from .pretrained import PRETRAINED_DIR, export_pretrained
-    from .results import find_run, resolve_run
     run = resolve_run(args.run) if args.run else find_run(args.experiment, args.profile, _results(args),
                                                           synthetic=False)
     if run is None:
@@ -361,14 +362,12 @@ def cmd_pretrained_export(args) -> int:
 
 
 def cmd_pretrained_author(args) -> int:
-    from .author_model import AUTHOR_DIR, convert
     dest = convert(args.saved_model, args.dest or AUTHOR_DIR, licence=args.licence)
     print(f"converted {args.saved_model} -> {dest}")
     return 0
 
 
 def cmd_pretrained_show(args) -> int:
-    from .pretrained import CARD_MD, PRETRAINED_DIR, pretrained_card
     pretrained_card(args.dest)  # a clear error when none is shipped
     print((Path(args.dest or PRETRAINED_DIR) / CARD_MD).read_text())
     return 0
@@ -376,10 +375,7 @@ def cmd_pretrained_show(args) -> int:
 
 def cmd_web(args) -> int:
     require("web", "polychromify web")
-    from .browser import export_onnx
-    from .colorize import get_model
-    from .webpage import write_web_page
-    model = get_model(args.model, _results(args))
+    model = trained_model(args.model, None, _results(args))
     if args.onnx:
         print(f"wrote {export_onnx(args.onnx, model, args.int8)}")
     print(f"wrote {write_web_page(args.page, model, force=args.force, int8=args.int8)}")
@@ -387,7 +383,6 @@ def cmd_web(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .verify import NOT_VERIFIABLE, verdict, verify_store
     checks = verify_store(_results(args), _data(args), args.profile, args.experiment, write_samples=args.samples)
     counts, code = verdict(checks)
     unverifiable = [f"{c.run.experiment}/{c.run.path.name}" for c in checks if c.status == NOT_VERIFIABLE]
@@ -397,7 +392,6 @@ def cmd_verify(args) -> int:
           + ("; none could be checked here (give --data, the photos they trained on)" if checks and not counts["ok"]
              else ""))
     if args.json:
-        from .results import write_json
         write_json(args.json, [{"run": str(c.run.path), "status": c.status, "details": c.details} for c in checks])
     return code
 
@@ -406,14 +400,11 @@ def cmd_verify(args) -> int:
 
 def cmd_book(args) -> int:
     require("book", "polychromify book")
-    from .book import build_book
     return build_book(profile=args.profile, params=args.param, only=args.only, list_params=args.list_params,
                       pdf=args.pdf)
 
 
 def parser() -> argparse.ArgumentParser:
-    from .experiments import EXPERIMENTS
-    from .profiles import BOOK_PROFILE, PROFILES
     p = argparse.ArgumentParser(prog="polychromify", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show TensorFlow's start-up lines, and a traceback for an unexpected error")
@@ -575,8 +566,6 @@ def main(argv: list[str] | None = None) -> int:
     do, and a non-zero exit code (2: bad input or a damaged file; 3: another process is busy with it; 1: an
     unexpected error, whose traceback ``--verbose`` shows).
     """
-    from .errors import Busy
-    from .settings import Settings
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's C++ logs; before it is imported
     args = parser().parse_args(argv)
     args.settings = Settings.resolve()

@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from polychromify.cleaning import read_manifest  # noqa: E402
-from polychromify.data import choose_subset, load_dataset, prepare  # noqa: E402
-from polychromify.profiles import PROFILES, get_profile  # noqa: E402
+from polychromify.training.cleaning import read_manifest  # noqa: E402
+from polychromify.training.data import choose_subset, load_dataset, prepare  # noqa: E402
+from polychromify.training.profiles import PROFILES, get_profile  # noqa: E402
 
 LIMIT = 64 * 2**20  # what a device call carries: the working tree and the carried paths
 SELECTION_SUFFIX = ".selection.json"  # beside the copy: the profile and seeds it was chosen for

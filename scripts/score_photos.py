@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from polychromify import evaluation
+from polychromify.studies import scoring
 
 
 def main(argv=None):
@@ -17,7 +17,7 @@ def main(argv=None):
     parser.add_argument("--redo", action="store_true")
     args = parser.parse_args(argv)
     t = time.time()
-    done = evaluation.score_runs_photos(args.data, args.folders, args.profiles, redo=args.redo, log=print)
+    done = scoring.score_runs_photos(args.data, args.folders, args.profiles, redo=args.redo, log=print)
     print(f"{len(done)} runs scored in {time.time() - t:.0f} s", flush=True)
 
 

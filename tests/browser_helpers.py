@@ -1,7 +1,7 @@
 """Checking the in-browser colorizer's page in a real browser: for tests/test_browser.py and
 benchmarks/browser_speed.py, not part of the package.
 
-``write_local_page`` writes the page of ``polychromify.webpage`` with onnxruntime-web served from a local copy
+``write_local_page`` writes the page of ``polychromify.book.webpage`` with onnxruntime-web served from a local copy
 (``make ort-web`` fetches it from npm), ``headless_chromium`` serves a folder on localhost and opens it in
 Debian's Chromium driven by selenium, and ``browser_missing`` says why that cannot run here.
 """
@@ -14,7 +14,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from polychromify.webpage import ORT_WEB_FILES, ORT_WEB_SRI, ORT_WEB_VERSION, page_html
+from polychromify.book.webpage import ORT_WEB_FILES, ORT_WEB_SRI, ORT_WEB_VERSION, page_html
 
 ORT_WEB_ENV = "POLYCHROMIFY_ORT_WEB"  # a local copy of onnxruntime-web's dist/ folder
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ def isolated(monkeypatch, tmp_path):
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     """One finished smoke run of the final model (synthetic data, 16 px, 1 epoch); copy its store to change it."""
-    from polychromify.experiments import run_experiment
+    from polychromify.training.runner import run_experiment
     root = tmp_path_factory.mktemp("smoke-store")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("POLYCHROMIFY_DATA", raising=False)
@@ -34,7 +34,7 @@ def smoke_run(tmp_path_factory):
 def store(tmp_path_factory):
     """A results store holding a finished smoke run of polychromify (32 px, 2 epochs), shared by the
     colorize, pretrained and widgets tests: (results folder, run)."""
-    from polychromify.experiments import run_experiment
+    from polychromify.training.runner import run_experiment
     results = tmp_path_factory.getbasetemp() / "smoke-store"
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("POLYCHROMIFY_DATA", raising=False)
@@ -61,7 +61,7 @@ def executed_book(executed_notebooks):
 @pytest.fixture(scope="session")
 def built_book(executed_book):
     """The executed book copy rendered to HTML (``_build/html``), once per session."""
-    from polychromify import book
+    from polychromify.book import build as book
     assert book.build_html(executed_book) == 0
     return executed_book
 
@@ -76,7 +76,7 @@ def notebook_exit_codes(executed_notebooks):
 def messy_photos(tmp_path):
     """A folder with 16 good photos and one of every problem the cleaner must handle."""
     from helpers import save_image
-    from polychromify.synthetic import synthetic_landscape
+    from polychromify.training.synthetic import synthetic_landscape
     root = tmp_path / "photos"
     for i in range(16):
         save_image(root / f"good{i:02d}.png", synthetic_landscape(seed=i, size=64))

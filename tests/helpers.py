@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import book
-from polychromify.metrics import METRIC_KEYS
-from polychromify.results import Run
+from polychromify.book import build as book
+from polychromify.product.metrics import METRIC_KEYS
+from polychromify.training.results import Run
 
 # The team's materials beside the checkout (``../shared``): the paper's photos, scenes-dev, the paper's text, the
 # author's SavedModel. A fresh clone has none of them, and the package never reads them; the tests that need

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import author_model as am
-from polychromify.experiments import get_experiment, load_trained, run_experiment
+from polychromify.product import author_model as am
+from polychromify.training.experiments import get_experiment
+from polychromify.training.runner import run_experiment
+from polychromify.training.resolve import load_trained
 
 from helpers import AUTHOR_RESULTS as AUTHOR, SAVED_MODEL, needs
 
@@ -264,7 +266,7 @@ def test_the_author_model_run_stores_his_weights_and_evaluates_them_without_trai
     metrics = run.metrics
     assert set(metrics) == {"model", "gray", "mean_ab"} and set(metrics["model"]) == {"val", "test"}
     assert 0 <= metrics["model"]["test"]["auc"] <= 1
-    for loaded, stored in zip(load_trained(run).get_weights(), weights, strict=True):
+    for loaded, stored in zip(load_trained(run).model.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(loaded, stored)  # his weights, stored in the run
     # a second call finds the finished run
     assert run_experiment("author_model", "smoke", image_size=16, max_images=24, verbose=0).path == run.path
@@ -276,16 +278,19 @@ def test_the_author_experiment_is_registered_as_section_v_c():
 
 
 def test_colorize_takes_the_author_model_as_shipped_then_from_the_store(isolated):
-    from polychromify.colorize import colorize, get_model
-    from polychromify.widgets import model_choices
-    direct = get_model("author_model")
+    from polychromify.product.colorize import colorize
+    from polychromify.product.trained import load_model
+    from polychromify.training.resolve import trained_model
+    from polychromify.book.widgets import model_choices
+    direct = load_model("author_model")
     assert direct.experiment == "author_model" and direct.image_size == 128
-    assert "his weights as shipped" in direct.label
+    assert "his weights as shipped" in direct.source
+    assert trained_model("author_model").source == direct.source  # no run in the store yet
     assert ("author_model" in [value for _, value in model_choices()])
     out = colorize(np.full((40, 60, 3), 90, np.uint8), "author_model")
     assert out.shape == (40, 60, 3)
     run = run_experiment("author_model", "smoke", image_size=16, max_images=24, verbose=0)
-    stored = get_model("author_model")
-    assert stored.label == f"author_model/{run.path.name}" and stored.image_size == 16
+    stored = trained_model("author_model")
+    assert stored.source == f"author_model/{run.path.name} (synthetic data)" and stored.image_size == 16
     values = [value for _, value in model_choices()]
     assert str(run.path) in values and "author_model" not in values  # the run, offered once

@@ -10,7 +10,7 @@ import pytest
 SCRIPT = """
 import json, sys
 import keras
-from polychromify.experiments import run_experiment
+from polychromify.training.runner import run_experiment
 out = {}
 for name in ["polychromify", "eccv16"]:
     run = run_experiment(name, "smoke", results_dir=sys.argv[1], verbose=0, image_size=16, max_images=24, epochs=1)

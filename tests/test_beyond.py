@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from polychromify import beyond, metrics, prose, tables
+from polychromify.studies import beyond
+from polychromify.product import metrics
+from polychromify.book import prose, tables
 
 
 def _s(auc, rebalanced, rmse, gap):
@@ -88,7 +90,7 @@ def test_a_claim_is_read_against_the_final_models_seed_spread_where_it_has_seeds
 
 
 def test_figures_of_the_study(study):
-    from polychromify import figures
+    from polychromify.book import figures
     fig = figures.beyond_measures(study)
     assert len(fig.axes) == 4 and len(fig.axes[0].patches) == 4    # four (experiment, profile) groups
 
@@ -101,9 +103,9 @@ def test_the_command_needs_a_folder(capsys):
 
 
 def test_the_studys_photos_are_stored_read_back_and_drawn(tmp_path):
-    from polychromify import figures
-    from polychromify.color import rgb_to_xy
-    from polychromify.synthetic import synthetic_landscape
+    from polychromify.book import figures
+    from polychromify.product.color import rgb_to_xy
+    from polychromify.training.synthetic import synthetic_landscape
     rgb = np.stack([synthetic_landscape(seed, 16) for seed in (1, 2)])
     x, y = rgb_to_xy(rgb)
     names = ["a.jpg", "b.jpg"]
@@ -162,7 +164,7 @@ def test_a_model_under_the_authors_protocol_is_compared_on_the_other_collection_
 
 
 def test_pending_lists_the_ablation_runs_and_the_campaigns_unfinished_paper_runs(tmp_path):
-    from polychromify.experiments import BEYOND
+    from polychromify.training.experiments import BEYOND
     models = {"x": {"experiment": "polychromify", "profile": "ablation"}}
     got = beyond.pending(models, tmp_path)   # an empty store: nothing is finished
     assert "polychromify (ablation)" not in got and "polychromify_unet (ablation)" in got
@@ -194,7 +196,7 @@ def test_an_eccv16_is_a_reference_read_against_the_final_model_of_its_arithmetic
 
 
 def _run(tmp_path, key: str, weights: bytes | None):
-    from polychromify.results import Run
+    from polychromify.training.results import Run
     path = tmp_path / key
     path.mkdir(parents=True)
     if weights is not None:
@@ -225,8 +227,9 @@ def test_a_stored_score_is_reused_only_for_the_same_weights_on_the_same_photos(t
 def test_each_seed_of_a_run_under_the_authors_protocol_is_scored_on_its_own_split(messy_photos, tmp_path):
     """The author's protocol draws its split from the seed: a run of seed 43 must be checked against seed 43's data
     (the study once used the group's seed 42 for every run and skipped seeds 43 and 44 as trained on other photos)."""
-    from polychromify.experiments import experiment_data, get_experiment
-    from polychromify.results import Run
+    from polychromify.training.experiments import get_experiment
+    from polychromify.training.runner import experiment_data
+    from polychromify.training.results import Run
     run = Run(tmp_path / "run")
     run.path.mkdir()
     (run.path / "config.json").write_text('{"profile": {"seed": 43}}')

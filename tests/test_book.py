@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from polychromify import book, cli
-from polychromify.chapter import Chapter, plain, provenance
-from polychromify.profiles import get_profile
+from polychromify import cli
+from polychromify.book import build as book
+from polychromify.book.chapter import Chapter, plain, provenance
+from polychromify.training.profiles import get_profile
 from browser_helpers import require
 from helpers import fake_run
 
@@ -155,7 +156,7 @@ def test_chapter_six_colorizes_a_real_photo_whenever_one_is_at_hand(isolated, me
     test photo (never one of synthetic landscapes); a synthetic landscape only when neither is at hand."""
     import json
     from PIL import Image
-    from polychromify.samples import thumbnail_path
+    from polychromify.training.samples import thumbnail_path
     store = isolated / "store"
     bare = Chapter(get_profile("smoke"), None, store)
     real = np.full((64, 64, 3), (40, 90, 160), np.uint8)
@@ -286,7 +287,7 @@ def test_chapter_one_shows_the_real_photos_summary_on_a_machine_without_them(iso
     report, the real pixels' ab sample) and the store's test photos, never synthetic landscapes."""
     import json
     from PIL import Image
-    from polychromify.samples import thumbnail_path
+    from polychromify.training.samples import thumbnail_path
     store = isolated / "store"
     profile = get_profile("smoke", image_size=32)
     with_photos = Chapter(profile, messy_photos, store)

@@ -21,9 +21,9 @@ import pytest
 from PIL import Image
 
 from browser_helpers import browser_missing, headless_chromium, in_ci, local_ort_web, require, write_local_page
-from polychromify import browser, webpage
-from polychromify.colorize import ColorizeModel, get_model
-from polychromify.synthetic import synthetic_landscape
+from polychromify.book import browser, webpage
+from polychromify.product.trained import TrainedModel, load_model
+from polychromify.training.synthetic import synthetic_landscape
 
 if in_ci():  # CI installs [dev]: a missing one fails the module instead of skipping it
     import onnx
@@ -31,7 +31,7 @@ if in_ci():  # CI installs [dev]: a missing one fails the module instead of skip
 else:
     ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install -e '.[dev]')")
     onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install -e '.[dev]')")
-colorize_module = sys.modules["polychromify.colorize"]
+colorize_module = sys.modules["polychromify.product.colorize"]
 ORT_WEB = local_ort_web()
 
 
@@ -39,7 +39,7 @@ ORT_WEB = local_ort_web()
 def exported(tmp_path_factory):
     """The shipped pretrained model's browser graph: (path, onnxruntime session, model size)."""
     path = browser.export_onnx(tmp_path_factory.mktemp("onnx") / "colorizer.onnx")
-    return path, ort.InferenceSession(str(path)), get_model().image_size
+    return path, ort.InferenceSession(str(path)), load_model().image_size
 
 
 def _photo(height, width, seed=2):
@@ -88,9 +88,9 @@ def test_alpha_is_ignored(exported):
 JAX_SCRIPT = """
 import sys, keras, numpy as np
 from PIL import Image
-from polychromify import browser
-from polychromify.synthetic import synthetic_landscape
-colorize = sys.modules["polychromify.colorize"]
+from polychromify.book import browser
+from polychromify.training.synthetic import synthetic_landscape
+colorize = sys.modules["polychromify.product.colorize"]
 rgb = np.asarray(Image.fromarray(synthetic_landscape(2, 128)).resize((133, 97)))
 graph = browser.build_browser_model()
 size = graph.inputs[0].shape[1]
@@ -114,13 +114,14 @@ def test_graph_runs_on_jax():
 def test_eccv16_is_refused_with_a_reason():
     bins = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(313, 1)])
     with pytest.raises(ValueError, match="313 colour bins"):
-        browser.build_browser_model(ColorizeModel(bins, "eccv16_zhang", "eccv16_zhang test"))
+        browser.build_browser_model(TrainedModel(bins, "eccv16_zhang", "eccv16_zhang", "eccv16_zhang test"))
 
 
 def test_export_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / "colorizer.onnx"
     target.write_bytes(b"previous")
-    model = ColorizeModel(keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 1)]), "polychromify")
+    model = ColorizeModel(keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 1)]), "polychromify", "polychromify",
+                         "test")
 
     def fail(self, *args, **kwargs):
         Path(args[0]).write_bytes(b"half")
@@ -226,7 +227,7 @@ TABLES_JS = """
 
 
 def test_page_builds_colors_lookup_tables_bit_for_bit(page):
-    from polychromify import color
+    from polychromify.product import color
     driver, _, _ = page
     expected = color.lookup_tables()
     for name, dtype in (("y", np.float32), ("L", np.float32), ("encode", np.uint8)):
@@ -247,7 +248,7 @@ def test_page_merges_like_colorize_merge(page, chroma):
     """The page's JavaScript merge against ``colorize.merge`` on the same photo and ab: the same float32
     arithmetic and tables, so all but a few pixel values are identical and none is more than one level off
     (a float32 sum that rounds the other way lands on the next row of a 65536-row table)."""
-    from polychromify import color
+    from polychromify.product import color
     driver, _, _ = page
     rng = np.random.default_rng(3)
     height, width, size = 150, 210, 32
@@ -380,7 +381,7 @@ def test_the_book_serves_onnxruntime_web_itself_and_says_so_when_it_cannot(tmp_p
     """The executed chapter points at the book's own copy (``../../_static/ort/``), copied from what
     ``make ort-web`` unpacked; without that copy, the CDN's URL and a warning that offline it will not work."""
     import io
-    from polychromify import webpage
+    from polychromify.book import webpage
     log = io.StringIO()
     assert webpage.book_ort_url(tmp_path, log=log) == webpage.ORT_WEB_URL
     assert "make ort-web" in log.getvalue() and "offline" in log.getvalue()

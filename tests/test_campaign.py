@@ -1,9 +1,9 @@
-"""polychromify.campaign: the paper-scale campaign lists every run the book needs and trains what is missing."""
+"""polychromify.training.campaign: the paper-scale campaign lists every run the book needs and trains what is missing."""
 import pytest
 
-from polychromify import campaign
-from polychromify.campaign import CAMPAIGN, Entry, pending, run_campaign, runnable
-from polychromify.experiments import COMPARISON, EXPERIMENTS, SELECTION, TUNING
+from polychromify.training import campaign
+from polychromify.training.campaign import CAMPAIGN, Entry, pending, run_campaign, runnable
+from polychromify.training.experiments import COMPARISON, EXPERIMENTS, SELECTION, TUNING
 
 AVX2 = {"model": "AMD", "mhz": 2000.0, "features": ["fma", "avx2"]}
 AMX = {"model": "Intel Xeon", "mhz": 2100.0, "features": ["fma", "avx2", "avx512f", "avx512_bf16", "amx_bf16"]}
@@ -26,7 +26,7 @@ def test_the_campaign_covers_every_experiment_of_the_paper_and_beyond():
     # the seed spread is float32; bf16 only where fixed (the final model's bf16 runs, the one-sitting ECCV16s,
     # the variants beyond the paper but the U-Net read against the float32 seeds) or chosen by the machine
     # where a flexible run starts
-    from polychromify.experiments import BEYOND
+    from polychromify.training.experiments import BEYOND
     bf16 = {e.experiment for e in CAMPAIGN if e.bf16}
     assert bf16 == {"polychromify", "eccv16", "eccv16_zhang", *BEYOND} - {"polychromify_unet",
                                                                           "polychromify_unet_author_data"}
@@ -37,7 +37,7 @@ def test_the_campaign_covers_every_experiment_of_the_paper_and_beyond():
 
 
 def test_a_flexible_entry_starts_in_the_faster_precision_and_keeps_the_one_it_began_in():
-    from polychromify.experiments import run_experiment
+    from polychromify.training.runner import run_experiment
     entry = Entry("cnn", flexible=True)
     assert campaign.resolve(entry, "smoke", cpu=AMX) == Entry("cnn", {"precision": "mixed_bfloat16"})
     assert campaign.resolve(entry, "smoke", cpu=AVX2) == Entry("cnn", {"precision": "float32"})

@@ -1,6 +1,6 @@
 """Cleaning a folder of photos: every problem the cleaner must handle is counted in its report."""
-from polychromify import cleaning
-from polychromify.synthetic import synthetic_landscape
+from polychromify.training import cleaning
+from polychromify.training.synthetic import synthetic_landscape
 
 
 def test_report_counts_every_problem(messy_photos):

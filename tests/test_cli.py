@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from helpers import LANDSCAPES, needs
-from polychromify import training
+from polychromify.training import fit as training
 from polychromify.cli import main
-from polychromify.synthetic import synthetic_landscapes
+from polychromify.training.synthetic import synthetic_landscapes
 
 pytestmark = pytest.mark.usefixtures("isolated")
 
@@ -202,7 +202,7 @@ def test_bad_arguments_are_argparse_errors(argv, capsys):
 def test_every_profile_and_cleaning_field_is_a_flag_that_reaches_the_profile():
     import dataclasses
     from polychromify.cli import _profile, parser
-    from polychromify.profiles import Cleaning, Profile
+    from polychromify.training.profiles import Cleaning, Profile
     values = {"image_size": "24", "epochs": "3", "batch_size": "4", "learning_rate": "0.002", "max_images": "30",
               "seed": "7", "precision": "mixed_bfloat16", "split": "0.7,0.1,0.2", "eccv16_image_size": "16",
               "eccv16_epochs": "2", "bn_momentum": "0.8", "gray_chroma": "2.5", "border_level": "20",

@@ -1,4 +1,4 @@
-"""polychromify.color: the float path is scikit-image, and the lookup-table and keras.ops paths agree with it.
+"""polychromify.product.color: the float path is scikit-image, and the lookup-table and keras.ops paths agree with it.
 
 Tolerances, and why they are what they are:
 
@@ -18,7 +18,7 @@ import pytest
 from skimage import color as skcolor
 from skimage.color import colorconv
 
-from polychromify.color import (AB_SCALE, CIE_EPSILON, CIE_KAPPA, D65_WHITE, F_INVERSE_KNEE, F_SLOPE, L_MAX,
+from polychromify.product.color import (AB_SCALE, CIE_EPSILON, CIE_KAPPA, D65_WHITE, F_INVERSE_KNEE, F_SLOPE, L_MAX,
                                 in_srgb_gamut, lab_planes_to_rgb8, lab_to_rgb, lab_to_rgb8,
                                 lightness, lightness_ops, rgb_to_lab, rgb_to_xy, xy_to_rgb)
 

@@ -1,4 +1,4 @@
-"""polychromify.colorize and ``polychromify colorize``: any input, full resolution kept, bad files, no overwrites."""
+"""polychromify.product.colorize and ``polychromify colorize``: any input, full resolution kept, bad files, no overwrites."""
 import io
 
 import keras
@@ -7,18 +7,20 @@ import pytest
 from PIL import Image
 
 from polychromify import cli
-from polychromify.color import rgb_to_lab
-from polychromify.colorize import MAX_PIXELS, ColorizeModel, colorize, get_model, merge, upsample_ab
-from polychromify.images import ImageError
-from polychromify.models import build_model
-from polychromify.synthetic import synthetic_landscape
+from polychromify.product.color import rgb_to_lab
+from polychromify.product.colorize import MAX_PIXELS, colorize, merge, upsample_ab
+from polychromify.product.trained import TrainedModel, load_model
+from polychromify.training.resolve import trained_model
+from polychromify.product.images import ImageError
+from polychromify.product.models import build_model
+from polychromify.training.synthetic import synthetic_landscape
 
 
 @pytest.fixture(scope="module")
 def model():
     """An untrained PolyChromify at 32 px with fixed weights: enough to check the plumbing."""
     keras.utils.set_random_seed(3)
-    return ColorizeModel(build_model("polychromify", 32), "polychromify", "test")
+    return TrainedModel(build_model("polychromify", 32), "polychromify", "polychromify", "test")
 
 
 def _photo(height=200, width=300, seed=1):
@@ -139,13 +141,16 @@ def test_images_over_the_pixel_limit_are_refused(model, tmp_path):
 
 def test_model_by_experiment_name_or_run_folder(store):
     results, run = store
-    by_name = get_model("polychromify", results)
+    by_name = trained_model("polychromify", None, results)
     assert by_name.experiment == "polychromify" and by_name.image_size == 32
-    assert get_model(str(run.path)) is get_model(run.path)  # cached
+    assert trained_model(run.path).source == by_name.source == f"polychromify/{run.path.name} (synthetic data)"
+    assert load_model(str(run.path)) is load_model(run.path)  # the product's own reading of a folder, cached
     with pytest.raises(ValueError, match="unknown experiment"):
-        get_model("no_such_model", results)
+        trained_model("no_such_model", None, results)
+    with pytest.raises(ValueError, match="not a shipped model"):
+        load_model("polychromify")  # an experiment's run needs the store: the training wing resolves it
     with pytest.raises(FileNotFoundError, match="no finished run of cnn"):
-        get_model("cnn", results)
+        trained_model("cnn", None, results)
 
 
 # ---------------------------------------------------------------- the command

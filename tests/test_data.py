@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from polychromify import data, files
-from polychromify.data import assign_splits, load_dataset, prepare
-from polychromify.profiles import Cleaning, get_profile
-from polychromify.synthetic import synthetic_landscape
+from polychromify.training import data
+from polychromify.product import files
+from polychromify.training.data import assign_splits, load_dataset, prepare
+from polychromify.training.profiles import Cleaning, get_profile
+from polychromify.training.synthetic import synthetic_landscape
 
 from helpers import SHARED, needs, save_image
 

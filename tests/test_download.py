@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import download
-from polychromify.download import DownloadError, default_download_dir, download_kaggle, ingest_zip
+from polychromify.training import download
+from polychromify.training.download import DownloadError, default_download_dir, download_kaggle, ingest_zip
 
 
 def _png_bytes(value: int) -> bytes:

@@ -1,4 +1,4 @@
-"""Tests of polychromify.eccv16 (Zhang et al. 2016 colorizer)."""
+"""Tests of polychromify.product.eccv16 (Zhang et al. 2016 colorizer)."""
 import time
 
 import keras
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from keras import ops
 
-import polychromify.eccv16 as eccv16_module
-from polychromify.eccv16 import (
+import polychromify.product.eccv16 as eccv16_module
+from polychromify.product.eccv16 import (
     Eccv16Loss,
     ab_bins,
     annealed_mean,

@@ -1,16 +1,17 @@
-"""Scoring models on any folder of photos (polychromify.evaluation), and ``polychromify evaluate --data``."""
+"""Scoring models on any folder of photos (polychromify.studies.scoring), and ``polychromify evaluate --data``."""
 import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import evaluation, metrics
+from polychromify.studies import scoring as evaluation
+from polychromify.product import metrics
 from polychromify.cli import main
-from polychromify.color import rgb_to_xy
-from polychromify.data import load_dataset
-from polychromify.images import resize_square
-from polychromify.synthetic import synthetic_landscapes
+from polychromify.product.color import rgb_to_xy
+from polychromify.training.data import load_dataset
+from polychromify.product.images import resize_square
+from polychromify.training.synthetic import synthetic_landscapes
 
 SMOKE_FLAGS = ["--profile", "smoke", "--image-size", "16", "--max-images", "24"]
 
@@ -85,7 +86,7 @@ def test_evaluate_data_prints_a_row_per_model_and_baseline_and_writes_json(smoke
 
 def test_evaluate_data_of_the_training_collection_keeps_the_split_evaluation(photos, tmp_path, capsys, isolated):
     """A folder a stored run trained on (same data hash) is evaluated on its split, as without --data."""
-    from polychromify.experiments import run_experiment
+    from polychromify.training.runner import run_experiment
     collection = tmp_path / "collection"
     collection.mkdir()
     for i, rgb in enumerate(synthetic_landscapes(24, 32, seed=2)):

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from polychromify import figures
-from polychromify.color import rgb_to_xy
-from polychromify.models import build_model
-from polychromify.synthetic import synthetic_landscapes
+from polychromify.book import figures
+from polychromify.product.color import rgb_to_xy
+from polychromify.product.models import build_model
+from polychromify.training.synthetic import synthetic_landscapes
 from helpers import fake_run
 
 

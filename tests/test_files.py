@@ -1,4 +1,4 @@
-"""polychromify.files: the one atomic writer (files and folders), its permissions, and kill-safety."""
+"""polychromify.product.files: the one atomic writer (files and folders), its permissions, and kill-safety."""
 import json
 import os
 import stat
@@ -6,8 +6,8 @@ import stat
 import numpy as np
 import pytest
 
-from polychromify import files
-from polychromify.files import atomic_folder, atomic_path
+from polychromify.product import files
+from polychromify.product.files import atomic_folder, atomic_path
 
 UMASKS = [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)]  # umask, a new file's mode, a new folder's mode
 
@@ -159,9 +159,9 @@ def test_data_are_flushed_before_the_rename_and_the_folder_after(tmp_path, monke
 # ---------------------------------------------------------------- the package's writers
 
 def test_the_package_writers_honour_the_umask_and_keep_a_replaced_mode(tmp_path, umask):
-    from polychromify.colorize import write_image
-    from polychromify.data import _write_atomically
-    from polychromify.results import write_json
+    from polychromify.product.colorize import write_image
+    from polychromify.training.data import _write_atomically
+    from polychromify.training.results import write_json
     _, file_mode, folder_mode = umask
     rgb = np.zeros((4, 6, 3), np.uint8)
     write_image(rgb, tmp_path / "photo_colorized.png")

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from polychromify.experiments import EXPERIMENTS, make_config
-from polychromify.profiles import get_profile
-from polychromify.results import fingerprint, list_runs
+from polychromify.training.experiments import EXPERIMENTS
+from polychromify.training.runner import make_config
+from polychromify.training.profiles import get_profile
+from polychromify.training.results import fingerprint, list_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 

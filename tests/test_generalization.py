@@ -3,8 +3,9 @@ import subprocess
 
 import pytest
 
-from polychromify import figures, generalization, prose, tables
-from polychromify.results import Run
+from polychromify.book import figures, prose, tables
+from polychromify.studies import generalization
+from polychromify.training.results import Run
 
 
 def _m(auc, rmse, psnr=22.0, accuracy=0.6):

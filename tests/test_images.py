@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify.images import ImageError, load_rgb, open_image
-from polychromify.synthetic import synthetic_landscape
+from polychromify.product.images import ImageError, load_rgb, open_image
+from polychromify.training.synthetic import synthetic_landscape
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_the_pixel_limit_is_per_call_and_importing_leaves_pillow_alone(tmp_path,
     with pytest.raises(ImageError, match="over the limit of 2,000 pixels"):
         open_image(tmp_path / "a.png", max_pixels=2000)
     assert load_rgb(tmp_path / "a.png", max_pixels=48 * 48).shape == (48, 48, 3)
-    code = ("from PIL import Image; default = Image.MAX_IMAGE_PIXELS; import polychromify.images, polychromify.data; "
+    code = ("from PIL import Image; default = Image.MAX_IMAGE_PIXELS; import polychromify.product.images, polychromify.training.data; "
             "assert Image.MAX_IMAGE_PIXELS == default, Image.MAX_IMAGE_PIXELS")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from polychromify import metrics
+from polychromify.product import metrics
 
 
 # ---------------------------------------------------------------- accuracy

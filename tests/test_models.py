@@ -1,10 +1,10 @@
-"""Every builder of polychromify.models: parameter counts (paper and author), shapes, names, output layer."""
+"""Every builder of polychromify.product.models: parameter counts (paper and author), shapes, names, output layer."""
 import keras
 import numpy as np
 import pytest
 
-from polychromify.models import BUILDERS, build_model
-from polychromify.training import precision_policy
+from polychromify.product.models import BUILDERS, build_model
+from polychromify.training.fit import precision_policy
 
 # Counts at 128 px; models with a dense middle are per pixel and convolutions are size-independent,
 # so they hold at any size, but the paper's numbers are at 128 px.
@@ -90,7 +90,7 @@ def test_strided_models_reject_sizes_they_cannot_reproduce(name, size, match):
 
 
 def test_table1_versions_are_built_as_the_paper_prints_them():
-    from polychromify import paper
+    from polychromify.product import paper
     for name, printed in paper.TABLE1.items():
         model = build_model(name if name != "polychromify" else "polychromify_v3", 32)
         dense = [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)][:-1]
@@ -162,7 +162,7 @@ def test_eccv16_zhang_parameter_count_is_size_independent_and_logits_stay_float3
 def _inference_gap(bn_momentum: float, steps: int = 30) -> float:
     """How far the CNN's inference-mode output (moving statistics) is from its training-mode output
     (batch statistics) after a short training, on the training batch itself."""
-    from polychromify.training import compile_model
+    from polychromify.training.fit import compile_model
     keras.utils.set_random_seed(0)
     model = compile_model(build_model("cnn", 16, bn_momentum=bn_momentum))
     rng = np.random.default_rng(0)

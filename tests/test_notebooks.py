@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from polychromify import book
+from polychromify.book import build as book
 
 GLUE_PREFIX = "application/papermill.record/"
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""pyproject.toml and polychromify.extras: a colorize-only install is light, the extras hold the rest, the
+"""pyproject.toml and polychromify.product.extras: a colorize-only install is light, the extras hold the rest, the
 wheel ships the pretrained model, and a command whose extra is missing says which one to install."""
 import os
 import re
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from polychromify import cli, extras
+from polychromify import cli
+from polychromify.product import extras
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -70,24 +71,24 @@ def test_makefile_and_environment_install_everything():
 
 
 def test_pretrained_is_one_package_whose_data_is_the_shipped_model():
-    import polychromify.pretrained as pretrained
+    import polychromify.product.pretrained as pretrained
     setuptools = PROJECT["tool"]["setuptools"]
     assert not (ROOT / "polychromify" / "pretrained.py").exists()  # a package, not a module beside a folder
     assert Path(pretrained.__file__) == ROOT / "polychromify" / "pretrained" / "__init__.py"
     assert pretrained.PRETRAINED_DIR == ROOT / "polychromify" / "pretrained"
-    assert {"polychromify", "polychromify.pretrained"} == set(setuptools["packages"])
+    assert {"polychromify", "polychromify.product.pretrained"} == set(setuptools["packages"])
     data = setuptools["package-data"]
     assert "webpage.js" in data["polychromify"]
     files = (pretrained.WEIGHTS, pretrained.CARD, pretrained.CARD_MD)
     author = {f"author/{name}" for name in ("model.weights.h5", "source.json", "LICENSE")}  # his weights, licence
-    assert set(data["polychromify.pretrained"]) == {*files, *(f"paper/{name}" for name in files), *author}
+    assert set(data["polychromify.product.pretrained"]) == {*files, *(f"paper/{name}" for name in files), *author}
     shipped = {p.relative_to(pretrained.PRETRAINED_DIR).as_posix() for p in pretrained.PRETRAINED_DIR.rglob("*")
                if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
-    assert shipped <= set(data["polychromify.pretrained"])  # nothing in the folder is left out of the wheel
+    assert shipped <= set(data["polychromify.product.pretrained"])  # nothing in the folder is left out of the wheel
 
 
 def test_importing_colorize_imports_nothing_of_the_book_or_the_web_page():
-    modules = _imported_after("import polychromify.colorize")
+    modules = _imported_after("import polychromify.product.colorize")
     assert not {m.split(".")[0] for m in modules} & set(NOT_FOR_COLORIZE)
     assert "keras" not in modules  # loaded when a model is first used
 

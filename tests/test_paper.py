@@ -1,10 +1,10 @@
-"""polychromify.paper holds what the paper prints; the models are built from it."""
+"""polychromify.product.paper holds what the paper prints; the models are built from it."""
 import re
 
 import pytest
 
-from polychromify import paper
-from polychromify.models import TABLE1, build_model
+from polychromify.product import paper
+from polychromify.product.models import TABLE1, build_model
 
 from helpers import PAPER_TEXT as REPORT
 

@@ -1,4 +1,4 @@
-"""polychromify.parallel: data-parallel training through keras.distribution, checked on two CPU devices.
+"""polychromify.training.parallel: data-parallel training through keras.distribution, checked on two CPU devices.
 
 JAX can split the host CPU into several devices (``--xla_force_host_platform_device_count``), so the same
 code path as on a multi-GPU host runs here, in a subprocess (the flag must be set before JAX starts).
@@ -17,10 +17,11 @@ import keras
 import numpy as np
 from keras.src.backend.jax import distribution_lib
 
-from polychromify.experiments import build, get_experiment
-from polychromify.parallel import data_parallel, describe_devices
-from polychromify.results import environment
-from polychromify.training import fit, predict
+from polychromify.training.experiments import get_experiment
+from polychromify.training.runner import build
+from polychromify.training.parallel import data_parallel, describe_devices
+from polychromify.training.results import environment
+from polychromify.training.fit import fit, predict
 
 rng = np.random.default_rng(0)
 x = rng.uniform(0, 100, (64 + 3, 32, 32, 1)).astype("float32")
@@ -115,7 +116,7 @@ def test_provenance_names_no_accelerator_on_cpu(two_devices):
 def test_tensorflow_distributes_nothing():
     import keras
 
-    from polychromify.parallel import data_parallel, describe_devices
+    from polychromify.training.parallel import data_parallel, describe_devices
     if keras.backend.backend() != "tensorflow":
         pytest.skip("this session's backend is not TensorFlow")
     with data_parallel(always=True) as used:
@@ -125,7 +126,7 @@ def test_tensorflow_distributes_nothing():
 
 
 def test_device_count_divides_the_batches():
-    from polychromify.parallel import usable_device_count
+    from polychromify.training.parallel import usable_device_count
     assert usable_device_count(8, [32, 16]) == 8
     assert usable_device_count(3, 32) == 2
     assert usable_device_count(1, [32, 16]) == 1
@@ -133,7 +134,7 @@ def test_device_count_divides_the_batches():
 
 def test_a_copy_without_git_records_the_commit_it_is_given(tmp_path, monkeypatch):
     """A device machine gets the work tree without .git: its runs' provenance names the commit passed in."""
-    from polychromify.results import GIT_COMMIT_ENV, git_commit
+    from polychromify.training.results import GIT_COMMIT_ENV, git_commit
     monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
     assert git_commit(tmp_path) == "unknown"
     monkeypatch.setenv(GIT_COMMIT_ENV, "0123abc")
@@ -143,7 +144,7 @@ def test_a_copy_without_git_records_the_commit_it_is_given(tmp_path, monkeypatch
 def test_the_commit_passed_in_wins_over_a_stale_git_in_the_copy(monkeypatch):
     """The H200's copy of the work tree carried the session's first .git: without the variable winning, the runs
     trained there recorded that older commit, '+dirty', instead of the one they ran."""
-    from polychromify.results import GIT_COMMIT_ENV, git_commit
+    from polychromify.training.results import GIT_COMMIT_ENV, git_commit
     monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
     here = git_commit()  # this checkout's own (a git work tree)
     monkeypatch.setenv(GIT_COMMIT_ENV, "0123abc")
@@ -154,7 +155,7 @@ def test_a_process_records_the_commit_it_started_from(tmp_path, monkeypatch):
     """A campaign trains for hours while the checkout moves on: its runs record the commit its code came from."""
     import subprocess
 
-    from polychromify.results import GIT_COMMIT_ENV, git_commit
+    from polychromify.training.results import GIT_COMMIT_ENV, git_commit
     monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
     git = lambda *a: subprocess.run(["git", "-C", str(tmp_path), *a], check=True, capture_output=True)  # noqa: E731
     git("init", "-q")

@@ -1,4 +1,4 @@
-"""polychromify.pretrained: export a run with its model card, load it back, refuse what must not be shipped."""
+"""polychromify.product.pretrained: export a run with its model card, load it back, refuse what must not be shipped."""
 import json
 import shutil
 from pathlib import Path
@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from polychromify import cli
-from polychromify.experiments import load_trained
-from polychromify.pretrained import (CARD, CARD_MD, PRETRAINED_DIR, WEIGHTS, export_pretrained, load_pretrained,
-                                     pretrained_card)
-from polychromify.results import Run
+from polychromify.training.resolve import load_trained
+from polychromify.product.pretrained import CARD, CARD_MD, PRETRAINED_DIR, WEIGHTS, load_pretrained, pretrained_card
+from polychromify.product.trained import load_model
+from polychromify.studies.model_card import export_pretrained
+from polychromify.training.results import Run
 
 
 def test_export_and_load_give_the_same_predictions(store, tmp_path):
@@ -19,7 +20,7 @@ def test_export_and_load_give_the_same_predictions(store, tmp_path):
     assert {p.name for p in dest.iterdir()} == {WEIGHTS, CARD, CARD_MD}
     x = np.random.default_rng(0).uniform(0, 100, (3, 32, 32, 1)).astype(np.float32)
     shipped, original = load_pretrained(dest), load_trained(run)
-    np.testing.assert_array_equal(shipped.predict(x, verbose=0), original.predict(x, verbose=0))
+    np.testing.assert_array_equal(shipped.predict(x, verbose=0), original.model.predict(x, verbose=0))
     assert shipped.count_params() == 293_074
 
 
@@ -87,7 +88,7 @@ def test_the_shipped_model_is_real_and_loads():
 
 
 def test_the_card_says_where_and_how_long_it_trained_and_that_it_was_resumed():
-    from polychromify.pretrained import card_markdown
+    from polychromify.studies.model_card import card_markdown
     card = json.loads((PRETRAINED_DIR / CARD).read_text())
     card["machine"] = {"cpus": 2, "platform": "Linux-x", "cpu": {"model": "AMD EPYC", "features": ["avx512_bf16"]}}
     card["timings"] = {"train_seconds_total": 7300.0, "train_seconds_this_session": 7300.0,
@@ -100,7 +101,7 @@ def test_the_card_says_where_and_how_long_it_trained_and_that_it_was_resumed():
 
 
 def test_model_paper_is_the_papers_final_model_whichever_model_is_the_default(store, tmp_path):
-    from polychromify.pretrained import paper_model_dir
+    from polychromify.product.pretrained import paper_model_dir
     _, run = store
     default = export_pretrained(run, tmp_path / "pretrained", allow_synthetic=True)  # a quick-profile run
     with pytest.raises(FileNotFoundError, match="the paper's final model is not shipped here"):
@@ -115,31 +116,29 @@ def test_model_paper_is_the_papers_final_model_whichever_model_is_the_default(st
 
 
 def test_colorize_model_paper_is_todays_default():
-    from polychromify.colorize import get_model
-    from polychromify.pretrained import is_papers_model
+    from polychromify.product.pretrained import is_papers_model
     if not (PRETRAINED_DIR / CARD).is_file() or not is_papers_model(pretrained_card()):
         pytest.skip("the shipped default is not the paper's model")
-    paper, default = get_model("paper"), get_model()
+    paper, default = load_model("paper"), load_model()
     x = np.random.default_rng(0).uniform(0, 100, (1, 128, 128, 1)).astype(np.float32)
     np.testing.assert_array_equal(paper.model.predict(x, verbose=0), default.model.predict(x, verbose=0))
-    assert paper.label.startswith("paper (polychromify, paper profile)")
+    assert paper.source.startswith("paper (polychromify, paper profile)")
 
 
 def test_colorize_model_paper_is_the_papers_model_beside_another_default():
-    from polychromify.colorize import get_model
-    from polychromify.pretrained import is_papers_model
+    from polychromify.product.pretrained import is_papers_model
     if not (PRETRAINED_DIR / CARD).is_file() or is_papers_model(pretrained_card()):
         pytest.skip("the shipped default is the paper's model")
-    paper, default = get_model("paper"), get_model()
+    paper, default = load_model("paper"), load_model()
     assert is_papers_model(pretrained_card(PRETRAINED_DIR / "paper"))
-    assert paper.label.startswith("paper (polychromify, paper profile)")
+    assert paper.source.startswith("paper (polychromify, paper profile)")
     assert paper.model.count_params() == 293074 and default.model.count_params() != 293074
     x = np.random.default_rng(0).uniform(0, 100, (1, 128, 128, 1)).astype(np.float32)
     assert not np.allclose(paper.model.predict(x, verbose=0), default.model.predict(x, verbose=0))
 
 
 def test_the_card_carries_the_models_scores_on_the_other_collection(store, tmp_path):
-    from polychromify.beyond import run_key
+    from polychromify.studies.beyond import run_key
     _, run = store
     def s(auc, rebalanced, rmse, gap):
         return {"auc": auc, "auc_rebalanced": rebalanced, "ab_rmse": rmse, "colorfulness_gap": gap, "psnr": 1.0}
@@ -166,7 +165,7 @@ def test_the_card_carries_the_models_scores_on_the_other_collection(store, tmp_p
 
 
 def test_the_card_of_a_default_chosen_among_seeds_says_its_own_scores_are_optimistic(store, tmp_path):
-    from polychromify.beyond import run_key
+    from polychromify.studies.beyond import run_key
     _, run = store
     def s(auc, rebalanced, rmse, gap):
         return {"auc": auc, "auc_rebalanced": rebalanced, "ab_rmse": rmse, "colorfulness_gap": gap}
@@ -189,8 +188,8 @@ def test_the_card_of_a_default_chosen_among_seeds_says_its_own_scores_are_optimi
 def test_the_shipped_default_is_the_committed_studys_choice():
     """The default colorizer is what the "Beyond the paper" study chose (``beyond.default_candidate`` and
     ``default_run``), or the paper's model when it chose none: re-export when the study changes its mind."""
-    from polychromify import beyond
-    from polychromify.pretrained import is_papers_model
+    from polychromify.studies import beyond
+    from polychromify.product.pretrained import is_papers_model
     study = beyond.load_study("scenes-dev", Path(__file__).resolve().parents[1] / "results")
     if study is None:
         pytest.skip("the results store holds no study of the other collection")

@@ -1,11 +1,11 @@
-"""polychromify.results: the store's folders, what counts as finished, listing and finding runs, atomic JSON."""
+"""polychromify.training.results: the store's folders, what counts as finished, listing and finding runs, atomic JSON."""
 import json
 import re
 
 import pytest
 
-from polychromify import results
-from polychromify.results import (
+from polychromify.training import results
+from polychromify.training.results import (
     FINISHED,
     Run,
     environment,
@@ -40,8 +40,8 @@ def _fake_run(store, config, finished_at=None, experiment="polychromify") -> Run
 
 
 def test_the_store_is_the_one_given_else_the_configured_one_never_the_current_folder(monkeypatch, tmp_path):
-    from polychromify import settings
-    from polychromify.results import store_dir
+    from polychromify.training import settings
+    from polychromify.training.results import store_dir
     assert store_dir() == tmp_path / "results"  # $POLYCHROMIFY_RESULTS (the isolated fixture)
     assert store_dir(tmp_path / "mine") == tmp_path / "mine"
     monkeypatch.delenv("POLYCHROMIFY_RESULTS")
@@ -98,7 +98,7 @@ def test_find_run_prefers_real_data_then_the_newest(tmp_path):
 
 
 def test_find_run_prefers_the_profile_as_defined_over_a_variant_of_it(tmp_path):
-    from polychromify.profiles import get_profile
+    from polychromify.training.profiles import get_profile
     store = tmp_path / "store"
     real = dict(synthetic=False, data_hash="r")
 
@@ -116,7 +116,7 @@ def test_find_run_prefers_the_profile_as_defined_over_a_variant_of_it(tmp_path):
 
 
 def test_find_run_without_a_profile_takes_the_largest_scale_first_and_resolve_run_explains(tmp_path):
-    from polychromify.profiles import get_profile
+    from polychromify.training.profiles import get_profile
     store = tmp_path / "store"
     real = dict(synthetic=False, data_hash="r")
 
@@ -249,7 +249,7 @@ def test_fuzzing_the_store_gives_listings_and_one_line_messages_never_a_tracebac
     from PIL import Image
 
     from polychromify.cli import main
-    from polychromify.synthetic import synthetic_landscape
+    from polychromify.training.synthetic import synthetic_landscape
     results_dir, run = store
     photo = tmp_path / "photo.png"
     Image.fromarray(synthetic_landscape(3, 48)).save(photo)

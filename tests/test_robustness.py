@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from polychromify import cli
-from polychromify.synthetic import synthetic_landscape
+from polychromify.training.synthetic import synthetic_landscape
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("isolated")  # the store, cache and data of each test are its own
@@ -100,7 +100,7 @@ def test_a_folder_as_input_colorizes_the_photos_in_it_and_not_its_own_outputs(st
 
 
 def test_a_float_image_in_0_1_is_read_at_its_own_scale_not_guessed(tmp_path):
-    from polychromify.images import load_rgb
+    from polychromify.product.images import load_rgb
     values = np.linspace(0.0, 1.0, 64 * 64, dtype=np.float32).reshape(64, 64)
     Image.fromarray(values).save(tmp_path / "float.tif")
     expected = np.round(values * 255).astype(np.uint8)
@@ -206,7 +206,7 @@ def _smoke_train(store, *extra):
 
 
 def test_a_damaged_checkpoint_says_retrain_and_retrain_repairs_it(tmp_path, monkeypatch, capsys):
-    from polychromify.results import list_runs
+    from polychromify.training.results import list_runs
     store = tmp_path / "store"
     assert cli.main(_smoke_train(store, "--epochs", "3")) == 0
     run = list_runs(store)[0]
@@ -246,16 +246,17 @@ def test_a_damaged_cache_entry_is_named_and_prepared_again(messy_photos, tmp_pat
 
 def test_a_second_training_of_the_same_run_says_another_process_is_at_it(tmp_path, monkeypatch, capsys):
     """The lock is held as a second process would hold it: ``files.exclusive`` on the run's lock file."""
-    from polychromify.experiments import experiment_data, get_experiment, make_config
-    from polychromify.profiles import get_profile
-    from polychromify.results import run_folder
+    from polychromify.training.experiments import get_experiment
+    from polychromify.training.runner import experiment_data, make_config
+    from polychromify.training.profiles import get_profile
+    from polychromify.training.results import run_folder
     store = tmp_path / "store"
     profile = get_profile("smoke", image_size=16, max_images=24)
     experiment = get_experiment("polychromify")
     config = make_config(experiment, profile, experiment_data(experiment, profile, None, quiet=True))
     run = run_folder(store, "polychromify", config)
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from polychromify.files import exclusive\n"
+        "import sys, time; from polychromify.product.files import exclusive\n"
         f"with exclusive({str(run.path.parent / ('.' + run.path.name + '.lock'))!r}, 'x'):\n"
         "    print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
@@ -274,12 +275,12 @@ def test_a_second_training_of_the_same_run_says_another_process_is_at_it(tmp_pat
 
 def test_an_unwritable_store_is_one_line_with_what_to_do(tmp_path, monkeypatch, capsys):
     """Running as root, permissions do not stop us: the store's writer fails as a read-only disk does."""
-    from polychromify import results
+    from polychromify.training import results
 
     def read_only(path, value):
         raise OSError(errno.EROFS, "Read-only file system", str(path))
     monkeypatch.setattr(results, "write_json", read_only)
-    monkeypatch.setattr("polychromify.experiments.write_json", read_only)
+    monkeypatch.setattr("polychromify.training.experiments.write_json", read_only)
     assert cli.main(_smoke_train(tmp_path / "store")) == 2
     (line,) = _failures(capsys)
     assert line.startswith(f"polychromify: {tmp_path / 'store'}") and "Read-only file system" in line
@@ -310,7 +311,7 @@ def test_tensorflows_start_up_noise_is_filtered_and_other_native_lines_pass():
              "[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication ...\n")
     kept = ("E0000 00:00:1796182577.117995    2383 kernel.cc:12] a real error\nplain native text\n"
             "[IPKernelApp] ERROR | a kernel that failed\n")
-    script = ("import os, sys\nfrom polychromify import quiet\nquiet.filter_stderr()\n"
+    script = ("import os, sys\nfrom polychromify.product import quiet\nquiet.filter_stderr()\n"
               f"os.write(2, {(noise + kept).encode()!r})\nprint('python line', file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0
@@ -340,9 +341,10 @@ def test_the_command_starts_quietly_and_loads_tensorflow_only_for_a_photo(tmp_pa
 
 def test_training_never_writes_through_a_symlinked_lock_file(tmp_path, capsys):
     """``ln -s victim.txt S/polychromify/.smoke-<id>.lock; polychromify train ...``: the victim is untouched."""
-    from polychromify.experiments import experiment_data, get_experiment, make_config
-    from polychromify.profiles import get_profile
-    from polychromify.results import run_folder
+    from polychromify.training.experiments import get_experiment
+    from polychromify.training.runner import experiment_data, make_config
+    from polychromify.training.profiles import get_profile
+    from polychromify.training.results import run_folder
     store = tmp_path / "store"
     profile = get_profile("smoke", image_size=16, max_images=24)
     experiment = get_experiment("polychromify")
@@ -396,7 +398,7 @@ def test_json_of_the_wrong_shape_is_damaged_and_the_listing_goes_on(two_runs, fi
 
 def test_colorize_falls_back_to_another_run_when_the_best_ones_weights_are_damaged(two_runs, tmp_path, capsys):
     store, first, second = two_runs
-    from polychromify.results import find_run
+    from polychromify.training.results import find_run
     best = find_run("polychromify", None, store)
     weights = best.weights
     weights.write_bytes(weights.read_bytes()[:3000])
@@ -510,7 +512,7 @@ def test_messages_say_what_the_file_is(tmp_path, store, capsys, monkeypatch):
     lines = _lines(capsys)
     assert any(f"{fifo}: not a regular file (a FIFO)" in line for line in lines), lines
     assert any(f"{png}: a damaged PNG file" in line for line in lines), lines
-    from polychromify import files
+    from polychromify.product import files
     readonly = tmp_path / "readonly"
     readonly.mkdir()
     real = os.open

@@ -1,8 +1,8 @@
-"""polychromify.settings: the one place that reads $POLYCHROMIFY_DATA, $POLYCHROMIFY_RESULTS, $POLYCHROMIFY_CACHE."""
+"""polychromify.training.settings: the one place that reads $POLYCHROMIFY_DATA, $POLYCHROMIFY_RESULTS, $POLYCHROMIFY_CACHE."""
 from pathlib import Path
 
-from polychromify import settings
-from polychromify.settings import Settings
+from polychromify.training import settings
+from polychromify.training.settings import Settings
 
 
 def test_each_folder_from_its_variable():

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polychromify import paper, prose, tables
-from polychromify.cleaning import DataReport
-from polychromify.experiments import COMPARISON, SELECTION, TUNING
-from polychromify.models import build_model
+from polychromify.product import paper
+from polychromify.book import prose, tables
+from polychromify.training.cleaning import DataReport
+from polychromify.training.experiments import COMPARISON, SELECTION, TUNING
+from polychromify.product.models import build_model
 from helpers import fake_run
 
 
@@ -150,7 +151,7 @@ def test_split_sizes_and_their_verdict():
     assert table.loc["total", ("paper", "photos")] == 4300
     assert table.loc["total", ("ours (quick profile)", "photos")] == 640
     assert math.isclose(table.loc["train", ("paper", "fraction")], 0.64)
-    from polychromify.profiles import get_profile
+    from polychromify.training.profiles import get_profile
     data = {"split_sizes": {"train": 410, "val": 100, "test": 130}, "synthetic": False}
     assert "caps the set at 500" in prose.split_verdict(data, get_profile("quick", max_images=500))
     assert "cleaning" in prose.split_verdict(data, get_profile("paper"))
@@ -197,7 +198,7 @@ def test_a_data_column_with_one_value_for_every_run_becomes_the_caption(tmp_path
 
 
 def test_the_landing_pages_ranking_line_says_when_our_own_order_is_within_the_seeds_spread():
-    from polychromify.profiles import get_profile
+    from polychromify.training.profiles import get_profile
     label = "ours (paper profile)"
     columns = pd.MultiIndex.from_tuples([("test accuracy", "paper"), ("test accuracy", label),
                                          ("test accuracy", tables.SPREAD), ("test accuracy", "seeds")])

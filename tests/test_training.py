@@ -1,4 +1,4 @@
-"""polychromify.training: the fit history, checkpoints that survive a SIGKILL, exact resumption, precision policies."""
+"""polychromify.training.fit: the fit history, checkpoints that survive a SIGKILL, exact resumption, precision policies."""
 import json
 import os
 import re
@@ -13,9 +13,9 @@ import keras
 import numpy as np
 import pytest
 
-from polychromify import training
-from polychromify.models import build_model
-from polychromify.training import compile_model, fit, load_checkpoint, precision_policy, save_checkpoint
+from polychromify.training import fit as training
+from polychromify.product.models import build_model
+from polychromify.training.fit import compile_model, fit, load_checkpoint, precision_policy, save_checkpoint
 
 MODEL, SIZE, SEED = "ae_v0", 8, 7  # the smallest model: per-pixel dense layers on 8x8 images
 HISTORY_KEYS = {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
@@ -113,8 +113,8 @@ _KILL_SCRIPT = textwrap.dedent("""
     import sys
     import numpy as np
     import keras
-    from polychromify.models import build_model
-    from polychromify.training import compile_model, fit
+    from polychromify.product.models import build_model
+    from polychromify.training.fit import compile_model, fit
     data = np.load(sys.argv[1])
     keras.utils.set_random_seed(int(sys.argv[3]))
     model = compile_model(build_model(sys.argv[4], int(sys.argv[5])))
@@ -305,13 +305,13 @@ def test_unknown_augmentations_and_losses_are_refused_in_one_line():
     x, y, _, _ = _data()
     with pytest.raises(ValueError, match="augment must be one of none, flip, not 'rotate'"):
         training._Shuffled(x, y, 4, SEED, augment="rotate")
-    from polychromify.experiments import Experiment
+    from polychromify.training.experiments import Experiment
     with pytest.raises(ValueError, match="experiment bad: loss must be one of mse, mae, not 'huber'"):
         Experiment("bad", "polychromify", "beyond", "bad", loss="huber")
 
 
 def test_an_l1_experiment_trains_with_mean_absolute_error():
-    from polychromify.experiments import get_experiment
+    from polychromify.training.experiments import get_experiment
     model = get_experiment("polychromify_l1").compile(build_model("ae_v0", SIZE))
     x, y, _, _ = _data()
     pred = np.asarray(model.predict(x, verbose=0))

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from helpers import LANDSCAPES, needs
-from polychromify import samples
+from polychromify.training import samples
 from polychromify.cli import main
-from polychromify.results import Run
-from polychromify.verify import differences
+from polychromify.training.results import Run
+from polychromify.studies.verify import differences
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,18 +111,20 @@ def test_the_committed_final_model_reproduces_its_stored_test_metrics():
     ``polychromify verify --data PHOTOS`` checks both splits of every run (the CNN, the author's weights, every
     seed) and the baselines. The author's weights are checked by their bytes: the shipped copy is the store's
     (``test_author_model``)."""
-    from polychromify import metrics
-    from polychromify.experiments import experiment_data, get_experiment, load_trained, predict_ab
-    from polychromify.profiles import from_stored
-    from polychromify.results import find_run
-    from polychromify.verify import RTOL, differences
+    from polychromify.product import metrics
+    from polychromify.training.experiments import get_experiment
+    from polychromify.training.runner import experiment_data
+    from polychromify.training.resolve import load_trained
+    from polychromify.training.profiles import from_stored
+    from polychromify.training.results import find_run
+    from polychromify.studies.verify import RTOL, differences
     run = find_run("polychromify", "paper", ROOT / "results", synthetic=False, exact=True)
     assert run is not None and run.config["profile"]["precision"] == "float32"
     experiment = get_experiment(run.experiment)
     dataset = experiment_data(experiment, from_stored(run.config["profile"]), PHOTOS, quiet=True)
     assert dataset.data_hash == run.config["data"]["data_hash"]
     x, y = dataset.x["test"], dataset.y["test"]
-    recomputed = metrics.evaluate(x, y, predict_ab(experiment, load_trained(run), x))
+    recomputed = metrics.evaluate(x, y, load_trained(run).predict_ab(x))
     stored = {k: v for k, v in run.metrics["model"]["test"].items() if k != "seconds"}
     found = differences(stored, {k: v for k, v in recomputed.items() if k != "seconds"}, RTOL)
     assert not found, found
@@ -133,10 +135,12 @@ def test_baselines_are_computed_once_per_split_not_once_per_photo_collection():
     (``verify`` once reused seed 42's for every seed, and reported the H200's seed-43 run as differing)."""
     import dataclasses
 
-    from polychromify import experiments
-    from polychromify.data import load_dataset
-    from polychromify.experiments import evaluate_baselines, get_experiment
-    from polychromify.profiles import get_profile
+    from polychromify.training import experiments
+    from polychromify.training import runner
+    from polychromify.training.data import load_dataset
+    from polychromify.training.experiments import get_experiment
+    from polychromify.training.runner import evaluate_baselines
+    from polychromify.training.profiles import get_profile
     synthetic = load_dataset(None, get_profile("smoke"), quiet=True)
     one = dataclasses.replace(synthetic, synthetic=False)  # the cache is for real photos only
     swapped = {"val": "test", "test": "val", "train": "train"}
@@ -146,6 +150,6 @@ def test_baselines_are_computed_once_per_split_not_once_per_photo_collection():
     final = get_experiment("polychromify")
     first, second = evaluate_baselines(final, one), evaluate_baselines(final, other)
     assert first["gray"]["test"] == second["gray"]["val"] != second["gray"]["test"]
-    assert len([k for k in experiments._BASELINES]) >= 2
+    assert len([k for k in runner._BASELINES]) >= 2
     first["gray"]["test"]["auc"] = -1.0  # a caller's change does not reach the cache
     assert evaluate_baselines(final, one)["gray"]["test"]["auc"] != -1.0

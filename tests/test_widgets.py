@@ -1,4 +1,4 @@
-"""polychromify.widgets, driven headless (set values, click, read the outputs), and notebooks/06_colorize."""
+"""polychromify.book.widgets, driven headless (set values, click, read the outputs), and notebooks/06_colorize."""
 import datetime
 import io
 import subprocess
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify import widgets
-from polychromify.color import rgb_to_lab
-from polychromify.data import load_dataset
+from polychromify.book import widgets
+from polychromify.product.color import rgb_to_lab
+from polychromify.training.data import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,7 +157,7 @@ def test_live_training_updates_every_epoch():
 def test_live_training_trains_on_synthetic_landscapes_even_with_photos_configured(tmp_path, monkeypatch):
     """It says synthetic landscapes, and $POLYCHROMIFY_DATA (a folder of a few photos) does not change that:
     the library never reads the environment (it once cleaned and trained on the configured photos)."""
-    from polychromify.synthetic import synthetic_landscapes
+    from polychromify.training.synthetic import synthetic_landscapes
     photos = tmp_path / "photos"
     photos.mkdir()
     for i, rgb in enumerate(synthetic_landscapes(6, 48, seed=5)):
@@ -174,7 +174,7 @@ def test_live_training_trains_on_synthetic_landscapes_even_with_photos_configure
 # ---------------------------------------------------------------- no ipywidgets needed elsewhere
 
 def test_the_package_and_cli_do_not_import_ipywidgets():
-    code = ("import sys, polychromify.colorize, polychromify.pretrained, polychromify.cli, polychromify.widgets; "
+    code = ("import sys, polychromify.product.colorize, polychromify.product.pretrained, polychromify.cli, polychromify.book.widgets; "
             "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
