@@ -30,7 +30,8 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from polychromify.book import browser, webpage  # noqa: E402
-from polychromify.product.colorize import get_model, merge  # noqa: E402
+from polychromify.product.colorize import merge  # noqa: E402
+from polychromify.training.resolve import trained_model  # noqa: E402
 from polychromify.training.synthetic import synthetic_landscape  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers of the tests
@@ -107,8 +108,8 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="as `polychromify colorize --model`; default: pretrained")
     parser.add_argument("--float32", action="store_true", help="the float32 graph, not the book's 8-bit one")
     args = parser.parse_args()
-    model = get_model(args.model)
-    print(f"model: {model.label or model.experiment}, input {model.image_size} px; "
+    model = trained_model(args.model)
+    print(f"model: {model.source}, input {model.image_size} px; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     photos = {label: photo(*size) for label, size in SIZES.items()}
     with tempfile.TemporaryDirectory() as folder:

@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from polychromify.product.color import lab_to_rgb8, lightness  # noqa: E402
-from polychromify.product.colorize import (colorize_files, get_model, merge, predict_small_ab, upsample_ab,  # noqa: E402
+from polychromify.training.resolve import trained_model  # noqa: E402
+from polychromify.product.colorize import (colorize_files, merge, predict_small_ab, upsample_ab,  # noqa: E402
                                    write_image)
 from polychromify.product.images import load_rgb  # noqa: E402
 from polychromify.training.synthetic import synthetic_landscape  # noqa: E402
@@ -44,9 +45,9 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    model = get_model(args.model)
+    model = trained_model(args.model)
     predict_small_ab(np.zeros((8, 8, 3), np.uint8), model)  # the first prediction builds the graph
-    print(f"model {model.label}: loaded and warmed up in {time.perf_counter() - start:.1f} s (once per process)")
+    print(f"model {model.source}: loaded and warmed up in {time.perf_counter() - start:.1f} s (once per process)")
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other processes slow every stage)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -27,7 +27,7 @@ from polychromify.book import browser
 from polychromify.product import metrics  # noqa: E402
 from polychromify.training.cleaning import find_files  # noqa: E402
 from polychromify.product.color import rgb_to_lab  # noqa: E402
-from polychromify.product.colorize import get_model  # noqa: E402
+from polychromify.training.resolve import trained_model  # noqa: E402
 from polychromify.product.images import load_rgb  # noqa: E402
 
 from timing import median_seconds  # noqa: E402  (beside this script)
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=SCENES_DEV)
     parser.add_argument("--model", default=None, help="as `polychromify colorize --model`; default: pretrained")
     args = parser.parse_args()
-    model = get_model(args.model)
+    model = trained_model(args.model)
     photos = find_files(args.folder)[0][: args.photos]
     if not photos:
         raise SystemExit(f"{args.folder}: no photos")
@@ -65,7 +65,7 @@ def main() -> None:
         paths = {"float32": browser.export_onnx(Path(folder) / "colorizer.onnx", model),
                  "int8": browser.export_onnx(Path(folder) / "colorizer.int8.onnx", model, int8=True)}
         graphs = {name: session(path) for name, path in paths.items()}
-        print(f"model: {model.label or model.experiment}, input {model.image_size} px; "
+        print(f"model: {model.source}, input {model.image_size} px; "
               f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
               f"{len(photos)} photos of {args.folder.name}")
         truth, outputs = [], {name: [] for name in graphs}

@@ -26,6 +26,7 @@ from polychromify.product.trained import SHIPPED
 from polychromify.product.errors import Busy
 from polychromify.product.pretrained import CARD_MD, pretrained_card, PRETRAINED_DIR
 from polychromify.studies.model_card import export_pretrained
+from polychromify.studies import beyond, generalization
 from polychromify.studies.beyond import load_study
 from polychromify.studies.scoring import evaluate_split, score_folder, training_split
 from polychromify.product.trained import PRETRAINED
@@ -231,12 +232,10 @@ def _campaign_batch_sizes(profile: str) -> list[int]:
 
 
 def cmd_study(args) -> int:
-    """``study generalization`` / ``study beyond``: the study module's ``run_study``."""
-    import importlib
-    study = importlib.import_module(f"polychromify.{args.study_command}")
-    extra = {"fresh": True} if getattr(args, "fresh", False) else {}
-    path = study.run_study(args.data, _results(args), args.train_data or args.settings.data_dir,
-                           log=lambda line: print(f"study: {line}", flush=True), **extra)
+    """``study generalization`` / ``study beyond``: the study's ``run_study``."""
+    run_study = {"generalization": generalization.run_study, "beyond": beyond.run_study}[args.study_command]
+    path = run_study(args.data, _results(args), args.train_data or args.settings.data_dir,
+                     log=lambda line: print(f"study: {line}", flush=True), fresh=getattr(args, "fresh", False))
     print(path)
     return 0
 
@@ -282,20 +281,20 @@ METRIC_COLUMNS = TABLE_KEYS  # the registry's (``metrics.METRICS``)
 def _print_folder_scores(scores: dict) -> None:
     print(f"{scores['folder']}: {scores['images']} photos scored, {len(scores['skipped'])} undecodable; "
           f"profile {scores['profile']}")
-    print(f"{'':16}{'px':>5}" + "".join(f"{k:>17}" for k in METRIC_COLUMNS))
+    print(f"{'':16}{'px':>5}" + "".join(f" {k:>17}" for k in METRIC_COLUMNS))
     for name, row in scores["rows"].items():
-        print(f"{name:16}{row['image_size']:5d}" + "".join(f"{row['metrics'][k]:17.4f}" for k in METRIC_COLUMNS))
+        print(f"{name:16}{row['image_size']:5d}" + "".join(f" {row['metrics'][k]:17.4f}" for k in METRIC_COLUMNS))
     for name, row in scores["rows"].items():
         print(f"  {name}: {row['source']}")
 
 
 def _print_metrics(metrics: dict) -> None:
     keys = METRIC_COLUMNS
-    print(f"{'':16}" + "".join(f"{k:>17}" for k in keys))
+    print(f"{'':16}" + "".join(f" {k:>17}" for k in keys))
     for who in ("model", "gray", "mean_ab"):
         for split in ("val", "test"):
             row = metrics[who][split]
-            print(f"{who + ' ' + split:16}" + "".join(f"{row[k]:17.4f}" for k in keys))
+            print(f"{who + ' ' + split:16}" + "".join(f" {row[k]:17.4f}" for k in keys))
 
 
 def cmd_results(args) -> int:

@@ -60,7 +60,7 @@ def test_table_and_note(study):
     assert table.loc["PolyChromify (paper profile)", ("", "seeds")] == 2
     assert table.loc["gray baseline (ab = 0), ablation test split", ("landscape test split", "ab RMSE \u2193")] == 17.5
     assert table.loc["PolyChromify, the author's weights (paper profile)",
-                     ("other collection", "colourfulness gap \u2193")] == 17.0
+                     ("other collection", "colorfulness gap \u2193")] == 17.0
     note = prose.beyond_note(study)
     assert ("**PolyChromify U-Net** (ablation profile) against the final model at the same profile, on the other "
             "collection: better on 4 of 4") in note

@@ -120,8 +120,8 @@ def test_eccv16_is_refused_with_a_reason():
 def test_export_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / "colorizer.onnx"
     target.write_bytes(b"previous")
-    model = ColorizeModel(keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 1)]), "polychromify", "polychromify",
-                         "test")
+    model = TrainedModel(keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 1)]), "polychromify",
+                         "polychromify", "test")
 
     def fail(self, *args, **kwargs):
         Path(args[0]).write_bytes(b"half")

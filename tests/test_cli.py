@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from helpers import LANDSCAPES, needs
-from polychromify.training import fit as training
+from polychromify.product.metrics import TABLE_KEYS
+from polychromify.training import runner
 from polychromify.cli import main
 from polychromify.training.synthetic import synthetic_landscapes
 
@@ -133,13 +134,13 @@ def test_train_then_results_lists_the_runs(smoke_run, tmp_path, monkeypatch, cap
     store = tmp_path / "store"
     shutil.copytree(smoke_run.path.parent.parent, store)
     trained = []
-    original_fit = training.fit
+    original_fit = runner.fit
 
     def recording_fit(model, *args, **kwargs):
         trained.append(model.name)
         return original_fit(model, *args, **kwargs)
 
-    monkeypatch.setattr(training, "fit", recording_fit)
+    monkeypatch.setattr(runner, "fit", recording_fit)
     code = main(["train", "polychromify", "ae_v0", "--profile", "smoke", "--image-size", "16", "--epochs", "1",
                  "--max-images", "24", "--results", str(store)])
     out, err = capsys.readouterr()
@@ -172,7 +173,7 @@ def test_evaluate_recomputes_the_stored_metrics_from_the_stored_weights(smoke_ru
     lines = out.strip().splitlines()
     assert lines.pop(0) == str(smoke_run.path)          # the exact run of these flags and this data
     keys = lines[0].split()
-    assert keys == ["accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_gap"]
+    assert keys == list(TABLE_KEYS)  # the registry's columns (metrics.METRICS)
     rows = {" ".join(line.split()[:2]): [float(v) for v in line.split()[2:]] for line in lines[1:]}
     assert set(rows) == {f"{who} {split}" for who in ("model", "gray", "mean_ab") for split in ("val", "test")}
     for row, values in rows.items():

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from polychromify.training import fit as training
+from polychromify.training import runner
 from polychromify.training.experiments import EXPERIMENTS, get_experiment
 from polychromify.training.runner import run_experiment, settings
 from polychromify.product.metrics import METRIC_KEYS
@@ -88,7 +89,7 @@ def test_a_second_call_loads_the_run_without_training(store, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("fit must not be called for a finished run")
 
-    monkeypatch.setattr(training, "fit", no_training)
+    monkeypatch.setattr(runner, "fit", no_training)
     again = run_experiment("polychromify", "smoke", results_dir=results_dir, verbose=0, **SMOKE)
     assert again.path == run.path and again.finished
     assert again.provenance == before

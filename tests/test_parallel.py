@@ -20,7 +20,7 @@ from keras.src.backend.jax import distribution_lib
 from polychromify.training.experiments import get_experiment
 from polychromify.training.runner import build
 from polychromify.training.parallel import data_parallel, describe_devices
-from polychromify.training.results import environment
+from polychromify.training.provenance import environment
 from polychromify.training.fit import fit, predict
 
 rng = np.random.default_rng(0)
@@ -134,7 +134,7 @@ def test_device_count_divides_the_batches():
 
 def test_a_copy_without_git_records_the_commit_it_is_given(tmp_path, monkeypatch):
     """A device machine gets the work tree without .git: its runs' provenance names the commit passed in."""
-    from polychromify.training.results import GIT_COMMIT_ENV, git_commit
+    from polychromify.training.provenance import GIT_COMMIT_ENV, git_commit
     monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
     assert git_commit(tmp_path) == "unknown"
     monkeypatch.setenv(GIT_COMMIT_ENV, "0123abc")
@@ -144,7 +144,7 @@ def test_a_copy_without_git_records_the_commit_it_is_given(tmp_path, monkeypatch
 def test_the_commit_passed_in_wins_over_a_stale_git_in_the_copy(monkeypatch):
     """The H200's copy of the work tree carried the session's first .git: without the variable winning, the runs
     trained there recorded that older commit, '+dirty', instead of the one they ran."""
-    from polychromify.training.results import GIT_COMMIT_ENV, git_commit
+    from polychromify.training.provenance import GIT_COMMIT_ENV, git_commit
     monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
     here = git_commit()  # this checkout's own (a git work tree)
     monkeypatch.setenv(GIT_COMMIT_ENV, "0123abc")
@@ -155,7 +155,7 @@ def test_a_process_records_the_commit_it_started_from(tmp_path, monkeypatch):
     """A campaign trains for hours while the checkout moves on: its runs record the commit its code came from."""
     import subprocess
 
-    from polychromify.training.results import GIT_COMMIT_ENV, git_commit
+    from polychromify.training.provenance import GIT_COMMIT_ENV, git_commit
     monkeypatch.delenv(GIT_COMMIT_ENV, raising=False)
     git = lambda *a: subprocess.run(["git", "-C", str(tmp_path), *a], check=True, capture_output=True)  # noqa: E731
     git("init", "-q")

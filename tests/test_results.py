@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from polychromify.training import results
+from polychromify.training import provenance, results
+from polychromify.training.provenance import environment
 from polychromify.training.results import (
     FINISHED,
     Run,
-    environment,
     find_run,
     fingerprint,
     list_runs,
@@ -175,7 +175,7 @@ def test_environment_names_the_backend_versions_and_commit():
     assert {"polychromify", "keras", "numpy", "python", env["backend"]} <= set(env["versions"])
     assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?|unknown", env["git_commit"])
     assert env["machine"]["cpus"] >= 1
-    assert set(env["machine"]["cpu"]["features"]) <= set(results.CPU_FEATURES)
+    assert set(env["machine"]["cpu"]["features"]) <= set(provenance.CPU_FEATURES)
 
 
 def test_cpu_info_reads_the_model_clock_and_features(tmp_path):
@@ -183,14 +183,14 @@ def test_cpu_info_reads_the_model_clock_and_features(tmp_path):
     cpuinfo.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9654\ncpu MHz\t\t: 2400.000\n"
                        "flags\t\t: fpu sse avx2 fma avx512f avx512_bf16 avx512_vnni\n\n"
                        "processor\t: 1\nmodel name\t: ignored\nflags\t\t: fpu\n")
-    assert results.cpu_info(cpuinfo) == {"model": "AMD EPYC 9654", "mhz": 2400.0,
+    assert provenance.cpu_info(cpuinfo) == {"model": "AMD EPYC 9654", "mhz": 2400.0,
                                   "features": ["fma", "avx2", "avx512f", "avx512_bf16"]}
-    assert results.cpu_info(tmp_path / "missing") == {"model": "?", "mhz": None, "features": []}
+    assert provenance.cpu_info(tmp_path / "missing") == {"model": "?", "mhz": None, "features": []}
 
 
 def test_git_commit_outside_a_repository_is_unknown(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    assert results.git_commit(tmp_path) == "unknown"
+    assert provenance.git_commit(tmp_path) == "unknown"
 
 
 def test_recorded_metrics_are_named_in_the_provenance(tmp_path):

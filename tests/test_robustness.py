@@ -280,7 +280,7 @@ def test_an_unwritable_store_is_one_line_with_what_to_do(tmp_path, monkeypatch, 
     def read_only(path, value):
         raise OSError(errno.EROFS, "Read-only file system", str(path))
     monkeypatch.setattr(results, "write_json", read_only)
-    monkeypatch.setattr("polychromify.training.experiments.write_json", read_only)
+    monkeypatch.setattr("polychromify.training.runner.write_json", read_only)
     assert cli.main(_smoke_train(tmp_path / "store")) == 2
     (line,) = _failures(capsys)
     assert line.startswith(f"polychromify: {tmp_path / 'store'}") and "Read-only file system" in line

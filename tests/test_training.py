@@ -164,7 +164,7 @@ def test_training_killed_with_sigkill_resumes_after_the_last_finished_epoch(tmp_
         started.append(epoch)
         return original_begin(self, epoch, logs)
 
-    monkeypatch.setattr(training._EpochCheckpoint, "on_epoch_begin", recording_begin)
+    monkeypatch.setattr(training._keras_classes()[1], "on_epoch_begin", recording_begin)
     model = _model(seed=SEED + 1)
     history = fit(model, x, y, xv, yv, epochs=epochs, batch_size=4, seed=SEED, checkpoint_dir=folder, verbose=0)
     assert started == [done, done + 1]  # 0-based: it started right after the last finished epoch

@@ -24,7 +24,8 @@ from polychromify.product.pretrained import pretrained_card
 from polychromify.training.data import load_dataset
 from polychromify.training.experiments import get_experiment
 from polychromify.training.profiles import SEEDS
-from polychromify.training.results import find_run, git_commit
+from polychromify.training.provenance import git_commit
+from polychromify.training.results import find_run
 from polychromify.training.runner import experiment_data, obtain
 from polychromify.training.samples import FOLDER, stored_photo, stored_photos
 from polychromify.training.settings import Settings

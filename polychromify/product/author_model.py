@@ -39,10 +39,12 @@ import json
 import shutil
 from pathlib import Path
 
-import keras
+import lazy_loader
 
 from polychromify.product.files import atomic_path
 from polychromify.product.models import build_model
+
+keras = lazy_loader.load("keras")  # loaded at first use: importing the package starts no TensorFlow
 
 AUTHOR_LICENCE = "Copyright (c) 2021 Davide Ghiotto, MIT licence"
 AUTHOR_IMAGE_SIZE = 128  # px: what he trained it on

@@ -71,11 +71,12 @@ from __future__ import annotations
 
 import functools
 
-import keras
+import lazy_loader
 import numpy as np
-from keras import layers, ops
 
 from polychromify.product.color import AB_SCALE, rgb_to_lab
+
+keras = lazy_loader.load("keras")  # loaded at first use: importing the product starts no TensorFlow
 
 __all__ = [
     "ab_bins",
@@ -140,7 +141,7 @@ def ab_bins(grid: int = 10) -> np.ndarray:
 
 
 def _bins_tensor(bins):
-    return ops.convert_to_tensor(ab_bins() if bins is None else np.asarray(bins, np.float32),
+    return keras.ops.convert_to_tensor(ab_bins() if bins is None else np.asarray(bins, np.float32),
                                  dtype="float32")
 
 
@@ -156,18 +157,18 @@ def soft_encode(ab, bins=None, k: int = 5, sigma: float = 5.0):
     """
     bins_t = _bins_tensor(bins)
     q = int(bins_t.shape[0])
-    ab = ops.cast(ab, "float32")
+    ab = keras.ops.cast(ab, "float32")
     # squared distances (..., Q) via |x|^2 - 2 x.b + |b|^2 (no (..., Q, 2) intermediate)
-    d2 = (ops.sum(ops.square(ab), axis=-1, keepdims=True)
-          - 2.0 * ops.matmul(ab, ops.transpose(bins_t))
-          + ops.sum(ops.square(bins_t), axis=-1))
-    d2 = ops.maximum(d2, 0.0)
-    neg_d2, idx = ops.top_k(-d2, k=k, sorted=True)  # nearest first
-    w = ops.exp((neg_d2 - neg_d2[..., :1]) / (2.0 * sigma * sigma))
-    w = w / ops.sum(w, axis=-1, keepdims=True)
-    out = ops.zeros_like(d2)
+    d2 = (keras.ops.sum(keras.ops.square(ab), axis=-1, keepdims=True)
+          - 2.0 * keras.ops.matmul(ab, keras.ops.transpose(bins_t))
+          + keras.ops.sum(keras.ops.square(bins_t), axis=-1))
+    d2 = keras.ops.maximum(d2, 0.0)
+    neg_d2, idx = keras.ops.top_k(-d2, k=k, sorted=True)  # nearest first
+    w = keras.ops.exp((neg_d2 - neg_d2[..., :1]) / (2.0 * sigma * sigma))
+    w = w / keras.ops.sum(w, axis=-1, keepdims=True)
+    out = keras.ops.zeros_like(d2)
     for j in range(k):  # k one-hots of shape (..., Q): lighter than one (..., k, Q) block
-        out = out + w[..., j:j + 1] * ops.one_hot(idx[..., j], q, dtype="float32")
+        out = out + w[..., j:j + 1] * keras.ops.one_hot(idx[..., j], q, dtype="float32")
     return out
 
 
@@ -181,11 +182,11 @@ def annealed_mean(logits_or_probs, bins=None, T: float = DEFAULT_T, from_logits:
     T = 1 gives the mean, T -> 0 the mode.
     """
     bins_t = _bins_tensor(bins)
-    x = ops.cast(logits_or_probs, "float32")
+    x = keras.ops.cast(logits_or_probs, "float32")
     if not from_logits:
-        x = ops.log(ops.maximum(x, 1e-12))
-    p = ops.softmax(x / T, axis=-1)
-    return ops.matmul(p, bins_t)
+        x = keras.ops.log(keras.ops.maximum(x, 1e-12))
+    p = keras.ops.softmax(x / T, axis=-1)
+    return keras.ops.matmul(p, bins_t)
 
 
 def decode_ab(logits, T: float = DEFAULT_T, bins=None):
@@ -196,71 +197,15 @@ def decode_ab(logits, T: float = DEFAULT_T, bins=None):
     ab = annealed_mean(logits, bins=bins, T=T) / AB_SCALE
     h, w = logits.shape[1], logits.shape[2]
     if h is None or w is None:
-        shape = ops.shape(logits)
+        shape = keras.ops.shape(logits)
         h, w = shape[1], shape[2]
-    y = ops.image.resize(ab, (h * 4, w * 4), interpolation="bilinear",
+    y = keras.ops.image.resize(ab, (h * 4, w * 4), interpolation="bilinear",
                          data_format="channels_last")
-    return ops.clip(y, -1.0, 1.0)
+    return keras.ops.clip(y, -1.0, 1.0)
 
 
-@keras.saving.register_keras_serializable(package="polychromify", name="eccv16_accuracy")
-def eccv16_accuracy(y_true, y_pred_logits):
-    """The project's pixel "accuracy" for ECCV16: decode the logits (``decode_ab``,
-    default bins and T), then per pixel 1.0 where argmax over (a, b) of the decoded Y
-    equals that of y_true, else 0.0 -- what Keras' ``"accuracy"`` (categorical accuracy)
-    reports for the autoencoders' (N, H, W, 2) outputs. Returns (N, H, W); Keras averages.
-    Named ``accuracy`` so that fit logs it as ``accuracy`` / ``val_accuracy``.
-    """
-    y_pred = decode_ab(y_pred_logits)
-    y_true = ops.cast(y_true, "float32")
-    hit = ops.equal(ops.argmax(y_true, axis=-1), ops.argmax(y_pred, axis=-1))
-    return ops.cast(hit, "float32")
-
-
-eccv16_accuracy.__name__ = "accuracy"
-
-
-# ------------------------------------------------------------------- rebalancing
-def rebalancing_weights(ab_train, bins=None, lam: float = 0.5, sigma: float = 5.0, *,
-                        scale: float = 1.0, max_pixels: int = 1_000_000, seed: int = 0,
-                        return_prior: bool = False):
-    """Class-rebalancing weights w (Q,) float32 (Sec. 2.2, Eq. 3-4).
-
-    ab_train: array (..., 2) of training-set ab values in Lab units (pass the model-space
-    Y with ``scale=128``). At most ``max_pixels`` pixels, drawn at random (``seed``), are
-    used. The empirical prior p is the nearest-bin histogram, smoothed by a Gaussian of
-    ``sigma`` ab units across bins (mass-conserving: each bin's mass is spread over the
-    bins by their ab distance). Then w ∝ ((1 - lam) p + lam / Q)^-1, normalised so that
-    sum_q p_q w_q = 1. With ``return_prior=True`` returns (w, p).
-    """
-    from scipy.spatial import cKDTree
-
-    bins = ab_bins() if bins is None else np.asarray(bins, np.float32)
-    q = len(bins)
-    ab = np.asarray(ab_train, dtype=np.float32).reshape(-1, 2) * scale
-    if len(ab) == 0:
-        raise ValueError("rebalancing_weights: no ab values given")
-    if len(ab) > max_pixels:
-        rng = np.random.default_rng(seed)
-        ab = ab[rng.choice(len(ab), size=max_pixels, replace=False)]
-    _, nearest = cKDTree(bins).query(ab)
-    counts = np.bincount(nearest, minlength=q).astype(np.float64)
-    p = counts / counts.sum()
-    d2 = np.sum((bins[:, None, :].astype(np.float64) - bins[None, :, :]) ** 2, axis=-1)
-    kernel = np.exp(-d2 / (2.0 * sigma**2))
-    kernel /= kernel.sum(axis=0, keepdims=True)  # column r spreads bin r's mass
-    p = kernel @ p
-    p /= p.sum()
-    w = 1.0 / ((1.0 - lam) * p + lam / q)
-    w /= np.sum(p * w)
-    if return_prior:
-        return w.astype(np.float32), p.astype(np.float32)
-    return w.astype(np.float32)
-
-
-# ----------------------------------------------------------------------- model
 def _conv(x, filters, name, strides=1, dilation=1):
-    return layers.Conv2D(filters, 3, strides=strides, dilation_rate=dilation,
+    return keras.layers.Conv2D(filters, 3, strides=strides, dilation_rate=dilation,
                          padding="same", activation="relu", name=name)(x)
 
 
@@ -296,10 +241,10 @@ def eccv16(input_size: int = 256, bins=None, name: str = "eccv16") -> keras.Mode
     q = len(ab_bins() if bins is None else bins)
 
     inputs = keras.Input((input_size, input_size, 1), name="L")
-    x = layers.Rescaling(1.0 / 100.0, offset=-0.5, name="l_norm")(inputs)  # (L-50)/100
+    x = keras.layers.Rescaling(1.0 / 100.0, offset=-0.5, name="l_norm")(inputs)  # (L-50)/100
 
     def bn(x, block):
-        return layers.BatchNormalization(epsilon=1e-5, name=f"conv{block}_norm")(x)
+        return keras.layers.BatchNormalization(epsilon=1e-5, name=f"conv{block}_norm")(x)
 
     x = _conv(x, 64, "conv1_1")
     x = _conv(x, 64, "conv1_2", strides=2)
@@ -315,70 +260,12 @@ def eccv16(input_size: int = 256, bins=None, name: str = "eccv16") -> keras.Mode
         for i in (1, 2, 3):
             x = _conv(x, 512, f"conv{block}_{i}", dilation=dilation)
         x = bn(x, block)
-    x = layers.Conv2DTranspose(256, 4, strides=2, padding="same", activation="relu",
+    x = keras.layers.Conv2DTranspose(256, 4, strides=2, padding="same", activation="relu",
                                name="conv8_1")(x)
     x = _conv(x, 256, "conv8_2")
     x = _conv(x, 256, "conv8_3")
-    logits = layers.Conv2D(q, 1, name="conv8_313", dtype="float32")(x)
+    logits = keras.layers.Conv2D(q, 1, name="conv8_313", dtype="float32")(x)
     return keras.Model(inputs, logits, name=name)
 
 
 # ------------------------------------------------------------------------ loss
-@keras.saving.register_keras_serializable(package="polychromify", name="Eccv16Loss")
-class Eccv16Loss(keras.losses.Loss):
-    """Class-rebalanced multinomial cross-entropy on soft-encoded targets (Eq. 2).
-
-    y_true: model-space Y (N, H, W, 2) in [-1, 1] at full resolution; y_pred: logits
-    (N, h, w, Q) with H = f h (f is read from the static shapes; 4, as for ``eccv16``,
-    when they are unknown). Y is average-pooled over f x f
-    blocks, multiplied by 128, soft-encoded (5 nearest bins, sigma 5); each pixel is
-    weighted by the rebalancing weight of its nearest bin; the result is the mean over
-    pixels of w * (-sum_q z_q log softmax(logits)_q).
-
-    bins: (Q, 2) bin centres (default ``ab_bins()``); weights: (Q,) rebalancing weights
-    (default: ones, i.e. no rebalancing). ``get_config`` stores both as lists.
-    """
-
-    def __init__(self, bins=None, weights=None, k: int = 5, sigma: float = 5.0,
-                 name: str = "eccv16_loss", reduction="sum_over_batch_size", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.bins = np.array(ab_bins() if bins is None else bins, dtype=np.float32)
-        q = len(self.bins)
-        self.weights = (np.ones(q, np.float32) if weights is None
-                        else np.array(weights, dtype=np.float32).reshape(-1))
-        if len(self.weights) != q:
-            raise ValueError(f"Eccv16Loss: {len(self.weights)} weights for {q} bins")
-        self.k = int(k)
-        self.sigma = float(sigma)
-
-    def call(self, y_true, y_pred):
-        y_true = ops.cast(y_true, "float32")
-        logits = ops.cast(y_pred, "float32")
-        h_true, h_pred = y_true.shape[1], logits.shape[1]
-        factor = h_true // h_pred if h_true and h_pred else 4  # unknown shapes: eccv16's 4
-        if factor > 1:
-            y_true = ops.average_pool(y_true, pool_size=factor, strides=factor,
-                                      padding="valid", data_format="channels_last")
-        z = soft_encode(y_true * AB_SCALE, self.bins, k=self.k, sigma=self.sigma)
-        w = ops.take(ops.convert_to_tensor(self.weights), ops.argmax(z, axis=-1))
-        ce = -ops.sum(z * ops.log_softmax(logits, axis=-1), axis=-1)
-        return w * ce  # (N, h, w); the reduction averages over all pixels
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(bins=self.bins.tolist(), weights=self.weights.tolist(),
-                      k=self.k, sigma=self.sigma)
-        return config
-
-
-def compile_eccv16(model: keras.Model, y_train=None, learning_rate: float = 1e-3) -> keras.Model:
-    """Compile with Adam, the rebalanced loss (weights from the training set's own ab prior) and the
-    project's pixel accuracy on the decoded output. ``y_train`` is model-space Y; None: no rebalancing.
-
-    Deviation: Zhang et al. used Adam with lr 3e-5 and weight decay for 450k iterations on ImageNet;
-    for a from-scratch comparison at the paper's scale we keep the paper's Adam settings for every model.
-    """
-    weights = None if y_train is None else rebalancing_weights(np.asarray(y_train), scale=AB_SCALE)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=Eccv16Loss(weights=weights),
-                  metrics=[eccv16_accuracy])
-    return model

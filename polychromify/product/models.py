@@ -13,12 +13,13 @@ the author's trained model (his Conv2D output) in ``polychromify.product.author_
 """
 from __future__ import annotations
 
-import keras
-from keras import layers
+import lazy_loader
 
 from polychromify.product import paper
 from polychromify.product.quiet import tensorflow_start
 from polychromify.product.eccv16 import ab_bins, eccv16 as build
+
+keras = lazy_loader.load("keras")  # loaded at first use: importing the package starts no TensorFlow
 
 NEURONS = {  # section V.B: widths of the dense middle
     "L": (64, 32, 16, 32, 64),
@@ -44,13 +45,13 @@ def _ab_output(x, kernel: int | None = None) -> keras.KerasTensor:
     """The output every model shares: Dense(2, tanh) per pixel, kept in float32 under mixed precision.
     With ``kernel``, a Conv2D(2, kernel x kernel, tanh) instead (the author's code)."""
     if kernel:
-        return layers.Conv2D(2, kernel, padding="same", activation="tanh", dtype="float32", name="ab")(x)
-    return layers.Dense(2, activation="tanh", dtype="float32", name="ab")(x)
+        return keras.layers.Conv2D(2, kernel, padding="same", activation="tanh", dtype="float32", name="ab")(x)
+    return keras.layers.Dense(2, activation="tanh", dtype="float32", name="ab")(x)
 
 
 def _conv(x, filters: int, kernel: int = 3, strides: int = 1, batch_norm: bool = False, name: str | None = None):
-    x = layers.Conv2D(filters, kernel, strides=strides, padding="same", activation="relu", name=name)(x)
-    return layers.BatchNormalization(name=f"{name}_bn" if name else None)(x) if batch_norm else x
+    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", activation="relu", name=name)(x)
+    return keras.layers.BatchNormalization(name=f"{name}_bn" if name else None)(x) if batch_norm else x
 
 
 def ae_v0(image_size: int = 128) -> keras.Model:
@@ -58,7 +59,7 @@ def ae_v0(image_size: int = 128) -> keras.Model:
     inputs = _input(image_size)
     x = inputs
     for i, units in enumerate(NEURONS["M"]):
-        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+        x = keras.layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
     return keras.Model(inputs, _ab_output(x), name="ae_v0")
 
 
@@ -96,7 +97,7 @@ def ae_v3(image_size: int = 128) -> keras.Model:
         x = _conv(x, filters, strides=2, name=f"enc{i + 1}")
     for i, filters in enumerate((512, 256, 128, 64, 32)):
         x = _conv(x, filters, name=f"dec{i + 1}")
-        x = layers.UpSampling2D(2, name=f"up{i + 1}")(x)
+        x = keras.layers.UpSampling2D(2, name=f"up{i + 1}")(x)
     return keras.Model(inputs, _ab_output(x), name="ae_v3")
 
 
@@ -138,13 +139,13 @@ def polychromify(image_size: int = 128, neurons: str = "H", filters: str = "L", 
     for i, n in enumerate(f[:3]):
         x = _conv(x, n, strides=2 if strided and i == 0 else 1, name=f"enc{i + 1}")
     for i, units in enumerate(NEURONS[neurons]):
-        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+        x = keras.layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
         if batch_norm and i in (0, 1, 3):
-            x = layers.BatchNormalization(name=f"dense{i + 1}_bn")(x)
+            x = keras.layers.BatchNormalization(name=f"dense{i + 1}_bn")(x)
     for i, n in enumerate(f[3:]):
         x = _conv(x, n, name=f"dec{i + 1}")
     if strided:
-        x = layers.UpSampling2D(2, name="up")(x)
+        x = keras.layers.UpSampling2D(2, name="up")(x)
     return keras.Model(inputs, _ab_output(x, output_kernel), name=name)
 
 
@@ -168,17 +169,17 @@ def unet(image_size: int = 128, filters: str = "L", convs: int = 1, neurons: str
     # L in [0, 100] scaled to [-1, 1] first (as Zhang et al.'s network does): fed raw, as the final model takes
     # it, the pooled and concatenated features drove the tanh output to +-1 in the first epoch and it stayed
     # there (the first ablation run, discarded: loss 1.0 throughout)
-    x, skips = layers.Rescaling(1 / 50, offset=-1.0, name="scale")(inputs), []
+    x, skips = keras.layers.Rescaling(1 / 50, offset=-1.0, name="scale")(inputs), []
     for level, n in enumerate(f[:3]):
         for i in range(convs):
             x = _conv(x, n, name=f"enc{level + 1}" + (f"_{i + 1}" if convs > 1 else ""))
         skips.append(x)
-        x = layers.MaxPooling2D(2, name=f"pool{level + 1}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"pool{level + 1}")(x)
     for i, units in enumerate(NEURONS[neurons]):
-        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+        x = keras.layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
     for level, n in enumerate(f[3:]):
-        x = layers.UpSampling2D(2, name=f"up{level + 1}")(x)
-        x = layers.Concatenate(name=f"skip{level + 1}")([x, skips[-1 - level]])
+        x = keras.layers.UpSampling2D(2, name=f"up{level + 1}")(x)
+        x = keras.layers.Concatenate(name=f"skip{level + 1}")([x, skips[-1 - level]])
         for i in range(convs):
             x = _conv(x, n, name=f"dec{level + 1}" + (f"_{i + 1}" if convs > 1 else ""))
     return keras.Model(inputs, _ab_output(x), name=name)
@@ -192,8 +193,8 @@ def polychromify_classes(image_size: int = 128, name: str = "polychromify_classe
     loss, not the architecture, makes MSE's colours pale (sections V.C and VI)."""
     body = polychromify(image_size)
     features = body.get_layer("dec3").output
-    x = layers.AveragePooling2D(4, name="quarter")(features)
-    logits = layers.Dense(len(ab_bins()), dtype="float32", name="ab_logits")(x)
+    x = keras.layers.AveragePooling2D(4, name="quarter")(features)
+    logits = keras.layers.Dense(len(ab_bins()), dtype="float32", name="ab_logits")(x)
     return keras.Model(body.input, logits, name=name)
 
 
@@ -220,15 +221,15 @@ def eccv16(image_size: int = 128) -> keras.Model:
               (512, 3, 1, 1)]  # (filters, convolutions, dilation, stride of the last one)
     for b, (filters, count, dilation, stride) in enumerate(blocks, start=1):
         for i in range(1, count + 1):
-            x = layers.Conv2D(filters, 3, strides=stride if i == count else 1, dilation_rate=dilation,
+            x = keras.layers.Conv2D(filters, 3, strides=stride if i == count else 1, dilation_rate=dilation,
                               padding="same", activation="relu", name=f"conv{b}_{i}")(x)
-        x = layers.BatchNormalization(name=f"conv{b}_bn")(x)
-    x = layers.Conv2DTranspose(256, 4, strides=2, padding="same", activation="relu", name="conv8_1")(x)
-    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv8_2")(x)
-    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv8_3")(x)
-    x = layers.Conv2D(313, 1, activation="relu", name="conv8_313")(x)
-    x = layers.Conv2D(2, 1, activation="tanh", dtype="float32", name="ab_quarter")(x)
-    return keras.Model(inputs, layers.UpSampling2D(4, dtype="float32", name="ab")(x), name="eccv16")
+        x = keras.layers.BatchNormalization(name=f"conv{b}_bn")(x)
+    x = keras.layers.Conv2DTranspose(256, 4, strides=2, padding="same", activation="relu", name="conv8_1")(x)
+    x = keras.layers.Conv2D(256, 3, padding="same", activation="relu", name="conv8_2")(x)
+    x = keras.layers.Conv2D(256, 3, padding="same", activation="relu", name="conv8_3")(x)
+    x = keras.layers.Conv2D(313, 1, activation="relu", name="conv8_313")(x)
+    x = keras.layers.Conv2D(2, 1, activation="tanh", dtype="float32", name="ab_quarter")(x)
+    return keras.Model(inputs, keras.layers.UpSampling2D(4, dtype="float32", name="ab")(x), name="eccv16")
 
 
 def eccv16_zhang(image_size: int = 128) -> keras.Model:
@@ -281,6 +282,6 @@ def build_model(name: str, image_size: int = 128, bn_momentum: float | None = No
         model = builder(image_size=image_size)
     if bn_momentum is not None:
         for layer in model.layers:
-            if isinstance(layer, layers.BatchNormalization):
+            if isinstance(layer, keras.layers.BatchNormalization):
                 layer.momentum = bn_momentum
     return model

@@ -112,8 +112,10 @@ def folder_hash(folder: Path, names: list[str]) -> str:
     return digest.hexdigest()
 
 
-def run_study(folder, results_dir=None, data_dir=None, epochs=(1, 3, 5, 10, 15, 20, 25), log=print) -> Path:
-    """Score every model of the study on ``folder`` and write the study file; returns its path."""
+def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = True,
+              epochs=(1, 3, 5, 10, 15, 20, 25)) -> Path:
+    """Score every model of the study on ``folder`` and write the study file; returns its path. Every score is
+    computed afresh (``fresh`` is there for the command line's one signature: this study keeps nothing)."""
     folder = Path(folder)
     paper_run = find_run("polychromify", "paper", results_dir, synthetic=False, exact=True)
     author_run = find_run("author_model", "paper", results_dir, synthetic=False)

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from polychromify.training.experiments import get_experiment
 from polychromify.training.runner import run_experiment
 from polychromify.training.profiles import SEEDS, get_profile
-from polychromify.training.results import cpu_info, find_run, list_runs, stored_profile
+from polychromify.training.provenance import cpu_info
+from polychromify.training.results import find_run, list_runs, stored_profile
 from polychromify.product.errors import Busy
 from polychromify.training.fit import finished_epochs
 from polychromify.training.runner import checkpoint_dir

@@ -17,18 +17,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import functools
 import re
 import shutil
 import time
 from pathlib import Path
 
-import keras
+import lazy_loader
 import numpy as np
 
 from polychromify.product.files import atomic_folder, atomic_path
 from polychromify.product.metrics import keras_pixel_accuracy
 from polychromify.training.profiles import AUGMENTATIONS, LOSSES, PRECISIONS
 from polychromify.product.errors import Damaged, read_json, reason
+
+keras = lazy_loader.load("keras")  # loaded at first use: the command line starts without TensorFlow
 
 
 @contextlib.contextmanager
@@ -125,62 +128,68 @@ def load_best_weights(folder: Path) -> list | None:
 
 # ---------------------------------------------------------------- fit
 
-class _Shuffled(keras.utils.PyDataset):
-    """Batches of (x, y) in an order that depends only on (seed, epoch), so a resumed run sees the same batches;
-    with ``augment="flip"`` each photo of a batch is mirrored (L and ab alike) on a coin drawn from
-    (seed, epoch, batch), as reproducible as the order."""
+@functools.cache
+def _keras_classes():
+    """The training data and checkpoint callback, defined at first use: Keras loads only when training starts."""
 
-    def __init__(self, x, y, batch_size: int, seed: int, augment: str = "none"):
-        super().__init__()
-        if augment not in AUGMENTATIONS:
-            raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)}, not {augment!r}")
-        self.x, self.y, self.batch_size, self.seed, self.augment = x, y, batch_size, seed, augment
-        self.set_epoch(0)
+    class _Shuffled(keras.utils.PyDataset):
+        """Batches of (x, y) in an order that depends only on (seed, epoch), so a resumed run sees the same batches;
+        with ``augment="flip"`` each photo of a batch is mirrored (L and ab alike) on a coin drawn from
+        (seed, epoch, batch), as reproducible as the order."""
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-        self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+        def __init__(self, x, y, batch_size: int, seed: int, augment: str = "none"):
+            super().__init__()
+            if augment not in AUGMENTATIONS:
+                raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)}, not {augment!r}")
+            self.x, self.y, self.batch_size, self.seed, self.augment = x, y, batch_size, seed, augment
+            self.set_epoch(0)
 
-    def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)
+        def set_epoch(self, epoch: int) -> None:
+            self.epoch = epoch
+            self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
 
-    def __getitem__(self, i: int):
-        index = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
-        x, y = self.x[index], self.y[index]
-        if self.augment == "flip":
-            mirror = np.random.default_rng([self.seed, self.epoch, i]).random(len(index)) < 0.5
-            x[mirror], y[mirror] = x[mirror, :, ::-1], y[mirror, :, ::-1]  # fancy indexing made copies: inputs kept
-        return x, y
+        def __len__(self) -> int:
+            return -(-len(self.x) // self.batch_size)
+
+        def __getitem__(self, i: int):
+            index = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
+            x, y = self.x[index], self.y[index]
+            if self.augment == "flip":
+                mirror = np.random.default_rng([self.seed, self.epoch, i]).random(len(index)) < 0.5
+                x[mirror], y[mirror] = x[mirror, :, ::-1], y[mirror, :, ::-1]  # fancy indexing made copies: inputs kept
+            return x, y
 
 
-class _EpochCheckpoint(keras.callbacks.Callback):
-    """Set the epoch's batch order, time the epoch, extend the history and checkpoint when it ends; with a
-    ``patience``, keep the best validation epoch's weights and stop once it lies ``patience`` epochs back."""
+    class _EpochCheckpoint(keras.callbacks.Callback):
+        """Set the epoch's batch order, time the epoch, extend the history and checkpoint when it ends; with a
+        ``patience``, keep the best validation epoch's weights and stop once it lies ``patience`` epochs back."""
 
-    def __init__(self, folder: Path | None, history: dict, data: _Shuffled, segments: list,
-                 patience: int | None = None, best_weights: list | None = None):
-        super().__init__()
-        self.folder, self.history, self.data, self.segments = folder, history, data, segments
-        self.patience, self.best_weights = patience, best_weights
+        def __init__(self, folder: Path | None, history: dict, data: _Shuffled, segments: list,
+                     patience: int | None = None, best_weights: list | None = None):
+            super().__init__()
+            self.folder, self.history, self.data, self.segments = folder, history, data, segments
+            self.patience, self.best_weights = patience, best_weights
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.data.set_epoch(epoch)
-        self.start = time.perf_counter()
+        def on_epoch_begin(self, epoch, logs=None):
+            self.data.set_epoch(epoch)
+            self.start = time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        logs["seconds"] = time.perf_counter() - self.start
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(float(value))
-        if self.segments:
-            self.segments[-1]["last_epoch"] = epoch + 1
-            self.segments[-1]["seconds"] = self.segments[-1].get("seconds", 0.0) + logs["seconds"]
-        if self.patience is not None:
-            if best_epoch(self.history) == epoch + 1:
-                self.best_weights = self.model.get_weights()
-            self.model.stop_training = stopped_early(self.history, self.patience)
-        if self.folder is not None:
-            save_checkpoint(self.model, self.folder, epoch + 1, self.history, self.segments, self.best_weights)
+        def on_epoch_end(self, epoch, logs=None):
+            logs = dict(logs or {})
+            logs["seconds"] = time.perf_counter() - self.start
+            for key, value in logs.items():
+                self.history.setdefault(key, []).append(float(value))
+            if self.segments:
+                self.segments[-1]["last_epoch"] = epoch + 1
+                self.segments[-1]["seconds"] = self.segments[-1].get("seconds", 0.0) + logs["seconds"]
+            if self.patience is not None:
+                if best_epoch(self.history) == epoch + 1:
+                    self.best_weights = self.model.get_weights()
+                self.model.stop_training = stopped_early(self.history, self.patience)
+            if self.folder is not None:
+                save_checkpoint(self.model, self.folder, epoch + 1, self.history, self.segments, self.best_weights)
+
+    return _Shuffled, _EpochCheckpoint
 
 
 def fit(model: keras.Model, x_train, y_train, x_val=None, y_val=None, *, epochs: int = 25, batch_size: int = 32,
@@ -212,6 +221,7 @@ def fit(model: keras.Model, x_train, y_train, x_val=None, y_val=None, *, epochs:
     best = load_best_weights(Path(checkpoint_dir)) if checkpoint_dir and patience is not None else None
     if segment is not None and start_epoch < last:
         segments.append({**segment, "first_epoch": start_epoch + 1, "last_epoch": start_epoch, "seconds": 0.0})
+    _Shuffled, _EpochCheckpoint = _keras_classes()
     data = _Shuffled(x_train, y_train, batch_size, seed, augment)
     callback = _EpochCheckpoint(Path(checkpoint_dir) if checkpoint_dir else None, history, data, segments,
                                 patience, best)

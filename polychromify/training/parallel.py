@@ -39,7 +39,9 @@ import contextlib
 import math
 import os
 
-import keras
+import lazy_loader
+
+keras = lazy_loader.load("keras")  # loaded at first use: importing the package starts no TensorFlow
 
 JOB_ADDRESSES_ENV = "KERAS_DISTRIBUTION_JOB_ADDRESSES"  # read by keras.distribution.initialize
 NUM_PROCESSES_ENV = "KERAS_DISTRIBUTION_NUM_PROCESSES"
