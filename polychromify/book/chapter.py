@@ -284,3 +284,16 @@ def glue_figure(name: str, figure, dpi: int = 110, display: bool = True) -> None
     buffer = io.BytesIO()
     legible(figure).savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     glue(name, Image(buffer.getvalue()), display=display)
+
+
+def glue_page(page) -> None:
+    """Glue everything a section's package function returned (``pages.Page``): its shown objects, its plain
+    values (``{glue:text}``, not shown here) and its figures."""
+    from myst_nb import glue
+
+    for name, value in page.shown.items():
+        glue(name, value)
+    for name, value in page.text.items():
+        glue(name, value, display=False)
+    for name, figure in page.figures.items():
+        glue_figure(name, figure)

@@ -13,6 +13,7 @@ from polychromify.training.experiments import LABELS
 from polychromify.product.paper import PAPER
 from polychromify.product.metrics import METRICS
 from polychromify.book.tables import PENDING, SPREAD, STUDY_METRICS, ablations, seed_spread
+from polychromify.book.tables import ours as ours_label
 from polychromify.studies.beyond import default_run, MEASURES, PROFILES, reference_verdicts, seed_count, spreads, VARIANTS, verdicts
 
 def pending_note(names) -> str:
@@ -456,3 +457,32 @@ def beyond_default(study: dict, winner: str | None, why: str, card: dict | None)
         text += (f" The package ships {f'`{shipped}`' if shipped else 'no model'} instead: export the chosen run with "
                  f"`polychromify pretrained export --run results/{chosen}`.")
     return text
+
+
+def selection_reading(table: pd.DataFrame, runs: dict) -> str:
+    """Whether the paper's own reading of its Fig. 3 (AE v2 best) holds in our runs."""
+    values = table[("validation accuracy", ours_label(runs))].astype(float).dropna()
+    if values.empty:
+        return ""
+    best = values.idxmax()
+    return (f"The paper's own reading of Fig. 3, AE v2 best, {'holds' if best == LABELS['ae_v2'] else '**does not hold**'} "
+            f"in our run (best: {best}).")
+
+
+def tuning_notebook_note(runs: dict) -> str:
+    """The CNN's and ECCV16's final validation accuracies: the author's notebook's beside ours."""
+    mine = {name: f"{runs[name].history['val_accuracy'][-1]:.4f}" if name in runs else "not trained yet"
+            for name in ("cnn", "eccv16")}
+    return ("The CNN's and ECCV16's final validation accuracies are not in the paper (only their curves in Fig. 4); "
+            f"the author's notebook printed {paper.TUNING_VAL_ACCURACY_NOTEBOOK['cnn']:.4f} and "
+            f"{paper.TUNING_VAL_ACCURACY_NOTEBOOK['eccv16']:.4f}; ours are {mine['cnn']} and {mine['eccv16']}.")
+
+
+def colorization_source(synthetic_data: bool, synthetic_runs: bool) -> str:
+    """Where the photos of the colorization figures come from, when they are colorized now."""
+    if not synthetic_data:
+        return "real test photos"
+    if synthetic_runs:
+        return "synthetic landscapes"
+    return ("synthetic landscapes (the models were trained on the real photos, but no photo folder is configured "
+            "here and the runs store no colorizations)")
