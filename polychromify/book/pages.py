@@ -103,6 +103,7 @@ def tuning(runs: dict, seeds: dict) -> Page:
         {name: run.history for name, run in runs.items()}, paper.TUNING_VAL_ACCURACY, tables.LABELS) \
         if runs else figures.placeholder(NOT_TRAINED)
     page.shown["tuning_notebook_note"] = Markdown(prose.tuning_notebook_note(runs))
+    page.text["paper_machine"] = paper.MACHINE
     return page
 
 

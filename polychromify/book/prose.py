@@ -464,9 +464,11 @@ def selection_reading(table: pd.DataFrame, runs: dict) -> str:
     values = table[("validation accuracy", ours_label(runs))].astype(float).dropna()
     if values.empty:
         return ""
-    best = values.idxmax()
-    return (f"The paper's own reading of Fig. 3, AE v2 best, {'holds' if best == LABELS['ae_v2'] else '**does not hold**'} "
-            f"in our run (best: {best}).")
+    best, claimed = values.idxmax(), LABELS[paper.SELECTION_BEST]
+    worst, claimed_worst = values.idxmin(), LABELS[paper.SELECTION_WORST]
+    return (f"The paper's own reading of Fig. 3, {claimed} best, {'holds' if best == claimed else '**does not hold**'} "
+            f"in our run (best: {best}); {claimed_worst} far behind "
+            f"{'holds' if worst == claimed_worst else '**does not hold**'} (worst: {worst}).")
 
 
 def tuning_notebook_note(runs: dict) -> str:

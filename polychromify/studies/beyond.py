@@ -160,7 +160,7 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
     for group in groups:
         dataset = data_of(get_experiment("polychromify"), group_profile(group))
         hashes[group], test_images[group] = dataset.data_hash, len(dataset.x_test)
-        test_gray[group] = scores(dataset.x_test, dataset.y_test, np.zeros_like(dataset.y_test))
+        test_gray[group] = scores(dataset.x_test, dataset.y_test, metrics.gray_baseline(dataset.y_test))
     photos_hash = folder_hash(folder, names)
     earlier = earlier_scores(None if fresh else read_study(study_path(folder, results_dir)), photos_hash, hashes)
 
@@ -214,7 +214,7 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
     study = {"folder": folder.name, "folder_hash": photos_hash, "images": len(names),
              "skipped": skipped, "image_size": size, "profiles": list(hashes), "data_hashes": hashes,
              "test_images": test_images, "models": models, "references": references,
-             "baselines": {"gray": {"folder": scores(x, y, np.zeros_like(y)), "test": test_gray}},
+             "baselines": {"gray": {"folder": scores(x, y, metrics.gray_baseline(y)), "test": test_gray}},
              "photos": photos, "shown": list(shown),
              "pending": pending(models, results_dir) + missing}
     return write_study(study_path(folder, results_dir), study)
