@@ -228,7 +228,7 @@ def model_cards(card: dict | None) -> Markdown:
 def beyond(chapter: Chapter, folder: str) -> Page:
     """Beyond the paper: the study's table, verdicts, figures and the default colorizer."""
     study = beyond_study.load_study(folder, chapter.results_dir)
-    page = Page()
+    page = Page(text={"beyond_rule": beyond_study.default_rule()})
     if study is None:
         page.text.update(beyond_images="n/a", beyond_test_images="n/a", beyond_pending="all",
                          beyond_default="No study yet, so the default colorizer stays the paper's final model.")

@@ -14,7 +14,8 @@ from polychromify.product.paper import PAPER
 from polychromify.product.metrics import METRICS
 from polychromify.book.tables import PENDING, SPREAD, STUDY_METRICS, ablations, seed_spread
 from polychromify.book.tables import ours as ours_label
-from polychromify.studies.beyond import default_run, MEASURES, PROFILES, reference_verdicts, seed_count, spreads, VARIANTS, verdicts
+from polychromify.studies.beyond import (CLAIMS, MEASURES, PROFILES, VARIANTS, claim_readings, default_run, seed_count,
+                                         spreads, variant_readings, verdicts, vividness_verdicts)
 
 def pending_note(names) -> str:
     """A plain sentence naming the experiments the store lacks at this profile (empty if none)."""
@@ -355,85 +356,55 @@ def summary(table: pd.DataFrame, data: dict, profile, column: str = "test accura
 
 
 def beyond_note(study: dict, reference: str = "polychromify") -> str:
-    """Plain sentences: each alternative against the final model at the same profile, on the other collection
-    and the test split, and one verdict per claim of the paper that the study tests (VI.A: the bottleneck; V.C
-    and VI: MSE's pale colours against Zhang's classification), read at the largest profile that has both."""
-    def changes(deltas: dict, where: str) -> str:
+    """Plain sentences phrasing the study's decisions (``beyond``'s readings): each alternative against the final
+    model at the same profile, one verdict per claim of the paper that the study tests, each variant against its
+    base, and the ECCV16s on vividness."""
+    def changes(gains: dict, where: str) -> str:
         return ", ".join(f"{METRICS[k.split('/')[1]].label} {'+' if v >= 0 else chr(0x2212)}{abs(v):.3f}"
-                         for k, v in deltas.items() if k.startswith(f"{where}/"))
-    found = {profile: verdicts(study, profile, reference) for profile in PROFILES}
+                         for k, v in gains.items() if k.startswith(f"{where}/"))
+
+    def read(reading) -> str:
+        if not reading.noise:
+            return "; one seed each, so not yet read against the spread between seeds."
+        folder = reading.folder()
+        within = [METRICS[k].label for k, v in folder.items() if abs(v) <= reading.noise[k]]
+        whose = (f"the final model's {reading.seeds} seeds" if reading.noise_of == reference else
+                 f"the {reading.seeds} seeds of {LABELS.get(reading.noise_of, reading.noise_of)}")
+        return (f"; read against the spread of {whose} there ("
+                + ", ".join(f"{METRICS[k].label} {reading.noise[k]:.3f}" for k in folder) + ")"
+                + (f": within it on {', '.join(within)}." if within else ": every change is larger."))
+
     if not any(m["experiment"] == reference for m in study["models"].values()):
         return "The final model's runs are not in the study yet."
     lines = []
-    for profile, table in found.items():
-        for name, deltas in table.items():
-            better = [k for k, v in deltas.items() if k.startswith("folder/") and v > 0]
-            test = (f"on the landscape test split: {changes(deltas, 'test')}" if any(k.startswith("test/") for k in deltas)
+    for profile in PROFILES:
+        for name, gains in verdicts(study, profile, reference).items():
+            better = [k for k, v in gains.items() if k.startswith("folder/") and v > 0]
+            test = (f"on the landscape test split: {changes(gains, 'test')}" if any(k.startswith("test/") for k in gains)
                     else "its landscape test split is another protocol's (the author's, duplicates of training photos "
                          "among it), so not compared")
             lines.append(f"- **{LABELS.get(name, name)}** ({profile} profile) against the final model at the same "
                          f"profile, on the other collection: better on {len(better)} of {len(MEASURES)} measures "
-                         f"({changes(deltas, 'folder')}); {test} (+ means better).")
-    claims = {"polychromify_unet": ("VI.A, *the autoencoder's bottleneck does not suit colorization*",
-                                    "the same widths as a U-Net, with skip connections"),
-              "polychromify_classes": ("V.C and VI, *MSE averages colours to a pale gradient; Zhang's "
-                                       "classification is more vivid*", "Zhang's classification loss on the "
-                                       "final model's body")}
-    def read_against(deltas: dict, base: str, profile: str, other: str | None = None) -> tuple[int, int, str]:
-        """(measures better beyond the seed spread, measures worse beyond it, the sentence that says so): the spread
-        of the base's seeds, or where it has one seed, of the ``other`` model's."""
-        noise = spreads(study, base, profile)  # the base's seeds: what a difference is read against
-        if noise is None and other is not None and spreads(study, other, profile):
-            base, noise = other, spreads(study, other, profile)
-        folder = {k.split("/")[1]: v for k, v in deltas.items() if k.startswith("folder/")}
-        wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())
-        losses = sum(v < -(noise[k] if noise else 0) for k, v in folder.items())
-        if noise:
-            seeds = seed_count(study, base, profile)
-            within = [METRICS[k].label for k, v in folder.items() if abs(v) <= noise[k]]
-            whose = (f"the final model's {seeds} seeds" if base == reference else
-                     f"the {seeds} seeds of {LABELS.get(base, base)}")
-            read = (f"; read against the spread of {whose} there ("
-                    + ", ".join(f"{METRICS[k].label} {noise[k]:.3f}" for k in folder) + ")"
-                    + (f": within it on {', '.join(within)}." if within else ": every change is larger."))
-        else:
-            read = "; one seed each, so not yet read against the spread between seeds."
-        return wins, losses, read
-
-    for name, (claim, change) in claims.items():
-        profile = next((p for p in reversed(PROFILES) if name in found[p]), None)
-        if profile is None:
-            lines.append(f"- Claim {claim}: not tested yet (the run of {LABELS[name]} is pending).")
+                         f"({changes(gains, 'folder')}); {test} (+ means better).")
+    for name, reading in claim_readings(study, reference).items():
+        where, claim, change = CLAIMS[name]
+        if reading is None:
+            lines.append(f"- Claim {where}, *{claim}*: not tested yet (the run of {LABELS[name]} is pending).")
             continue
-        deltas = found[profile][name]
-        wins, losses, read = read_against(deltas, reference, profile)
-        verdict = ("supported" if wins == len(MEASURES) else "not supported" if wins == 0 and losses else
-                   "not shown" if wins == 0 else f"partly supported ({wins} of {len(MEASURES)} measures)")
-        lines.append(f"- Claim {claim}: **{verdict}** by {change}, at the {profile} profile on the other "
-                     f"collection ({changes(deltas, 'folder')}){read}")
-    for name, (base, change) in VARIANTS.items():  # one change on a model other than the final one
-        against_base = {p: verdicts(study, p, base) for p in PROFILES}
-        profile = next((p for p in reversed(PROFILES) if name in against_base[p]), None)
-        if profile is None:
-            continue
-        deltas = against_base[profile][name]
-        wins, losses, read = read_against(deltas, base, profile, other=name)
-        verdict = ("helps" if wins == len(MEASURES) else "hurts" if losses == len(MEASURES) else
-                   f"better beyond the spread on {wins}, worse on {losses} of {len(MEASURES)} measures")
+        lines.append(f"- Claim {where}, *{claim}*: **{reading.verdict}** by {change}, at the {reading.profile} "
+                     f"profile on the other collection ({changes(reading.gains, 'folder')}){read(reading)}")
+    for name, reading in variant_readings(study).items():
+        change = VARIANTS[name][1]
         lines.append(f"- **{change[0].upper() + change[1:]}** ({LABELS.get(name, name)} against "
-                     f"{LABELS.get(base, base)}, {profile} profile): **{verdict}** on the other collection "
-                     f"({changes(deltas, 'folder')}){read}")
-    for name, (group, deltas) in reference_verdicts(study, reference).items():
-        folder = {k.split("/")[1]: v for k, v in deltas.items() if k.startswith("folder/")}
-        vivid = [k for k in ("auc_rebalanced", "colorfulness_gap") if folder[k] > 0]
-        verdict = ("supported" if len(vivid) == 2 else "not supported" if not vivid else "partly supported")
+                     f"{LABELS.get(reading.base, reading.base)}, {reading.profile} profile): **{reading.verdict}** on "
+                     f"the other collection ({changes(reading.gains, 'folder')}){read(reading)}")
+    for name, (group, gains, verdict) in vividness_verdicts(study, reference).items():
         lines.append(f"- Claim V.C and VI, *Zhang et al.'s methods give more vivid colours than the final model*, "
                      f"with {LABELS.get(name, name)} trained from scratch on the same photos, against the final "
                      f"model's {group} runs: **{verdict}** on the two measures of vividness (rebalanced AuC and "
-                     f"colourfulness gap), on the other collection ({changes(deltas, 'folder')}); on the landscape "
-                     f"test split: {changes(deltas, 'test')} (+ means better).")
-    seeds = {p: sum(m["experiment"] == reference and m["profile"] == p for m in study["models"].values())
-             for p in PROFILES}
+                     f"colourfulness gap), on the other collection ({changes(gains, 'folder')}); on the landscape "
+                     f"test split: {changes(gains, 'test')} (+ means better).")
+    seeds = {p: seed_count(study, reference, p) for p in PROFILES}
     caveat = ("Seeds of the final model: " + ", ".join(f"{n} at the {p} profile" for p, n in seeds.items() if n)
               + ". Where a profile has one seed the spread between seeds is not measured there, so differences of "
               "this size are not yet known to be larger than what another seed alone would change.")

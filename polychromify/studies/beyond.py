@@ -27,6 +27,7 @@ chapter's figure. ``polychromify study beyond --data DIR`` recomputes both.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -302,10 +303,114 @@ def reference_verdicts(study: dict, reference: str = "polychromify") -> dict[str
 
 
 def _labels() -> str:
-    return ", ".join(METRICS[k].label for k in MEASURES)
+    """The measures' names as a list in words: "AuC, rebalanced AuC, ab RMSE and colorfulness gap"."""
+    names = [METRICS[k].label for k in MEASURES]
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def default_candidate(study: dict, reference: str = "polychromify", margin: float = 0.01) -> tuple[str | None, str]:
+DEFAULT_MARGIN = 0.01  # how far above the gray baseline's AuC the default colorizer must be (one point)
+
+
+def default_rule(margin: float = DEFAULT_MARGIN) -> str:
+    """The rule for the default colorizer, in words: the one statement of it that the book and the model card
+    quote (``default_candidate`` applies it)."""
+    return (f"a model of this study replaces the paper's final model as the default colorizer only if, on the "
+            f"other collection, the mean over its seeds at the paper's profile beats the final model's (in the same "
+            f"arithmetic) on all of {_labels()}, and beats the gray baseline's AuC by at least {100 * margin:.0f} "
+            "point")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One model against a base at a profile, on the other collection: the study's decision, as data.
+
+    ``gains``: "<where>/<metric>" -> the mean over seeds minus the base's, signed so that > 0 is better
+    (``verdicts``); ``noise``: each metric's spread between the seeds of ``noise_of`` (None: one seed each);
+    ``wins`` / ``losses``: the measures better / worse beyond that spread on the other collection."""
+
+    name: str
+    base: str
+    profile: str
+    gains: dict
+    noise: dict | None
+    noise_of: str | None
+    seeds: int
+    wins: int
+    losses: int
+    verdict: str
+
+    def folder(self) -> dict[str, float]:
+        return {k.split("/")[1]: v for k, v in self.gains.items() if k.startswith("folder/")}
+
+
+# The paper's claims that the study tests: model -> (where the paper makes it, the claim, what the model changes)
+CLAIMS = {"polychromify_unet": ("VI.A", "the autoencoder's bottleneck does not suit colorization",
+                                "the same widths as a U-Net, with skip connections"),
+          "polychromify_classes": ("V.C and VI", "MSE averages colours to a pale gradient; Zhang's classification "
+                                   "is more vivid", "Zhang's classification loss on the final model's body")}
+SUPPORTED, NOT_SUPPORTED, NOT_SHOWN, PARTLY = "supported", "not supported", "not shown", "partly supported"
+
+
+def read_against(study: dict, gains: dict, name: str, base: str, profile: str, other: str | None = None,
+                 kind: str = "claim") -> Reading:
+    """The decision on ``gains`` (``verdicts``): each measure better or worse beyond the spread of the base's
+    seeds (where it has one seed, of ``other``'s); for a claim "supported" when better on every measure, "not
+    supported" when better on none and worse on some, "not shown" when better on none, else "partly supported";
+    for a variant ``kind`` "helps", "hurts" or the counts."""
+    noise, noise_of = spreads(study, base, profile), base
+    if noise is None and other is not None and spreads(study, other, profile):
+        noise, noise_of = spreads(study, other, profile), other
+    folder = {k.split("/")[1]: v for k, v in gains.items() if k.startswith("folder/")}
+    wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())
+    losses = sum(v < -(noise[k] if noise else 0) for k, v in folder.items())
+    n = len(MEASURES)
+    if kind == "claim":
+        verdict = (SUPPORTED if wins == n else NOT_SUPPORTED if wins == 0 and losses else
+                   NOT_SHOWN if wins == 0 else f"{PARTLY} ({wins} of {n} measures)")
+    else:
+        verdict = ("helps" if wins == n else "hurts" if losses == n else
+                   f"better beyond the spread on {wins}, worse on {losses} of {n} measures")
+    return Reading(name, base, profile, gains, noise, noise_of if noise else None,
+                   seed_count(study, noise_of, profile) if noise else 1, wins, losses, verdict)
+
+
+def claim_readings(study: dict, reference: str = "polychromify") -> dict[str, Reading | None]:
+    """Each of the paper's ``CLAIMS`` read at the largest profile that has the model (None: not tested yet)."""
+    found = {profile: verdicts(study, profile, reference) for profile in PROFILES}
+    out = {}
+    for name in CLAIMS:
+        profile = next((p for p in reversed(PROFILES) if name in found[p]), None)
+        out[name] = None if profile is None else read_against(study, found[profile][name], name, reference, profile)
+    return out
+
+
+def variant_readings(study: dict) -> dict[str, Reading]:
+    """Each of ``VARIANTS`` against its base, at the largest profile that has it."""
+    out = {}
+    for name, (base, _) in VARIANTS.items():
+        against = {p: verdicts(study, p, base) for p in PROFILES}
+        profile = next((p for p in reversed(PROFILES) if name in against[p]), None)
+        if profile is not None:
+            out[name] = read_against(study, against[profile][name], name, base, profile, other=name, kind="variant")
+    return out
+
+
+VIVIDNESS = ("auc_rebalanced", "colorfulness_gap")  # the two measures of vividness (Zhang et al.)
+
+
+def vividness_verdicts(study: dict, reference: str = "polychromify") -> dict[str, tuple[str, dict, str]]:
+    """The ECCV16s against the final model's runs of their arithmetic on the measures of vividness: name ->
+    (the group compared with, the gains, "supported" when better on both, "not supported" on neither, else
+    "partly supported")."""
+    out = {}
+    for name, (group, gains) in reference_verdicts(study, reference).items():
+        vivid = [k for k in VIVIDNESS if gains[f"folder/{k}"] > 0]
+        out[name] = (group, gains, SUPPORTED if len(vivid) == len(VIVIDNESS) else NOT_SUPPORTED if not vivid
+                     else PARTLY)
+    return out
+
+
+def default_candidate(study: dict, reference: str = "polychromify", margin: float = DEFAULT_MARGIN) -> tuple[str | None, str]:
     """Which model of the study should become the default colorizer, and why (one sentence): the one trained at
     the paper's profile that, on the other collection, beats the paper's final model (the mean over its seeds in
     the same arithmetic, float32 or bf16) on all four measures and the gray baseline's AuC by at least ``margin``

@@ -12,7 +12,7 @@ from polychromify.product.pretrained import (CARD, CARD_MD, PAPER_DIR, PAPER_MOD
 from polychromify.training.experiments import EXPERIMENTS
 from polychromify.training.results import Run, write_json
 from polychromify.product.metrics import METRIC_KEYS, METRICS, TABLE_KEYS
-from polychromify.studies.beyond import MEASURES, _means, default_candidate, default_run, run_key, seed_count
+from polychromify.studies.beyond import MEASURES, _means, default_rule, default_candidate, default_run, run_key, seed_count
 
 CARD_METRICS = METRIC_KEYS  # every metric of a split (``metrics.METRICS``)
 
@@ -173,8 +173,7 @@ def _other_collection(card: dict, h: str) -> list[str]:
              f"paper's final model (the mean of its runs in the same arithmetic, {other['group']}) and the gray "
              "baseline."]
     if other.get("chosen_on_it"):
-        lines += ["", "This run is the default colorizer: its recipe beat the paper's final model on all four "
-                  "measures and the gray baseline's AuC by a point (the mean over its seeds)"
+        lines += ["", f"This run is the default colorizer by the rule of that chapter ({default_rule()})"
                   + (f"; of its {runs(other['its_seed_count'])} (seeds) it is the one with the best AuC on this "
                      "collection, so its own scores here are optimistic, and the mean over the seeds, which no choice "
                      "touched, is the fair figure." if seeds else ".")]
