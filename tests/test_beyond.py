@@ -4,6 +4,7 @@ import pytest
 
 from polychromify.studies import beyond
 from polychromify.product import metrics
+from polychromify.product.metrics import METRICS
 from polychromify.book import prose, tables
 
 
@@ -288,3 +289,27 @@ def test_among_several_winners_the_default_is_the_one_with_more_seeds(study):
     assert beyond.default_candidate(study)[0] == "polychromify_unet"      # two seeds before one, better or not
     study["models"]["w"] = {**study["models"]["z"], "seed": 43}
     assert beyond.default_candidate(study)[0] == "polychromify_unet_large"  # as many seeds: the better rebalanced AuC
+
+
+def test_the_decisions_are_data_that_the_prose_only_phrases(study):
+    """The study decides (``claim_readings``, ``variant_readings``, ``vividness_verdicts``); the tests above read
+    the sentences, these the decisions themselves."""
+    claims = beyond.claim_readings(study)
+    assert claims["polychromify_unet"].verdict == beyond.SUPPORTED and claims["polychromify_unet"].wins == 4
+    assert claims["polychromify_classes"].verdict == f"{beyond.PARTLY} (2 of 4 measures)"
+    assert claims["polychromify_classes"].profile == "ablation" and claims["polychromify_classes"].noise is None
+    del study["models"]["c"]
+    assert beyond.claim_readings(study)["polychromify_classes"] is None  # not tested yet
+    study["models"]["f"] = {"experiment": "polychromify_unet", "profile": "paper", "seed": 42, "parameters": 1,
+                            "folder": _s(0.887, 0.60, 14.35, 16.0), "test": _s(0.88, 0.60, 15.0, 20.0)}
+    reading = beyond.claim_readings(study)["polychromify_unet"]
+    assert reading.profile == "paper" and reading.noise_of == "polychromify" and reading.seeds == 2
+    assert (reading.wins, reading.losses) == (2, 0)
+    assert reading.noise == pytest.approx({"auc": 0.002, "auc_rebalanced": 0.02, "ab_rmse": 0.2,
+                                           "colorfulness_gap": 0.0})
+
+
+def test_the_default_rule_is_stated_once_and_names_every_measure():
+    rule = beyond.default_rule()
+    assert all(METRICS[k].label in rule for k in beyond.MEASURES) and "1 point" in rule
+    assert "2 point" in beyond.default_rule(0.02)
