@@ -15,9 +15,11 @@ def main(argv=None):
     parser.add_argument("folders", nargs="+", help="other photo folders to score every run on (scenes-dev)")
     parser.add_argument("--profiles", nargs="+", default=["paper", "ablation"])
     parser.add_argument("--redo", action="store_true")
+    parser.add_argument("--reverse", action="store_true", help="the runs in reverse order (a second process)")
     args = parser.parse_args(argv)
     t = time.time()
-    done = scoring.score_runs_photos(args.data, args.folders, args.profiles, redo=args.redo, log=print)
+    done = scoring.score_runs_photos(args.data, args.folders, args.profiles, redo=args.redo, reverse=args.reverse,
+                                     log=lambda line: print(line, flush=True))
     print(f"{len(done)} runs scored in {time.time() - t:.0f} s", flush=True)
 
 

@@ -314,3 +314,16 @@ def test_chapter_one_shows_the_real_photos_summary_on_a_machine_without_them(iso
     assert str(messy_photos) not in next((store / "data").glob("*.json")).read_text()  # no machine's path
     empty = Chapter(profile, None, isolated / "empty").data_view()
     assert empty.synthetic and "synthetic landscapes" in empty.source
+
+
+def test_the_parameters_and_the_chapter_order_come_from_one_place():
+    """Each notebook's parameters cell is the one ``build.PARAMETERS`` writes, and the notebooks run in the order
+    of the table of contents."""
+    import nbformat
+    for path in book.section_notebooks():
+        cell = next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+        assert cell.source == book.parameters_cell(path.stem), f"{path.name}: run build.sync_parameters()"
+    toc = yaml.safe_load((book.ROOT / "_toc.yml").read_text())
+    listed = [Path(c["file"]).name for part in toc["parts"] for c in part["chapters"]
+              if c["file"].startswith("book/_executed/")]
+    assert [p.stem for p in book.section_notebooks()] == listed

@@ -60,20 +60,20 @@ def glued(notebook) -> dict[str, dict]:
     return out
 
 
-@pytest.mark.parametrize("stem", list(EXPECTED))
+@pytest.mark.parametrize("stem", [path.stem for path in book.section_notebooks()])  # the book's order, once
 def test_notebook_runs_and_glues_everything(executed_book, notebook_exit_codes, stem):
     assert notebook_exit_codes[stem] == 0, f"{stem} failed; see {executed_book / book.EXECUTED / stem}.ipynb"
     notebook = read(executed_book, stem)
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     data = glued(notebook)
-    for key in EXPECTED[stem]["figures"]:
+    for key in EXPECTED.get(stem, {}).get("figures", []):
         assert key in data, f"{stem}: figure {key} not glued"
         assert base64.b64decode(data[key]["image/png"]).startswith(b"\x89PNG")
-    for key in EXPECTED[stem]["numbers"]:
+    for key in EXPECTED.get(stem, {}).get("numbers", []):
         assert key in data, f"{stem}: number {key} not glued"
         assert math.isfinite(float(data[key]["text/plain"])), f"{stem}: {key} = {data[key]['text/plain']}"
-    for key in EXPECTED[stem].get("texts", []):
+    for key in EXPECTED.get(stem, {}).get("texts", []):
         assert key in data and len(data[key]["text/plain"]) > 20, f"{stem}: sentence {key} not glued"
 
 

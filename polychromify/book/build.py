@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -22,9 +23,60 @@ HIDDEN = "remove-cell"                           # Jupyter Book tag that drops a
 
 # ---------------------------------------------------------------- the build
 
+# Every parameter of the section notebooks, once: name -> (default, help). Each notebook's tagged parameters cell
+# is written from here (``parameters_cell``, ``sync_parameters``; a test checks that they agree), papermill
+# overrides these names, and ``Chapter.from_parameters`` resolves the None defaults through the profile.
+PARAMETERS = {
+    "profile": (BOOK_PROFILE, "smoke|quick|paper"),
+    "data_dir": (None, "photo folder; None: $POLYCHROMIFY_DATA, else synthetic landscapes"),
+    "results_dir": (None, "results store; None: $POLYCHROMIFY_RESULTS, else results/"),
+    "image_size": (None, "network input side in px; None: the profile's"),
+    "epochs": (None, "training epochs; None: the profile's"),
+    "batch_size": (None, "training batch size; None: the profile's"),
+    "max_images": (None, "cap on the cleaned photos used; None: the profile's"),
+    "seed": (None, "split, shuffling and weight initialisation; None: the profile's"),
+    "precision": (None, "float32|mixed_bfloat16; None: the profile's"),
+    "folder": ("scenes-dev", "the other collection the study scored (its folder name)"),
+}
+TRAINING = ("profile", "data_dir", "results_dir", "image_size", "epochs", "batch_size", "max_images", "seed",
+            "precision")
+# which parameters each notebook takes (every other notebook: TRAINING); a chapter that reads a stored study
+# trains nothing
+NOTEBOOK_PARAMETERS = {"07_beyond": ("profile", "data_dir", "results_dir", "folder")}
+
+
 def section_notebooks(root: Path = ROOT) -> list[Path]:
-    """The notebooks of the book, in order."""
-    return sorted((Path(root) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """The notebooks of the book, in the order of the table of contents (``_toc.yml``: the one place that orders
+    the chapters), then any other ``notebooks/NN_*.ipynb`` by name."""
+    import yaml
+    root = Path(root)
+    found = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    toc = yaml.safe_load((root / "_toc.yml").read_text()) if (root / "_toc.yml").is_file() else {}
+    order = [Path(c["file"]).name for part in toc.get("parts", []) for c in part.get("chapters", [])
+             if Path(c["file"]).parent == EXECUTED]
+    return sorted(found, key=lambda nb: (order.index(nb.stem) if nb.stem in order else len(order), nb.name))
+
+
+def parameters_cell(stem: str) -> str:
+    """The source of a notebook's tagged parameters cell: literals only, each with its help as a comment."""
+    names = NOTEBOOK_PARAMETERS.get(stem, TRAINING)
+    def literal(value) -> str:
+        return json.dumps(value) if isinstance(value, str) else repr(value)
+    return "\n".join(f"{name} = {literal(PARAMETERS[name][0])}  # {PARAMETERS[name][1]}" for name in names)
+
+
+def sync_parameters(root: Path = ROOT) -> list[Path]:
+    """Write every section notebook's parameters cell from ``PARAMETERS``; returns the notebooks changed."""
+    import nbformat
+    changed = []
+    for path in section_notebooks(root):
+        notebook = nbformat.read(path, as_version=4)
+        cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+        if cell.source != parameters_cell(path.stem):
+            cell.source = parameters_cell(path.stem)
+            nbformat.write(notebook, path)
+            changed.append(path)
+    return changed
 
 
 def parameters(root: Path = ROOT) -> dict[str, dict]:

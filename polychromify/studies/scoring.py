@@ -151,7 +151,7 @@ def score_run_photos(run: Run, dataset: Dataset, folders: dict[str, dict], cache
 
 
 def score_runs_photos(data_dir, folders, profiles=("paper", "ablation"), results_dir=None, redo=False,
-                      log=print) -> list[Path]:
+                      log=print, reverse: bool = False) -> list[Path]:
     """``score_run_photos`` for every finished run of ``profiles`` whose weights are here and whose photos
     (``data_dir``) are at hand; one line per run."""
     import keras  # its session cleared between runs
@@ -163,7 +163,7 @@ def score_runs_photos(data_dir, folders, profiles=("paper", "ablation"), results
         for line in skipped:
             log(line)
     datasets, done, cache = Datasets(data_dir), [], {}
-    for run in list_runs(results_dir):
+    for run in (reversed if reverse else list)(list_runs(results_dir)):
         if not run.finished or profile_name(run) not in profiles or not run.weights.is_file():
             continue
         if (run.path / photo_scores.PHOTO_SCORES).is_file() and not redo:
