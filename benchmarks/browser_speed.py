@@ -35,7 +35,12 @@ from polychromify.training.resolve import trained_model  # noqa: E402
 from polychromify.training.synthetic import synthetic_landscape  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the browser helpers of the tests
-from browser_helpers import browser_missing, headless_chromium, local_ort_web, write_local_page  # noqa: E402
+from browser_helpers import (  # noqa: E402
+    browser_missing,
+    headless_chromium,
+    local_ort_web,
+    write_local_page,
+)
 from timing import median_seconds  # noqa: E402  (beside this script)
 
 SIZES = {"1 MP": (1152, 864), "4 MP": (2304, 1728)}  # (width, height)

@@ -18,15 +18,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
+from timing import median_seconds  # noqa: E402  (beside this script)
 
 from polychromify.product.color import lab_to_rgb8, lightness  # noqa: E402
-from polychromify.training.resolve import trained_model  # noqa: E402
-from polychromify.product.colorize import (colorize_files, merge, predict_small_ab, upsample_ab,  # noqa: E402
-                                   write_image)
+from polychromify.product.colorize import (  # noqa: E402
+    colorize_files,
+    merge,
+    predict_small_ab,
+    upsample_ab,
+    write_image,
+)
 from polychromify.product.images import load_rgb  # noqa: E402
+from polychromify.training.resolve import trained_model  # noqa: E402
 from polychromify.training.synthetic import synthetic_landscape  # noqa: E402
-
-from timing import median_seconds  # noqa: E402  (beside this script)
 
 SIZES = {"1 MP": ((1152, 864), 0.5), "12 MP": ((4000, 3000), 3.0)}  # (width, height), target seconds
 

@@ -13,8 +13,8 @@ import argparse
 from polychromify.book import prose, tables
 from polychromify.training import settings as configured
 from polychromify.training.experiments import precision_study
-from polychromify.training.runner import run_experiment
 from polychromify.training.profiles import get_profile
+from polychromify.training.runner import run_experiment
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--experiment", default="polychromify")

@@ -22,15 +22,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
+from timing import median_seconds  # noqa: E402  (beside this script)
 
 from polychromify.book import browser
 from polychromify.product import metrics  # noqa: E402
-from polychromify.training.cleaning import find_files  # noqa: E402
 from polychromify.product.color import rgb_to_lab  # noqa: E402
-from polychromify.training.resolve import trained_model  # noqa: E402
 from polychromify.product.images import load_rgb  # noqa: E402
-
-from timing import median_seconds  # noqa: E402  (beside this script)
+from polychromify.training.cleaning import find_files  # noqa: E402
+from polychromify.training.resolve import trained_model  # noqa: E402
 
 SCENES_DEV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "scenes-dev"
 

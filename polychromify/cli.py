@@ -14,34 +14,68 @@ import re
 import sys
 from pathlib import Path
 
-from polychromify.product.extras import MissingExtra, require
-from polychromify.product.metrics import TABLE_KEYS
-from polychromify.product.quiet import filter_stderr
 from polychromify.book.browser import export_onnx
 from polychromify.book.build import build_book
 from polychromify.book.webpage import write_web_page
 from polychromify.product.author_model import AUTHOR_DIR, convert
 from polychromify.product.colorize import check_chroma, colorize_files
-from polychromify.product.trained import SHIPPED
 from polychromify.product.errors import Busy
-from polychromify.product.pretrained import CARD_MD, pretrained_card, PRETRAINED_DIR
-from polychromify.studies.model_card import export_pretrained
+from polychromify.product.extras import MissingExtra, require
+from polychromify.product.metrics import TABLE_KEYS
+from polychromify.product.pretrained import CARD_MD, PRETRAINED_DIR, pretrained_card
+from polychromify.product.quiet import filter_stderr
+from polychromify.product.trained import PRETRAINED, SHIPPED
 from polychromify.studies import beyond, generalization
 from polychromify.studies.beyond import load_study
-from polychromify.studies.scoring import evaluate_split, score_folder, training_split
-from polychromify.product.trained import PRETRAINED
-from polychromify.training.resolve import trained_model
+from polychromify.studies.model_card import export_pretrained
+from polychromify.studies.scoring import (
+    evaluate_split,
+    score_folder,
+    training_split,
+    with_final_model,
+)
 from polychromify.studies.verify import NOT_VERIFIABLE, verdict, verify_store
-from polychromify.training.campaign import CAMPAIGN, CampaignFailed, finished, pending, resolve, run_campaign, runnable
+from polychromify.training.campaign import (
+    CampaignFailed,
+    batch_sizes,
+    listing,
+    run_campaign,
+)
 from polychromify.training.cleaning import DataReport
-from polychromify.training.data import check_enough, load_dataset, prepare, read_prepared, TooFewPhotos
-from polychromify.training.download import default_download_dir, download_kaggle, DownloadError, ingest_zip
-from polychromify.training.experiments import EXPERIMENTS, get_experiment
+from polychromify.training.data import (
+    TooFewPhotos,
+    check_enough,
+    load_dataset,
+    prepare,
+    read_prepared,
+)
+from polychromify.training.download import (
+    DownloadError,
+    default_download_dir,
+    download_kaggle,
+    ingest_zip,
+)
+from polychromify.training.experiments import EXPERIMENTS
 from polychromify.training.parallel import data_parallel, initialize_hosts
-from polychromify.training.profiles import BOOK_PROFILE, Cleaning, get_profile, HELP, PRECISIONS, Profile, PROFILES
-from polychromify.training.results import find_run, list_runs, record_metrics, resolve_run, write_json
-from polychromify.training.runner import run_experiment, settings
-from polychromify.training.settings import default_results_dir, Settings
+from polychromify.training.profiles import (
+    BOOK_PROFILE,
+    HELP,
+    PRECISIONS,
+    PROFILES,
+    Cleaning,
+    Profile,
+    get_profile,
+)
+from polychromify.training.resolve import trained_model
+from polychromify.training.results import (
+    find_run,
+    list_runs,
+    record_metrics,
+    resolve_run,
+    write_json,
+)
+from polychromify.training.runner import run_experiment
+from polychromify.training.settings import Settings, default_results_dir
 
 
 def _fractions(value: str) -> tuple[float, ...]:
@@ -199,13 +233,7 @@ def cmd_train(args) -> int:
 def cmd_campaign(args) -> int:
     data, results, cache = _data(args), _results(args), args.settings.cache_dir
     if args.list:
-        todo = pending(args.profile, results)
-        for entry in CAMPAIGN:
-            run = finished(entry, args.profile, results)
-            begun = resolve(entry, args.profile, results, cache_dir=cache)
-            why = runnable(begun, large=args.large) if entry in todo else None
-            state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
-            print(f"{entry.label:44} {state}")
+        print("\n".join(listing(args.profile, results, cache, large=args.large)))
         return 0
     def log(line: str) -> None:
         print(f"campaign: {line}", flush=True)
@@ -215,7 +243,7 @@ def cmd_campaign(args) -> int:
             return 0
         if initialize_hosts():
             log("joined the other hosts (keras.distribution.initialize)")
-        with data_parallel(batch_size=_campaign_batch_sizes(args.profile)) as used:
+        with data_parallel(batch_size=batch_sizes(args.profile)) as used:
             log(f"devices: {used}")
             run_campaign(args.profile, data, results, only=args.only, accelerator=True, large=args.large,
                          log=log, cache_dir=cache)
@@ -223,12 +251,6 @@ def cmd_campaign(args) -> int:
     except CampaignFailed as err:
         print(f"polychromify: campaign: {err}", file=sys.stderr)
         return 1
-
-
-def _campaign_batch_sizes(profile: str) -> list[int]:
-    """Every batch size the campaign's runs train with (the paper profile: 16 and 32)."""
-    return sorted({settings(get_experiment(e.experiment), get_profile(profile, **e.overrides))["batch_size"]
-                   for e in CAMPAIGN})
 
 
 def cmd_study(args) -> int:
@@ -245,13 +267,9 @@ def cmd_evaluate(args) -> int:
     dataset = training_split(args.data, profile, results) if args.data else None
     try:
         if args.data is not None and dataset is None:  # not a training collection: score every photo
-            models = list(args.models)
-            if "polychromify" not in models and "pretrained" not in models:  # always beside our final model
-                if find_run("polychromify", profile, results) is not None:
-                    models.append("polychromify")
-                else:
-                    print(f"polychromify evaluate: no finished run of polychromify with profile {profile.name} "
-                          "to compare with", file=sys.stderr)
+            models, note = with_final_model(args.models, profile, results)
+            if note:
+                print(f"polychromify evaluate: {note}", file=sys.stderr)
             scores = score_folder(models, args.data, profile, results, train_data=args.settings.data_dir)
             for line in scores["skipped"]:
                 print(f"polychromify evaluate: {line}", file=sys.stderr)

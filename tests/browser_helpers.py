@@ -14,7 +14,12 @@ import shutil
 import threading
 from pathlib import Path
 
-from polychromify.book.webpage import ORT_WEB_FILES, ORT_WEB_SRI, ORT_WEB_VERSION, page_html
+from polychromify.book.webpage import (
+    ORT_WEB_FILES,
+    ORT_WEB_SRI,
+    ORT_WEB_VERSION,
+    page_html,
+)
 
 ORT_WEB_ENV = "POLYCHROMIFY_ORT_WEB"  # a local copy of onnxruntime-web's dist/ folder
 ROOT = Path(__file__).resolve().parent.parent

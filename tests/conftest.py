@@ -76,6 +76,7 @@ def notebook_exit_codes(executed_notebooks):
 def messy_photos(tmp_path):
     """A folder with 16 good photos and one of every problem the cleaner must handle."""
     from helpers import save_image
+
     from polychromify.training.synthetic import synthetic_landscape
     root = tmp_path / "photos"
     for i in range(16):

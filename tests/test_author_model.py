@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import AUTHOR_RESULTS as AUTHOR
+from helpers import SAVED_MODEL, needs
 from PIL import Image
 
 from polychromify.product import author_model as am
 from polychromify.training.experiments import get_experiment
-from polychromify.training.runner import run_experiment
 from polychromify.training.resolve import load_trained
-
-from helpers import AUTHOR_RESULTS as AUTHOR, SAVED_MODEL, needs
+from polychromify.training.runner import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 # His materials beside the project (the team's machines and CI have them); the tests that need them skip without.
@@ -278,10 +278,10 @@ def test_the_author_experiment_is_registered_as_section_v_c():
 
 
 def test_colorize_takes_the_author_model_as_shipped_then_from_the_store(isolated):
+    from polychromify.book.widgets import model_choices
     from polychromify.product.colorize import colorize
     from polychromify.product.trained import load_model
     from polychromify.training.resolve import trained_model
-    from polychromify.book.widgets import model_choices
     direct = load_model("author_model")
     assert direct.experiment == "author_model" and direct.image_size == 128
     assert "his weights as shipped" in direct.source

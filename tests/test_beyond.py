@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from polychromify.studies import beyond
+from polychromify.book import prose, tables
 from polychromify.product import metrics
 from polychromify.product.metrics import METRICS
-from polychromify.book import prose, tables
+from polychromify.studies import beyond
 
 
 def _s(auc, rebalanced, rmse, gap):
@@ -229,8 +229,8 @@ def test_each_seed_of_a_run_under_the_authors_protocol_is_scored_on_its_own_spli
     """The author's protocol draws its split from the seed: a run of seed 43 must be checked against seed 43's data
     (the study once used the group's seed 42 for every run and skipped seeds 43 and 44 as trained on other photos)."""
     from polychromify.training.experiments import get_experiment
-    from polychromify.training.runner import experiment_data
     from polychromify.training.results import Run
+    from polychromify.training.runner import experiment_data
     run = Run(tmp_path / "run")
     run.path.mkdir()
     (run.path / "config.json").write_text('{"profile": {"seed": 43}}')

@@ -10,15 +10,15 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+import yaml
+from browser_helpers import require
+from helpers import fake_run
 from nbformat.v4 import new_code_cell, new_notebook
 
 from polychromify import cli
 from polychromify.book import build as book
 from polychromify.book.chapter import Chapter, plain, provenance
 from polychromify.training.profiles import get_profile
-from browser_helpers import require
-from helpers import fake_run
-
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,7 +155,9 @@ def test_chapter_six_colorizes_a_real_photo_whenever_one_is_at_hand(isolated, me
     """With a photo folder, its first test photo at full size; without one, the store's thumbnail of a real
     test photo (never one of synthetic landscapes); a synthetic landscape only when neither is at hand."""
     import json
+
     from PIL import Image
+
     from polychromify.training.samples import thumbnail_path
     store = isolated / "store"
     bare = Chapter(get_profile("smoke"), None, store)
@@ -286,7 +288,9 @@ def test_chapter_one_shows_the_real_photos_summary_on_a_machine_without_them(iso
     """Run once with the photos, chapter 1 stores their summary; without them it shows that summary (the real
     report, the real pixels' ab sample) and the store's test photos, never synthetic landscapes."""
     import json
+
     from PIL import Image
+
     from polychromify.training.samples import thumbnail_path
     store = isolated / "store"
     profile = get_profile("smoke", image_size=32)

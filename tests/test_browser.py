@@ -18,9 +18,16 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from browser_helpers import (
+    browser_missing,
+    headless_chromium,
+    in_ci,
+    local_ort_web,
+    require,
+    write_local_page,
+)
 from PIL import Image
 
-from browser_helpers import browser_missing, headless_chromium, in_ci, local_ort_web, require, write_local_page
 from polychromify.book import browser, webpage
 from polychromify.product.trained import TrainedModel, load_model
 from polychromify.training.synthetic import synthetic_landscape
@@ -381,6 +388,7 @@ def test_the_book_serves_onnxruntime_web_itself_and_says_so_when_it_cannot(tmp_p
     """The executed chapter points at the book's own copy (``../../_static/ort/``), copied from what
     ``make ort-web`` unpacked; without that copy, the CDN's URL and a warning that offline it will not work."""
     import io
+
     from polychromify.book import webpage
     log = io.StringIO()
     assert webpage.book_ort_url(tmp_path, log=log) == webpage.ORT_WEB_URL

@@ -2,7 +2,13 @@
 import pytest
 
 from polychromify.training import campaign
-from polychromify.training.campaign import CAMPAIGN, Entry, pending, run_campaign, runnable
+from polychromify.training.campaign import (
+    CAMPAIGN,
+    Entry,
+    pending,
+    run_campaign,
+    runnable,
+)
 from polychromify.training.experiments import COMPARISON, EXPERIMENTS, SELECTION, TUNING
 
 AVX2 = {"model": "AMD", "mhz": 2000.0, "features": ["fma", "avx2"]}

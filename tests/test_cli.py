@@ -4,12 +4,12 @@ import shutil
 
 import numpy as np
 import pytest
+from helpers import LANDSCAPES, needs
 from PIL import Image
 
-from helpers import LANDSCAPES, needs
+from polychromify.cli import main
 from polychromify.product.metrics import TABLE_KEYS
 from polychromify.training import runner
-from polychromify.cli import main
 from polychromify.training.synthetic import synthetic_landscapes
 
 pytestmark = pytest.mark.usefixtures("isolated")
@@ -202,6 +202,7 @@ def test_bad_arguments_are_argparse_errors(argv, capsys):
 
 def test_every_profile_and_cleaning_field_is_a_flag_that_reaches_the_profile():
     import dataclasses
+
     from polychromify.cli import _profile, parser
     from polychromify.training.profiles import Cleaning, Profile
     values = {"image_size": "24", "epochs": "3", "batch_size": "4", "learning_rate": "0.002", "max_images": "30",

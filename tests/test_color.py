@@ -18,9 +18,24 @@ import pytest
 from skimage import color as skcolor
 from skimage.color import colorconv
 
-from polychromify.product.color import (AB_SCALE, CIE_EPSILON, CIE_KAPPA, D65_WHITE, F_INVERSE_KNEE, F_SLOPE, L_MAX,
-                                in_srgb_gamut, lab_planes_to_rgb8, lab_to_rgb, lab_to_rgb8,
-                                lightness, lightness_ops, rgb_to_lab, rgb_to_xy, xy_to_rgb)
+from polychromify.product.color import (
+    AB_SCALE,
+    CIE_EPSILON,
+    CIE_KAPPA,
+    D65_WHITE,
+    F_INVERSE_KNEE,
+    F_SLOPE,
+    L_MAX,
+    in_srgb_gamut,
+    lab_planes_to_rgb8,
+    lab_to_rgb,
+    lab_to_rgb8,
+    lightness,
+    lightness_ops,
+    rgb_to_lab,
+    rgb_to_xy,
+    xy_to_rgb,
+)
 
 L_TOLERANCE_TABLES = 0.0075
 L_TOLERANCE_OPS = 2e-4

@@ -9,10 +9,10 @@ from PIL import Image
 from polychromify import cli
 from polychromify.product.color import rgb_to_lab
 from polychromify.product.colorize import MAX_PIXELS, colorize, merge, upsample_ab
-from polychromify.product.trained import TrainedModel, load_model
-from polychromify.training.resolve import trained_model
 from polychromify.product.images import ImageError
 from polychromify.product.models import build_model
+from polychromify.product.trained import TrainedModel, load_model
+from polychromify.training.resolve import trained_model
 from polychromify.training.synthetic import synthetic_landscape
 
 

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import SHARED, needs, save_image
 
-from polychromify.training import data
 from polychromify.product import files
+from polychromify.training import data
 from polychromify.training.data import assign_splits, load_dataset, prepare
 from polychromify.training.profiles import Cleaning, get_profile
 from polychromify.training.synthetic import synthetic_landscape
-
-from helpers import SHARED, needs, save_image
 
 REAL = SHARED / "datasets" / "landscapes"  # the team's copy, whose README lists its defects
 

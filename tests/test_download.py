@@ -10,7 +10,12 @@ import pytest
 from PIL import Image
 
 from polychromify.training import download
-from polychromify.training.download import DownloadError, default_download_dir, download_kaggle, ingest_zip
+from polychromify.training.download import (
+    DownloadError,
+    default_download_dir,
+    download_kaggle,
+    ingest_zip,
+)
 
 
 def _png_bytes(value: int) -> bytes:

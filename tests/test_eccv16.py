@@ -7,8 +7,18 @@ import pytest
 from keras import ops
 
 import polychromify.product.eccv16 as eccv16_module
-from polychromify.product.eccv16 import ab_bins, annealed_mean, decode_ab, eccv16, soft_encode
-from polychromify.training.zhang_loss import Eccv16Loss, eccv16_accuracy, rebalancing_weights
+from polychromify.product.eccv16 import (
+    ab_bins,
+    annealed_mean,
+    decode_ab,
+    eccv16,
+    soft_encode,
+)
+from polychromify.training.zhang_loss import (
+    Eccv16Loss,
+    eccv16_accuracy,
+    rebalancing_weights,
+)
 
 Q = 313
 PARAMS_TOTAL = 32_240_377

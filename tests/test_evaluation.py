@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from polychromify.studies import scoring as evaluation
-from polychromify.product import metrics
 from polychromify.cli import main
+from polychromify.product import metrics
 from polychromify.product.color import rgb_to_xy
-from polychromify.training.data import load_dataset
 from polychromify.product.images import resize_square
+from polychromify.studies import scoring as evaluation
+from polychromify.training.data import load_dataset
 from polychromify.training.synthetic import synthetic_landscapes
 
 SMOKE_FLAGS = ["--profile", "smoke", "--image-size", "16", "--max-images", "24"]

@@ -6,13 +6,13 @@ import shutil
 import numpy as np
 import pytest
 
+from polychromify.product.metrics import METRIC_KEYS
 from polychromify.training import fit as training
 from polychromify.training import runner
 from polychromify.training.experiments import EXPERIMENTS, get_experiment
-from polychromify.training.runner import run_experiment, settings
-from polychromify.product.metrics import METRIC_KEYS
 from polychromify.training.profiles import get_profile
 from polychromify.training.results import Run, find_run, list_runs, read_json
+from polychromify.training.runner import run_experiment, settings
 
 SMOKE = dict(image_size=16, epochs=1, max_images=24)  # 24 synthetic pictures at 16 px: seconds
 RUN_FILES = {"config.json", "history.json", "metrics.json", "model.weights.h5", "provenance.json"}

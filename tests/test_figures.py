@@ -3,13 +3,13 @@ import io
 
 import numpy as np
 import pytest
+from helpers import fake_run
 from matplotlib.figure import Figure
 
 from polychromify.book import figures
 from polychromify.product.color import rgb_to_xy
 from polychromify.product.models import build_model
 from polychromify.training.synthetic import synthetic_landscapes
-from helpers import fake_run
 
 
 @pytest.fixture(scope="module")

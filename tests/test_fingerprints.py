@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from polychromify.training.experiments import EXPERIMENTS
-from polychromify.training.runner import make_config
 from polychromify.training.profiles import get_profile
 from polychromify.training.results import fingerprint, list_runs
+from polychromify.training.runner import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,6 @@ import pytest
 
 from polychromify.product import metrics
 
-
 # ---------------------------------------------------------------- accuracy
 
 def test_pixel_accuracy_counts_argmax_agreement():

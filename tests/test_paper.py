@@ -2,11 +2,10 @@
 import re
 
 import pytest
+from helpers import PAPER_TEXT as REPORT
 
 from polychromify.product import paper
 from polychromify.product.models import TABLE1, build_model
-
-from helpers import PAPER_TEXT as REPORT
 
 
 @pytest.fixture(scope="module")

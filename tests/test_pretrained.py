@@ -7,10 +7,17 @@ import numpy as np
 import pytest
 
 from polychromify import cli
-from polychromify.training.resolve import load_trained
-from polychromify.product.pretrained import CARD, CARD_MD, PRETRAINED_DIR, WEIGHTS, load_pretrained, pretrained_card
+from polychromify.product.pretrained import (
+    CARD,
+    CARD_MD,
+    PRETRAINED_DIR,
+    WEIGHTS,
+    load_pretrained,
+    pretrained_card,
+)
 from polychromify.product.trained import load_model
 from polychromify.studies.model_card import export_pretrained
+from polychromify.training.resolve import load_trained
 from polychromify.training.results import Run
 
 
@@ -188,8 +195,8 @@ def test_the_card_of_a_default_chosen_among_seeds_says_its_own_scores_are_optimi
 def test_the_shipped_default_is_the_committed_studys_choice():
     """The default colorizer is what the "Beyond the paper" study chose (``beyond.default_candidate`` and
     ``default_run``), or the paper's model when it chose none: re-export when the study changes its mind."""
-    from polychromify.studies import beyond
     from polychromify.product.pretrained import is_papers_model
+    from polychromify.studies import beyond
     study = beyond.load_study("scenes-dev", Path(__file__).resolve().parents[1] / "results")
     if study is None:
         pytest.skip("the results store holds no study of the other collection")

@@ -3,6 +3,7 @@ import json
 import re
 
 import pytest
+from helpers import empty_weights
 
 from polychromify.training import provenance, results
 from polychromify.training.provenance import environment
@@ -16,8 +17,6 @@ from polychromify.training.results import (
     run_folder,
     write_json,
 )
-
-from helpers import empty_weights
 
 pytestmark = pytest.mark.usefixtures("isolated")
 

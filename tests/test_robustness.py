@@ -247,9 +247,9 @@ def test_a_damaged_cache_entry_is_named_and_prepared_again(messy_photos, tmp_pat
 def test_a_second_training_of_the_same_run_says_another_process_is_at_it(tmp_path, monkeypatch, capsys):
     """The lock is held as a second process would hold it: ``files.exclusive`` on the run's lock file."""
     from polychromify.training.experiments import get_experiment
-    from polychromify.training.runner import experiment_data, make_config
     from polychromify.training.profiles import get_profile
     from polychromify.training.results import run_folder
+    from polychromify.training.runner import experiment_data, make_config
     store = tmp_path / "store"
     profile = get_profile("smoke", image_size=16, max_images=24)
     experiment = get_experiment("polychromify")
@@ -342,9 +342,9 @@ def test_the_command_starts_quietly_and_loads_tensorflow_only_for_a_photo(tmp_pa
 def test_training_never_writes_through_a_symlinked_lock_file(tmp_path, capsys):
     """``ln -s victim.txt S/polychromify/.smoke-<id>.lock; polychromify train ...``: the victim is untouched."""
     from polychromify.training.experiments import get_experiment
-    from polychromify.training.runner import experiment_data, make_config
     from polychromify.training.profiles import get_profile
     from polychromify.training.results import run_folder
+    from polychromify.training.runner import experiment_data, make_config
     store = tmp_path / "store"
     profile = get_profile("smoke", image_size=16, max_images=24)
     experiment = get_experiment("polychromify")

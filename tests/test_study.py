@@ -5,9 +5,23 @@ import numpy as np
 import pytest
 
 from polychromify.product.metrics import PHOTO_KEYS
-from polychromify.studies.photo_scores import PHOTO_SCORES, read_photo_scores, rows_of, write_photo_scores
-from polychromify.studies.study import (BETTER, CANNOT_TELL, WORSE, Entry, Scores, Study, against_paper, compare,
-                                        run_scores)
+from polychromify.studies.photo_scores import (
+    PHOTO_SCORES,
+    read_photo_scores,
+    rows_of,
+    write_photo_scores,
+)
+from polychromify.studies.study import (
+    BETTER,
+    CANNOT_TELL,
+    WORSE,
+    Entry,
+    Scores,
+    Study,
+    against_paper,
+    compare,
+    run_scores,
+)
 from polychromify.training.results import list_runs
 
 ROOT = Path(__file__).resolve().parents[1]

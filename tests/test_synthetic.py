@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from skimage.color import rgb2lab
 
-from polychromify.training.synthetic import SYNTHETIC_WARNING, image_seed, synthetic_landscape, synthetic_landscapes
+from polychromify.training.synthetic import (
+    SYNTHETIC_WARNING,
+    image_seed,
+    synthetic_landscape,
+    synthetic_landscapes,
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import fake_run
 
-from polychromify.product import paper
 from polychromify.book import prose, tables
+from polychromify.product import paper
+from polychromify.product.models import build_model
 from polychromify.training.cleaning import DataReport
 from polychromify.training.experiments import COMPARISON, SELECTION, TUNING
-from polychromify.product.models import build_model
-from helpers import fake_run
 
 
 @pytest.fixture

@@ -13,9 +13,15 @@ import keras
 import numpy as np
 import pytest
 
-from polychromify.training import fit as training
 from polychromify.product.models import build_model
-from polychromify.training.fit import compile_model, fit, load_checkpoint, precision_policy, save_checkpoint
+from polychromify.training import fit as training
+from polychromify.training.fit import (
+    compile_model,
+    fit,
+    load_checkpoint,
+    precision_policy,
+    save_checkpoint,
+)
 
 MODEL, SIZE, SEED = "ae_v0", 8, 7  # the smallest model: per-pixel dense layers on 8x8 images
 HISTORY_KEYS = {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}

@@ -5,12 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers import LANDSCAPES, needs
-from polychromify.training import samples
+
 from polychromify.cli import main
-from polychromify.training.results import Run
 from polychromify.studies.verify import differences
+from polychromify.training import samples
+from polychromify.training.results import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,12 +112,12 @@ def test_the_committed_final_model_reproduces_its_stored_test_metrics():
     seed) and the baselines. The author's weights are checked by their bytes: the shipped copy is the store's
     (``test_author_model``)."""
     from polychromify.product import metrics
-    from polychromify.training.experiments import get_experiment
-    from polychromify.training.runner import experiment_data
-    from polychromify.training.resolve import load_trained
-    from polychromify.training.profiles import from_stored
-    from polychromify.training.results import find_run
     from polychromify.studies.verify import RTOL, differences
+    from polychromify.training.experiments import get_experiment
+    from polychromify.training.profiles import from_stored
+    from polychromify.training.resolve import load_trained
+    from polychromify.training.results import find_run
+    from polychromify.training.runner import experiment_data
     run = find_run("polychromify", "paper", ROOT / "results", synthetic=False, exact=True)
     assert run is not None and run.config["profile"]["precision"] == "float32"
     experiment = get_experiment(run.experiment)
@@ -135,12 +135,11 @@ def test_baselines_are_computed_once_per_split_not_once_per_photo_collection():
     (``verify`` once reused seed 42's for every seed, and reported the H200's seed-43 run as differing)."""
     import dataclasses
 
-    from polychromify.training import experiments
     from polychromify.training import runner
     from polychromify.training.data import load_dataset
     from polychromify.training.experiments import get_experiment
-    from polychromify.training.runner import evaluate_baselines
     from polychromify.training.profiles import get_profile
+    from polychromify.training.runner import evaluate_baselines
     synthetic = load_dataset(None, get_profile("smoke"), quiet=True)
     one = dataclasses.replace(synthetic, synthetic=False)  # the cache is for real photos only
     swapped = {"val": "test", "test": "val", "train": "train"}

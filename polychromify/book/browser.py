@@ -33,8 +33,8 @@ import numpy as np
 
 from polychromify.product.color import AB_SCALE, lightness_ops
 from polychromify.product.colorize import merge
-from polychromify.training.resolve import trained_model
 from polychromify.product.files import atomic_path
+from polychromify.training.resolve import trained_model
 
 __all__ = ["INPUTS", "OUTPUTS", "build_browser_model", "colorize_like_the_page", "export_onnx", "onnx_bytes",
            "run_onnx"]

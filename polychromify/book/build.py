@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polychromify.training.profiles import BOOK_PROFILE
 from polychromify.product.files import atomic_path
+from polychromify.training.profiles import BOOK_PROFILE
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (the book's root: _config.yml, _toc.yml)
 EXECUTED = Path("book") / "_executed"            # relative to the root; git-ignored

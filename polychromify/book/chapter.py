@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from polychromify.training.profiles import BOOK_PROFILE, Profile, get_profile
 from polychromify.book import summary
 from polychromify.book.figures import legible
 from polychromify.book.tables import LABELS, low_chroma_fraction
@@ -23,7 +22,7 @@ from polychromify.product.images import load_rgb
 from polychromify.product.pretrained import pretrained_card
 from polychromify.training.data import load_dataset
 from polychromify.training.experiments import get_experiment
-from polychromify.training.profiles import SEEDS
+from polychromify.training.profiles import BOOK_PROFILE, SEEDS, Profile, get_profile
 from polychromify.training.provenance import git_commit
 from polychromify.training.results import find_run
 from polychromify.training.runner import experiment_data, obtain

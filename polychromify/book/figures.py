@@ -11,12 +11,19 @@ import textwrap
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from polychromify.product.color import AB_SCALE, lab_to_rgb, rgb_to_lab, rgb_to_xy, xy_to_rgb
-from polychromify.training.experiments import LABELS, PALETTE  # one colour per experiment, shared by every figure
-from polychromify.product.metrics import psnr_per_image
+from polychromify.product.color import (
+    AB_SCALE,
+    lab_to_rgb,
+    rgb_to_lab,
+    rgb_to_xy,
+    xy_to_rgb,
+)
+from polychromify.product.metrics import METRICS, psnr_per_image
 from polychromify.studies.beyond import MEASURES
-from polychromify.product.metrics import METRICS
-from polychromify.training.experiments import get_experiment
+from polychromify.training.experiments import (  # one colour per experiment, shared by every figure
+    LABELS,
+    PALETTE,
+)
 from polychromify.training.resolve import load_trained
 from polychromify.training.samples import read_samples
 

@@ -14,11 +14,21 @@ from IPython.display import Markdown
 from polychromify.book import figures, prose, tables
 from polychromify.book.chapter import Chapter, plain, provenance_lines
 from polychromify.product import paper
-from polychromify.product.pretrained import is_papers_model, paper_model_dir, pretrained_card
+from polychromify.product.pretrained import (
+    is_papers_model,
+    paper_model_dir,
+    pretrained_card,
+)
 from polychromify.studies import beyond as beyond_study
 from polychromify.studies import generalization as generalization_study
 from polychromify.studies.model_card import card_markdown
-from polychromify.training.experiments import BEYOND, LABELS, SELECTION, TUNING, precision_study
+from polychromify.training.experiments import (
+    BEYOND,
+    LABELS,
+    SELECTION,
+    TUNING,
+    precision_study,
+)
 
 NAN = float("nan")
 NOT_TRAINED = "not trained at this profile yet"

@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import pandas as pd
 
-from polychromify.product import paper
-from polychromify.training.experiments import LABELS
-from polychromify.product.paper import PAPER
-from polychromify.product.metrics import METRICS
-from polychromify.book.tables import PENDING, SPREAD, STUDY_METRICS, ablations, seed_spread
+from polychromify.book.tables import (
+    PENDING,
+    SPREAD,
+    STUDY_METRICS,
+    ablations,
+    seed_spread,
+)
 from polychromify.book.tables import ours as ours_label
-from polychromify.studies.beyond import (CLAIMS, MEASURES, PROFILES, VARIANTS, claim_readings, default_run, seed_count,
-                                         spreads, variant_readings, verdicts, vividness_verdicts)
+from polychromify.product import paper
+from polychromify.product.metrics import METRICS
+from polychromify.product.paper import PAPER
+from polychromify.studies.beyond import (
+    CLAIMS,
+    MEASURES,
+    PROFILES,
+    VARIANTS,
+    claim_readings,
+    default_run,
+    seed_count,
+    variant_readings,
+    verdicts,
+    vividness_verdicts,
+)
+from polychromify.training.experiments import LABELS
+
 
 def pending_note(names) -> str:
     """A plain sentence naming the experiments the store lacks at this profile (empty if none)."""

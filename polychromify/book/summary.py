@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from polychromify.product.files import atomic_path
 from polychromify.book.tables import low_chroma_fraction
 from polychromify.product.color import AB_SCALE
 from polychromify.product.errors import read_json
+from polychromify.product.files import atomic_path
 from polychromify.training.cleaning import DataReport
 
 FOLDER = "data"

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from polychromify.product import paper
-from polychromify.training.experiments import EXPERIMENTS, LABELS, SELECTION, TUNING
-from polychromify.product.paper import NOTEBOOK, PAPER
 from polychromify.product.color import AB_SCALE
+from polychromify.product.metrics import METRICS, TABLE_KEYS
 from polychromify.product.models import build_model
+from polychromify.product.paper import NOTEBOOK, PAPER
 from polychromify.studies.beyond import MEASURES
 from polychromify.studies.generalization import MEASURES as GENERALIZATION_KEYS
-from polychromify.product.metrics import METRICS, TABLE_KEYS
+from polychromify.training.experiments import EXPERIMENTS, LABELS, SELECTION, TUNING
 
 METRIC_COLUMNS = {key: METRICS[key].column for key in TABLE_KEYS}  # key -> column title (the registry's)
 

@@ -21,9 +21,9 @@ from PIL import Image
 
 from polychromify.book.browser import onnx_bytes
 from polychromify.product.color import table_recipe
-from polychromify.training.resolve import trained_model
 from polychromify.product.files import atomic_path
 from polychromify.product.images import load_rgb
+from polychromify.training.resolve import trained_model
 
 __all__ = ["ORT_WEB_SRI", "ORT_WEB_URL", "ORT_WEB_VERSION", "book_ort_url", "colorizer_html", "page_html",
            "write_web_page"]

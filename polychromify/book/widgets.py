@@ -18,12 +18,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from polychromify.product.color import in_srgb_gamut, lab_to_rgb8, rgb_to_lab, rgb_to_xy
 from polychromify.product import metrics
 from polychromify.product.author_model import AUTHOR_IMAGE_SIZE
-from polychromify.product.color import xy_to_rgb
+from polychromify.product.color import (
+    in_srgb_gamut,
+    lab_to_rgb8,
+    rgb_to_lab,
+    rgb_to_xy,
+    xy_to_rgb,
+)
 from polychromify.product.colorize import merge, predict_small_ab, write_image
-from polychromify.training.resolve import trained_model
 from polychromify.product.images import ImageError, load_rgb, resize_square
 from polychromify.product.models import build_model
 from polychromify.product.pretrained import pretrained_card
@@ -32,6 +36,7 @@ from polychromify.training.data import load_dataset
 from polychromify.training.experiments import AUTHOR_MODEL
 from polychromify.training.fit import compile_model
 from polychromify.training.profiles import get_profile
+from polychromify.training.resolve import trained_model
 from polychromify.training.results import list_runs
 from polychromify.training.synthetic import synthetic_landscape
 

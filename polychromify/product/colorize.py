@@ -19,13 +19,17 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from polychromify.product.color import AB_SCALE, lab_planes_to_rgb8, lightness, rgb_to_lab
+from polychromify.product.color import (
+    AB_SCALE,
+    lab_planes_to_rgb8,
+    lightness,
+    rgb_to_lab,
+)
 from polychromify.product.files import atomic_path
 from polychromify.product.images import MAX_PIXELS, ImageError, load_rgb
 from polychromify.product.trained import TrainedModel, load_model

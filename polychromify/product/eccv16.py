@@ -78,17 +78,7 @@ from polychromify.product.color import AB_SCALE, rgb_to_lab
 
 keras = lazy_loader.load("keras")  # loaded at first use: importing the product starts no TensorFlow
 
-__all__ = [
-    "ab_bins",
-    "soft_encode",
-    "rebalancing_weights",
-    "annealed_mean",
-    "eccv16",
-    "Eccv16Loss",
-    "decode_ab",
-    "eccv16_accuracy",
-    "DEFAULT_T",
-]
+__all__ = ["DEFAULT_T", "ab_bins", "annealed_mean", "decode_ab", "eccv16", "soft_encode"]
 
 DEFAULT_T = 0.38   # annealed-mean temperature (Sec. 2.3)
 AB_RANGE = 110.0   # bin centres are kept in [-AB_RANGE, AB_RANGE]^2 (Zhang's ab range)

@@ -26,6 +26,7 @@ import shutil
 import stat
 import time
 from pathlib import Path
+
 from polychromify.product.errors import Busy
 
 __all__ = ["atomic_folder", "atomic_path", "exclusive", "remove_stale"]

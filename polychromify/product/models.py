@@ -16,8 +16,9 @@ from __future__ import annotations
 import lazy_loader
 
 from polychromify.product import paper
+from polychromify.product.eccv16 import ab_bins
+from polychromify.product.eccv16 import eccv16 as build
 from polychromify.product.quiet import tensorflow_start
-from polychromify.product.eccv16 import ab_bins, eccv16 as build
 
 keras = lazy_loader.load("keras")  # loaded at first use: importing the package starts no TensorFlow
 

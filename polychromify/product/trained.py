@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from polychromify.product import author_model, pretrained
+from polychromify.product.eccv16 import decode_ab
 from polychromify.product.errors import Damaged, reason
 from polychromify.product.models import BUILDERS, build_model, output_of
-from polychromify.product.eccv16 import decode_ab
 
 PRETRAINED = "pretrained"           # the default colorizer shipped in the package
 PAPER = pretrained.PAPER_MODEL      # the paper's final model, shipped

@@ -32,17 +32,24 @@ from pathlib import Path
 
 import numpy as np
 
-from polychromify.training.experiments import AUTHOR_MODEL, BEYOND, get_experiment
-from polychromify.training.runner import experiment_data
-from polychromify.training.resolve import load_trained
-from polychromify.training.profiles import get_profile
-from polychromify.training.results import find_run, read_study, run_key, seeded_runs, study_file, write_study
 from polychromify.product import metrics
-from polychromify.product.metrics import METRICS, STUDY_KEYS
 from polychromify.product.color import xy_to_rgb
+from polychromify.product.metrics import METRICS, STUDY_KEYS
 from polychromify.studies.generalization import folder_hash
 from polychromify.studies.scoring import read_folder
 from polychromify.training.campaign import CAMPAIGN, finished
+from polychromify.training.experiments import AUTHOR_MODEL, BEYOND, get_experiment
+from polychromify.training.profiles import get_profile
+from polychromify.training.resolve import load_trained
+from polychromify.training.results import (
+    find_run,
+    read_study,
+    run_key,
+    seeded_runs,
+    study_file,
+    write_study,
+)
+from polychromify.training.runner import experiment_data
 from polychromify.training.samples import chosen, photo_key, to_uint8, write_jpeg
 
 STUDY_PROFILE = "ablation"

@@ -31,15 +31,22 @@ from pathlib import Path
 
 import numpy as np
 
-from polychromify.training.experiments import GENERALIZATION, get_experiment
-from polychromify.training.resolve import load_trained
-from polychromify.training.runner import build
-from polychromify.training.profiles import get_profile
-from polychromify.training.results import find_run, read_study, run_key, seeded_runs, study_file, write_study
 from polychromify.product import metrics
+from polychromify.product.trained import TrainedModel
 from polychromify.studies.scoring import read_folder, training_mean_ab
 from polychromify.training.campaign import Entry, finished
-from polychromify.product.trained import TrainedModel
+from polychromify.training.experiments import GENERALIZATION, get_experiment
+from polychromify.training.profiles import get_profile
+from polychromify.training.resolve import load_trained
+from polychromify.training.results import (
+    find_run,
+    read_study,
+    run_key,
+    seeded_runs,
+    study_file,
+    write_study,
+)
+from polychromify.training.runner import build
 
 STUDY_PROFILE = "ablation"
 MEASURES = ("auc", "ab_rmse", "psnr", "accuracy")  # the study's columns (``metrics.METRICS``: how each reads)

@@ -7,12 +7,28 @@ import shutil
 from pathlib import Path
 
 from polychromify.product.files import atomic_path
-from polychromify.product.pretrained import (CARD, CARD_MD, PAPER_DIR, PAPER_MODEL, PAPER_PROFILE, PRETRAINED_DIR,
-                                             WEIGHTS, sha256)
+from polychromify.product.metrics import METRIC_KEYS, METRICS, TABLE_KEYS
+from polychromify.product.pretrained import (
+    CARD,
+    CARD_MD,
+    PAPER_DIR,
+    PAPER_MODEL,
+    PAPER_PROFILE,
+    PRETRAINED_DIR,
+    WEIGHTS,
+    sha256,
+)
+from polychromify.studies.beyond import (
+    MEASURES,
+    _means,
+    default_candidate,
+    default_rule,
+    default_run,
+    run_key,
+    seed_count,
+)
 from polychromify.training.experiments import EXPERIMENTS
 from polychromify.training.results import Run, write_json
-from polychromify.product.metrics import METRIC_KEYS, METRICS, TABLE_KEYS
-from polychromify.studies.beyond import MEASURES, _means, default_rule, default_candidate, default_run, run_key, seed_count
 
 CARD_METRICS = METRIC_KEYS  # every metric of a split (``metrics.METRICS``)
 
@@ -177,7 +193,7 @@ def _other_collection(card: dict, h: str) -> list[str]:
                   + (f"; of its {runs(other['its_seed_count'])} (seeds) it is the one with the best AuC on this "
                      "collection, so its own scores here are optimistic, and the mean over the seeds, which no choice "
                      "touched, is the fair figure." if seeds else ".")]
-    lines += ["", f"| measure | this model |" + (f" its recipe ({runs(other['its_seed_count'])}) |" if seeds else "")
+    lines += ["", "| measure | this model |" + (f" its recipe ({runs(other['its_seed_count'])}) |" if seeds else "")
               + f" paper's final model ({runs(other['paper_model_seeds'])}) | gray (ab = 0) |",
               "| --- | ---: |" + (" ---: |" if seeds else "") + " ---: | ---: |"]
     for key in MEASURES:

@@ -33,8 +33,21 @@ from polychromify.training.data import Dataset, load_dataset
 from polychromify.training.experiments import get_experiment
 from polychromify.training.profiles import Profile, from_stored, get_profile
 from polychromify.training.resolve import load_trained, trained_model
-from polychromify.training.results import Run, find_run, list_runs, profile_name, run_folder, store_dir
-from polychromify.training.runner import Datasets, evaluate_model, experiment_data, make_config, training_mean
+from polychromify.training.results import (
+    Run,
+    find_run,
+    list_runs,
+    profile_name,
+    run_folder,
+    store_dir,
+)
+from polychromify.training.runner import (
+    Datasets,
+    evaluate_model,
+    experiment_data,
+    make_config,
+    training_mean,
+)
 
 __all__ = ["evaluate_split", "read_folder", "score_folder", "score_run_photos", "score_runs_photos",
            "training_mean_ab", "training_split"]
@@ -74,6 +87,17 @@ def evaluate_split(name: str, profile: Profile | str, data_dir=None, results_dir
 
 
 # ---------------------------------------------------------------- any model on any folder
+
+def with_final_model(models, profile: Profile | str, results_dir=None) -> tuple[list[str], str | None]:
+    """The models to score on a folder: those asked for, always beside our final model (its run of the
+    profile), unless the shipped model stands in for it; and a note when there is no such run."""
+    models, profile = list(models), get_profile(profile)
+    if "polychromify" in models or PRETRAINED in models:
+        return models, None
+    if find_run("polychromify", profile, results_dir) is None:
+        return models, f"no finished run of polychromify with profile {profile.name} to compare with"
+    return models + ["polychromify"], None
+
 
 def read_folder(folder, sizes) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], list[str], list[str]]:
     """Every image under ``folder`` at each of ``sizes``: ({size: (X, Y)}, names, skipped), where skipped

@@ -19,7 +19,12 @@ from polychromify.training.experiments import get_experiment
 from polychromify.training.profiles import from_stored
 from polychromify.training.resolve import load_trained
 from polychromify.training.results import list_runs, profile_name
-from polychromify.training.runner import Datasets, evaluate_baselines, evaluate_predictions, store_samples
+from polychromify.training.runner import (
+    Datasets,
+    evaluate_baselines,
+    evaluate_predictions,
+    store_samples,
+)
 
 NOT_VERIFIABLE = "not verifiable"
 STATUSES = ("ok", "differs", "damaged", NOT_VERIFIABLE, "skipped")

@@ -17,15 +17,13 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 
+from polychromify.product.errors import Busy
 from polychromify.training.experiments import get_experiment
-from polychromify.training.runner import run_experiment
+from polychromify.training.fit import finished_epochs
 from polychromify.training.profiles import SEEDS, get_profile
 from polychromify.training.provenance import cpu_info
 from polychromify.training.results import find_run, list_runs, stored_profile
-from polychromify.product.errors import Busy
-from polychromify.training.fit import finished_epochs
-from polychromify.training.runner import checkpoint_dir
-
+from polychromify.training.runner import checkpoint_dir, run_experiment, settings
 
 FAST = "float32 or mixed_bfloat16"  # a flexible entry's precision: the faster one where it starts
 
@@ -211,3 +209,21 @@ def run_campaign(profile: str = "paper", data_dir=None, results_dir=None, only: 
         raise CampaignFailed(f"{len(failed)} run(s) failed: {', '.join(e.label for e in failed)}; "
                              f"{len(done)} trained")
     return done
+
+
+def listing(profile: str = "paper", results_dir=None, cache_dir=None, large: bool = False) -> list[str]:
+    """One line per run of the campaign: finished (and where), or pending (and, if it cannot start now, why)."""
+    todo, lines = pending(profile, results_dir), []
+    for entry in CAMPAIGN:
+        run = finished(entry, profile, results_dir)
+        why = runnable(resolve(entry, profile, results_dir, cache_dir=cache_dir), large=large) if entry in todo else None
+        state = f"finished  {run.path}" if run else f"pending{'  (' + why + ')' if why else ''}"
+        lines.append(f"{entry.label:44} {state}")
+    return lines
+
+
+def batch_sizes(profile: str = "paper") -> list[int]:
+    """Every batch size the campaign's runs train with (the paper profile: 16 and 32): what data-parallel
+    training must split evenly over the devices."""
+    return sorted({settings(get_experiment(e.experiment), get_profile(profile, **e.overrides))["batch_size"]
+                   for e in CAMPAIGN})

@@ -27,7 +27,12 @@ import numpy as np
 from PIL import Image
 
 from polychromify.product.color import rgb_to_lab
-from polychromify.product.images import ImageError, is_image_name, open_image, resize_square
+from polychromify.product.images import (
+    ImageError,
+    is_image_name,
+    open_image,
+    resize_square,
+)
 from polychromify.training.profiles import Cleaning
 
 SPLITS = ("train", "val", "test")

@@ -23,15 +23,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from polychromify.training import settings
-from polychromify.training.cleaning import SPLITS, DataReport, clean_folder, find_files
 from polychromify.product.color import rgb_to_xy
-from polychromify.product.errors import Damaged
+from polychromify.product.errors import Damaged, read_json, reason
 from polychromify.product.files import atomic_folder, remove_stale
 from polychromify.product.images import pillow_limit
+from polychromify.training import settings
+from polychromify.training.cleaning import SPLITS, DataReport, clean_folder, find_files
 from polychromify.training.profiles import Cleaning, Profile, get_profile
-from polychromify.product.errors import read_json, reason
-from polychromify.training.synthetic import synthetic_landscapes, SYNTHETIC_WARNING
+from polychromify.training.synthetic import SYNTHETIC_WARNING, synthetic_landscapes
 
 CACHE_VERSION = 2
 

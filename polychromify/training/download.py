@@ -13,9 +13,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from polychromify.training import settings
 from polychromify.product.files import atomic_folder
 from polychromify.product.images import IMAGE_EXTENSIONS, is_image_name
+from polychromify.training import settings
 
 KAGGLE_DATASET = "arnaud58/landscape-pictures"
 KAGGLE_URL = f"https://www.kaggle.com/datasets/{KAGGLE_DATASET}"

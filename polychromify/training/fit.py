@@ -16,8 +16,8 @@ and the model ends with the weights of its best validation epoch (kept in every 
 from __future__ import annotations
 
 import contextlib
-import json
 import functools
+import json
 import re
 import shutil
 import time
@@ -26,10 +26,10 @@ from pathlib import Path
 import lazy_loader
 import numpy as np
 
+from polychromify.product.errors import Damaged, read_json, reason
 from polychromify.product.files import atomic_folder, atomic_path
 from polychromify.product.metrics import keras_pixel_accuracy
-from polychromify.training.profiles import AUGMENTATIONS, LOSSES, PRECISIONS
-from polychromify.product.errors import Damaged, read_json, reason
+from polychromify.training.profiles import AUGMENTATIONS, PRECISIONS
 
 keras = lazy_loader.load("keras")  # loaded at first use: the command line starts without TensorFlow
 

@@ -16,7 +16,13 @@ from pathlib import Path
 from polychromify.product.author_model import load_author_model, weights_source
 from polychromify.product.errors import Damaged, reason
 from polychromify.product.models import build_model
-from polychromify.product.trained import AUTHOR, SHIPPED, TrainedModel, is_model_folder, load_model
+from polychromify.product.trained import (
+    AUTHOR,
+    SHIPPED,
+    TrainedModel,
+    is_model_folder,
+    load_model,
+)
 from polychromify.training.experiments import get_experiment
 from polychromify.training.fit import precision_policy
 from polychromify.training.profiles import Profile, get_profile

@@ -21,9 +21,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from polychromify.product.errors import Damaged, reason
+from polychromify.product.errors import read_json as read
 from polychromify.product.files import atomic_path
 from polychromify.training.profiles import PROFILES, Profile
-from polychromify.product.errors import Damaged, read_json as read, reason
 from polychromify.training.provenance import environment
 from polychromify.training.settings import results_dir as configured
 

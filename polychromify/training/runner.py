@@ -23,12 +23,30 @@ from polychromify.product.models import MODEL_REVISIONS
 from polychromify.product.trained import TrainedModel
 from polychromify.training import samples
 from polychromify.training.data import Dataset, load_author_protocol, load_dataset
-from polychromify.training.experiments import CONFIG_FIELDS, _LATER_FIELDS, Experiment, get_experiment
-from polychromify.training.fit import best_epoch, compile_model, fit, save_model_weights, training_done
+from polychromify.training.experiments import (
+    _LATER_FIELDS,
+    CONFIG_FIELDS,
+    Experiment,
+    get_experiment,
+)
+from polychromify.training.fit import (
+    best_epoch,
+    compile_model,
+    fit,
+    save_model_weights,
+    training_done,
+)
 from polychromify.training.profiles import Profile, get_profile
-from polychromify.training.resolve import build_for
 from polychromify.training.provenance import environment
-from polychromify.training.results import FINISHED, Run, find_run, run_folder, store_dir, write_json
+from polychromify.training.resolve import build_for
+from polychromify.training.results import (
+    FINISHED,
+    Run,
+    find_run,
+    run_folder,
+    store_dir,
+    write_json,
+)
 from polychromify.training.settings import cache_dir as configured_cache
 
 
@@ -81,7 +99,9 @@ def compile_for(experiment: Experiment, model, y_train=None, learning_rate: floa
     """Compile a built model: Adam and the experiment's loss on ab, or for class outputs Zhang's rebalanced
     cross-entropy (its class prior fitted on ``y_train``)."""
     if experiment.output == "classes":
-        from polychromify.training.zhang_loss import compile_eccv16  # defines Keras classes: loaded when used
+        from polychromify.training.zhang_loss import (
+            compile_eccv16,  # defines Keras classes: loaded when used
+        )
         return compile_eccv16(model, y_train, learning_rate)
     return compile_model(model, learning_rate, loss=experiment.loss)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from polychromify.product.files import atomic_path
 from polychromify.product.color import xy_to_rgb
+from polychromify.product.files import atomic_path
 from polychromify.product.metrics import psnr_per_image
 from polychromify.training.profiles import get_profile
 

@@ -8,7 +8,14 @@ import keras
 import numpy as np
 
 from polychromify.product.color import AB_SCALE
-from polychromify.product.eccv16 import DEFAULT_T, _bins_tensor, ab_bins, decode_ab, soft_encode
+from polychromify.product.eccv16 import (
+    ab_bins,
+    decode_ab,
+    soft_encode,
+)
+
+__all__ = ["Eccv16Loss", "compile_eccv16", "eccv16_accuracy", "rebalancing_weights"]
+
 
 @keras.saving.register_keras_serializable(package="polychromify", name="eccv16_accuracy")
 def eccv16_accuracy(y_true, y_pred_logits):

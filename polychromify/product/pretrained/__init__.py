@@ -15,9 +15,8 @@ written by ``studies.model_card.export_pretrained`` from a finished run of the r
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 from polychromify.product.errors import Damaged, reason
 from polychromify.product.models import build_model
