@@ -21,11 +21,10 @@ from polychromify.book.tables import LABELS, low_chroma_fraction
 from polychromify.product.images import load_rgb
 from polychromify.product.pretrained import pretrained_card
 from polychromify.training.data import load_dataset
-from polychromify.training.experiments import get_experiment
 from polychromify.training.profiles import BOOK_PROFILE, SEEDS, Profile, get_profile
 from polychromify.training.provenance import git_commit
 from polychromify.training.results import find_run
-from polychromify.training.runner import experiment_data, obtain
+from polychromify.training.runner import obtain
 from polychromify.training.samples import FOLDER, stored_photo, stored_photos
 from polychromify.training.settings import Settings
 from polychromify.training.synthetic import synthetic_landscape
@@ -76,23 +75,12 @@ class Chapter:
         dataset = self.__dict__.get("dataset")  # reuse the data set only if it is already loaded
         runs = {}
         for name in names:
-            if not self.trains:
-                stored = find_run(name, self.profile, self.results_dir, synthetic=False,
-                                  exact=bool(self.overrides))
-                if stored is None:
-                    self.pending.append(name)
-                else:
-                    runs[name] = stored
-                continue
-            if self.real_data is not None and not self.overrides:
-                data = experiment_data(get_experiment(name), self.profile, self.data_dir, dataset, quiet=True)
-                stored = find_run(name, self.profile, self.results_dir, data_hash=data.data_hash)
-                if stored is not None:
-                    runs[name] = stored
-                    continue
-                dataset = data if data.image_size == self.profile.image_size else dataset
-            runs[name] = obtain(name, self.profile.name, self.data_dir, self.results_dir, dataset=dataset,
-                                **self.overrides)
+            run = obtain(name, self.profile, self.data_dir, self.results_dir, dataset=dataset,
+                         exact=bool(self.overrides), train=self.trains)
+            if run is None:
+                self.pending.append(name)
+            else:
+                runs[name] = run
         return runs
 
     def seed_runs(self, name: str = "polychromify") -> dict:

@@ -272,22 +272,31 @@ def adopt_author_model(experiment: Experiment, profile: Profile, dataset: Datase
     return run
 
 
-def obtain(name: str, profile: Profile | str = "quick", data_dir=None, results_dir=None,
-           dataset: Dataset | None = None, cache_dir=None, **overrides) -> Run:
-    """The run a notebook shows: stored if possible, trained if not.
+def obtain(name: str, profile: Profile, data_dir=None, results_dir=None, dataset: Dataset | None = None,
+           cache_dir=None, exact: bool = False, train: bool = True) -> Run | None:
+    """The one policy for the run a notebook shows: stored if possible, trained if not (``profile`` resolved
+    once, at the notebook's edge; ``exact``: the profile was changed there, so only a run of exactly its
+    settings qualifies).
 
-    With real data (``data_dir`` a photo folder), this is ``run_experiment``: the run of exactly
-    this config and data, loaded or trained. Without real data, a finished real-data run of the same
-    experiment and profile in the store is used as it is (so the book builds from the committed store on a
-    machine without the photos): with overrides, only a run of exactly those settings. Only when there is
-    none is the experiment trained on synthetic data.
+    - ``train`` False: a finished real-data run of the experiment and profile in the store, or None.
+    - Without real data (``data_dir`` None): that stored run, so the book builds from the committed store on a
+      machine without the photos; only when there is none is the experiment trained on synthetic data.
+    - With real data and the profile unchanged: a stored run on the same photos (the same data hash, however
+      the folder was reached: the store records a collection by name and content hash, never by path); else,
+      and with a changed profile, ``run_experiment``: the run of exactly this config and data, loaded or
+      trained.
     """
-    if data_dir is None:
-        stored = find_run(name, get_profile(profile, **overrides), results_dir, synthetic=False,
-                          exact=bool(overrides))
+    if not train or data_dir is None:
+        stored = find_run(name, profile, results_dir, synthetic=False, exact=exact)
+        if stored is not None or not train:
+            return stored
+    elif not exact:
+        data = experiment_data(get_experiment(name), profile, data_dir, dataset, quiet=True, cache_dir=cache_dir)
+        stored = find_run(name, profile, results_dir, data_hash=data.data_hash)
         if stored is not None:
             return stored
-    return run_experiment(name, profile, data_dir, results_dir, dataset=dataset, cache_dir=cache_dir, **overrides)
+        dataset = data
+    return run_experiment(name, profile, data_dir, results_dir, dataset=dataset, cache_dir=cache_dir)
 
 
 class Datasets:
