@@ -171,3 +171,27 @@ def test_unknown_experiment_is_a_value_error_listing_the_choices():
     with pytest.raises(ValueError, match="unknown experiment 'nope'") as err:
         get_experiment("nope")
     assert all(name in str(err.value) for name in EXPERIMENTS)
+
+
+def test_a_run_checkpointed_before_the_wings_resumes_after_them(tmp_path, monkeypatch):
+    """``tests/data/store-before-wings``: ae_v0 at the smoke profile (16 px, 24 images, 2 epochs) stopped after
+    its first epoch by the code of commit 54560a3, the last before the package became wings. The same settings
+    today find its folder (the fingerprint is unchanged), resume from the checkpoint and train one epoch only."""
+    from pathlib import Path
+    store = tmp_path / "store"
+    shutil.copytree(Path(__file__).parent / "data" / "store-before-wings", store)
+    before = store / "ae_v0" / "smoke-c6f614b3a3"
+    assert (before / "checkpoint" / "epoch-0001" / "model.weights.h5").is_file() and not (before / "metrics.json").exists()
+    epochs = []
+    original = training.load_checkpoint
+
+    def recording_load(model, folder):
+        found = original(model, folder)
+        epochs.append(found[0])
+        return found
+
+    monkeypatch.setattr(training, "load_checkpoint", recording_load)
+    run = run_experiment("ae_v0", "smoke", results_dir=store, image_size=16, max_images=24, epochs=2, verbose=0)
+    assert run.path == before and run.finished
+    assert epochs == [1] and len(run.history["loss"]) == 2
+    assert run.provenance["segments"]  # the second segment, on this machine
