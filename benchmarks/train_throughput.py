@@ -41,7 +41,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from polychromify.training.experiments import get_experiment
-from polychromify.training.results import cpu_info  # noqa: E402
+from polychromify.training.provenance import cpu_info  # noqa: E402
 from polychromify.training.runner import build
 
 TARGET_IMAGES_PER_S = 6.0  # the final model with bf16

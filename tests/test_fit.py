@@ -164,7 +164,7 @@ def test_training_killed_with_sigkill_resumes_after_the_last_finished_epoch(tmp_
 
     epochs = done + 2
     started = []
-    original_begin = training._EpochCheckpoint.on_epoch_begin
+    original_begin = training._keras_classes()[1].on_epoch_begin
 
     def recording_begin(self, epoch, logs=None):
         started.append(epoch)
@@ -279,7 +279,7 @@ def test_precision_policy_rejects_unknown_names_and_restores_the_previous_policy
 
 def _batches(augment, seed=SEED, epoch=1):
     x, y, _, _ = _data(n=36)
-    data = training._Shuffled(x, y, batch_size=8, seed=seed, augment=augment)
+    data = training._keras_classes()[0](x, y, batch_size=8, seed=seed, augment=augment)
     data.set_epoch(epoch)
     return x.copy(), y.copy(), x, y, [data[i] for i in range(len(data))]
 
@@ -310,7 +310,7 @@ def test_flip_mirrors_some_photos_of_each_epoch_l_and_ab_alike_and_reproducibly(
 def test_unknown_augmentations_and_losses_are_refused_in_one_line():
     x, y, _, _ = _data()
     with pytest.raises(ValueError, match="augment must be one of none, flip, not 'rotate'"):
-        training._Shuffled(x, y, 4, SEED, augment="rotate")
+        training._keras_classes()[0](x, y, 4, SEED, augment="rotate")
     from polychromify.training.experiments import Experiment
     with pytest.raises(ValueError, match="experiment bad: loss must be one of mse, mae, not 'huber'"):
         Experiment("bad", "polychromify", "beyond", "bad", loss="huber")
@@ -318,7 +318,8 @@ def test_unknown_augmentations_and_losses_are_refused_in_one_line():
 
 def test_an_l1_experiment_trains_with_mean_absolute_error():
     from polychromify.training.experiments import get_experiment
-    model = get_experiment("polychromify_l1").compile(build_model("ae_v0", SIZE))
+    from polychromify.training.runner import compile_for
+    model = compile_for(get_experiment("polychromify_l1"), build_model("ae_v0", SIZE))
     x, y, _, _ = _data()
     pred = np.asarray(model.predict(x, verbose=0))
     loss = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
