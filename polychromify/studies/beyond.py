@@ -35,8 +35,7 @@ import numpy as np
 from polychromify.product import metrics
 from polychromify.product.color import xy_to_rgb
 from polychromify.product.metrics import METRICS, STUDY_KEYS
-from polychromify.studies.generalization import folder_hash
-from polychromify.studies.scoring import read_folder
+from polychromify.studies.scoring import folder_hash, read_folder
 from polychromify.training.campaign import CAMPAIGN, finished
 from polychromify.training.experiments import AUTHOR_MODEL, BEYOND, get_experiment
 from polychromify.training.profiles import get_profile

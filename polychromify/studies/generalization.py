@@ -24,7 +24,6 @@ weights or photos at hand. ``polychromify study generalization --data DIR`` reco
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import tempfile
 from pathlib import Path
@@ -33,7 +32,7 @@ import numpy as np
 
 from polychromify.product import metrics
 from polychromify.product.trained import TrainedModel
-from polychromify.studies.scoring import read_folder, training_mean_ab
+from polychromify.studies.scoring import folder_hash, read_folder, training_mean_ab
 from polychromify.training.campaign import Entry, finished
 from polychromify.training.experiments import GENERALIZATION, get_experiment
 from polychromify.training.profiles import get_profile
@@ -109,14 +108,6 @@ def protocol_runs(results_dir=None) -> tuple:
     ours = find_run("polychromify", get_profile("paper", precision=fields["precision"], seed=fields["seed"]),
                     results_dir, synthetic=False, exact=True)
     return (protocol, ours) if ours is not None else (None, None)
-
-
-def folder_hash(folder: Path, names: list[str]) -> str:
-    """SHA-256 over the photos' own hashes, in ``names``' order: which photos a study scored."""
-    digest = hashlib.sha256()
-    for name in names:
-        digest.update(hashlib.sha256((folder / name).read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = True,

@@ -18,6 +18,7 @@ the same number a run's stored mean-ab baseline uses.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -119,6 +120,14 @@ def read_folder(folder, sizes) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]]
     if not names:
         raise ValueError(f"{folder}: no readable photos ({len(files)} image files, {len(skipped)} undecodable)")
     return {size: rgb_to_xy(np.stack(rgb[size])) for size in sizes}, names, skipped
+
+
+def folder_hash(folder: Path, names: list[str]) -> str:
+    """SHA-256 over the photos' own hashes, in ``names``' order: which photos a study scored."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(hashlib.sha256((folder / name).read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def training_mean_ab(profile: Profile | str, data_dir=None) -> tuple[np.ndarray, str]:
