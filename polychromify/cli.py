@@ -14,9 +14,6 @@ import re
 import sys
 from pathlib import Path
 
-from polychromify.book.browser import export_onnx
-from polychromify.book.build import build_book
-from polychromify.book.webpage import write_web_page
 from polychromify.product.author_model import AUTHOR_DIR, convert
 from polychromify.product.colorize import check_chroma, colorize_files
 from polychromify.product.errors import Busy
@@ -392,6 +389,10 @@ def cmd_pretrained_show(args) -> int:
 
 def cmd_web(args) -> int:
     require("web", "polychromify web")
+    # the book wing is the [web] and [book] extras: loaded by the commands that need it, so colorize starts
+    # without it
+    from polychromify.book.browser import export_onnx
+    from polychromify.book.webpage import write_web_page
     model = trained_model(args.model, None, _results(args))
     if args.onnx:
         print(f"wrote {export_onnx(args.onnx, model, args.int8)}")
@@ -417,6 +418,7 @@ def cmd_verify(args) -> int:
 
 def cmd_book(args) -> int:
     require("book", "polychromify book")
+    from polychromify.book.build import build_book  # the [book] extra's wing, loaded when asked for
     return build_book(profile=args.profile, params=args.param, only=args.only, list_params=args.list_params,
                       pdf=args.pdf)
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from polychromify.product.metrics import TABLE_KEYS
 from polychromify.cli import main
 from polychromify.product import metrics
 from polychromify.product.color import rgb_to_xy
@@ -53,7 +54,7 @@ def test_score_folder_scores_a_stored_run_beside_both_baselines(smoke_run, photo
     profile = smoke_run.config["profile"]["name"]
     scores = evaluation.score_folder(["polychromify"], photos, "smoke", results_dir=results)
     assert list(scores["rows"]) == ["polychromify", "gray", "mean_ab"] and scores["images"] == 5
-    assert scores["rows"]["polychromify"]["source"].startswith(str(smoke_run.path))
+    assert scores["rows"]["polychromify"]["source"] == f"polychromify/{smoke_run.path.name} (synthetic data)"
     # the gray row is metrics.evaluate of ab = 0 on the same photos at the profile's size (smoke: 32 px)
     arrays, _, _ = evaluation.read_folder(photos, [32])
     x, y = arrays[32]
@@ -74,9 +75,10 @@ def test_evaluate_data_prints_a_row_per_model_and_baseline_and_writes_json(smoke
     assert f"polychromify evaluate: {photos / 'broken.jpg'}: " in err  # the corrupt one, one line
     assert "5 photos scored, 1 undecodable" in out
     header = next(line for line in out.splitlines() if "accuracy" in line).split()
-    assert header == ["px", "accuracy", "psnr", "ssim", "auc", "ab_rmse", "ciede2000", "colorfulness_gap"]
+    assert header == ["px", *TABLE_KEYS]  # the registry's columns
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()
-            if line.split() and line.split()[0] in ("polychromify", "gray", "mean_ab") and len(line.split()) == 9}
+            if line.split() and line.split()[0] in ("polychromify", "gray", "mean_ab")
+            and len(line.split()) == 2 + len(TABLE_KEYS)}
     assert set(rows) == {"polychromify", "gray", "mean_ab"}
     saved = json.loads(out_json.read_text())
     for name, values in rows.items():
@@ -118,7 +120,7 @@ def test_pretrained_has_no_split_of_its_own(capsys, isolated):
 def test_the_author_model_and_the_pretrained_one_score_a_folder_without_runs(photos, isolated):
     scores = evaluation.score_folder(["author_model", "pretrained"], photos, "smoke")
     author, pretrained = scores["rows"]["author_model"], scores["rows"]["pretrained"]
-    assert author["source"] == "polychromify/pretrained/author/model.weights.h5"  # his weights as shipped
+    assert author["source"] == "polychromify/product/pretrained/author/model.weights.h5"  # his weights as shipped
     assert author["image_size"] == 32  # the profile's size
     assert pretrained["image_size"] == 128 and "pretrained" in pretrained["source"]
     assert author["metrics"] != pretrained["metrics"]
