@@ -21,7 +21,7 @@ architecture of ``polychromify_conv_output``.
 
 He trained it on a random 64% of the same Kaggle collection (4,300 photos, his split of
 ``train_test_split``), so our test split likely contains photos it trained on: its scores on our val/test
-split are optimistic, and only a collection it never saw (``evaluation.score_folder``) measures how it
+split are optimistic, and only a collection it never saw (``studies.scoring.score_folder``) measures how it
 generalizes.
 
 It is fully convolutional, so the same weights run at any input size; it was trained at 128 px, and a run of
