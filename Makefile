@@ -28,7 +28,7 @@ clean:
 	rm -rf _build book/_executed
 
 # onnxruntime-web from npm, for the browser test of the book's colorizer (tests/test_browser.py)
-ORT_WEB_VERSION := $(shell sed -n 's/^ORT_WEB_VERSION = "\(.*\)".*/\1/p' polychromify/webpage.py)
+ORT_WEB_VERSION := $(shell sed -n 's/^ORT_WEB_VERSION = "\(.*\)".*/\1/p' polychromify/book/webpage.py)
 ort-web: .cache/onnxruntime-web-$(ORT_WEB_VERSION)/package/dist/ort.wasm.min.js
 .cache/onnxruntime-web-$(ORT_WEB_VERSION)/package/dist/ort.wasm.min.js:
 	mkdir -p $(@D)/../..
