@@ -1,7 +1,7 @@
 // The book's in-browser colorizer. The page decodes the photo and draws a small copy of it; the ONNX graph of
 // polychromify/browser.py predicts its ab with onnxruntime-web; mergeLab below does colorize.merge at the
 // photo's own size (its L, ab scaled and upsampled bilinearly, sRGB) with the lookup tables of
-// polychromify/color.py, in float32 arithmetic as there. Nothing leaves the reader's machine.
+// polychromify/product/color.py, in float32 arithmetic as there. Nothing leaves the reader's machine.
 // One call per widget: polychromifyColorizer(element). polychromifyColourTables and polychromifyMerge are
 // the merge on its own, for the tests.
 /* global ort */
