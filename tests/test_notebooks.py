@@ -126,3 +126,18 @@ def test_the_widgets_notebook_runs_headless_and_keeps_a_still_of_each_widget(exe
     stills = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(stills) >= 4  # the full-resolution example and a still of each widget
     assert (executed_book / "results" / "polychromify").is_dir()
+
+
+def test_notebooks_only_call_and_plot():
+    """No code cell of a section notebook holds a loop, a branch, a definition or more than 12 lines: the work is
+    one package function per section (``book.pages``)."""
+    import ast
+    for path in book.section_notebooks():
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "code":
+                continue
+            lines = [line for line in cell.source.splitlines() if line.strip()]
+            logic = [type(node).__name__ for node in ast.walk(ast.parse(cell.source))
+                     if isinstance(node, (ast.For, ast.While, ast.comprehension, ast.If, ast.IfExp, ast.FunctionDef,
+                                          ast.Lambda, ast.ClassDef))]
+            assert len(lines) <= 12 and not logic, f"{path.name}, cell {i}: {len(lines)} lines, {logic}"
