@@ -418,7 +418,9 @@ def cmd_verify(args) -> int:
 
 def cmd_book(args) -> int:
     require("book", "polychromify book")
-    from polychromify.book.build import build_book  # the [book] extra's wing, loaded when asked for
+    from polychromify.book.build import (
+        build_book,  # the [book] extra's wing, loaded when asked for
+    )
     return build_book(profile=args.profile, params=args.param, only=args.only, list_params=args.list_params,
                       pdf=args.pdf)
 

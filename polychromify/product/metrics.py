@@ -287,14 +287,33 @@ def _rgb_of(lab: np.ndarray) -> np.ndarray:
     return lab_to_rgb(np.concatenate([lab[..., :1], np.clip(lab[..., 1:], -128.0, 127.0)], axis=-1))
 
 
+def _checked(who: str, L, y_true, y_pred) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The inputs of ``evaluate`` and ``per_photo`` as float32 arrays, the prediction clipped to [-1, 1];
+    ValueError when they are empty or do not match."""
+    L = np.asarray(L, dtype=np.float32)
+    y_true = np.asarray(y_true, dtype=np.float32)
+    y_pred = np.clip(np.asarray(y_pred, dtype=np.float32), -1.0, 1.0)
+    if len(L) == 0 or y_true.shape != y_pred.shape or L.shape[:-1] != y_true.shape[:-1]:
+        raise ValueError(f"{who} needs matching non-empty arrays, got L {L.shape}, "
+                         f"y_true {y_true.shape}, y_pred {y_pred.shape}")
+    return L, y_true, y_pred
+
+
+def _views(L, y_true, y_pred) -> tuple[np.ndarray, ...]:
+    """One batch in every form the metrics read: Lab of the truth and of the prediction, their RGB, and their
+    colourfulness per image."""
+    lab_true = np.concatenate([L, y_true * AB_SCALE], axis=-1)
+    lab_pred = np.concatenate([L, y_pred * AB_SCALE], axis=-1)
+    rgb_true, rgb_pred = _rgb_of(lab_true), _rgb_of(lab_pred)
+    return (lab_true, lab_pred, rgb_true, rgb_pred, colorfulness_per_image(rgb_true),
+            colorfulness_per_image(rgb_pred))
+
+
 def _batch_sums(L, y_true, y_pred) -> tuple[dict, np.ndarray]:
     """One batch's contribution to ``evaluate``: the sums of the metrics over its images, and its AuC curve
     weighted by its size."""
     k = len(L)  # images in this batch: per-image means are weighted by it
-    lab_true = np.concatenate([L, y_true * AB_SCALE], axis=-1)
-    lab_pred = np.concatenate([L, y_pred * AB_SCALE], axis=-1)
-    rgb_true, rgb_pred = _rgb_of(lab_true), _rgb_of(lab_pred)
-    c_true, c_pred = colorfulness_per_image(rgb_true), colorfulness_per_image(rgb_pred)
+    lab_true, lab_pred, rgb_true, rgb_pred, c_true, c_pred = _views(L, y_true, y_pred)
     sums = {
         "accuracy": k * pixel_accuracy(y_true, y_pred),
         "psnr": psnr_per_image(rgb_true, rgb_pred).sum(),
@@ -317,13 +336,8 @@ def evaluate(L, y_true, y_pred, batch=64, workers: int | None = None, rebalanced
     batches on ``workers`` threads (default: the CPU count, at most 16); their sums are added in batch
     order, so the result does not depend on the number of threads.
     """
-    L = np.asarray(L, dtype=np.float32)
-    y_true = np.asarray(y_true, dtype=np.float32)
-    y_pred = np.clip(np.asarray(y_pred, dtype=np.float32), -1.0, 1.0)
+    L, y_true, y_pred = _checked("evaluate", L, y_true, y_pred)
     n = len(L)
-    if n == 0 or y_true.shape != y_pred.shape or L.shape[:-1] != y_true.shape[:-1]:
-        raise ValueError(f"evaluate needs matching non-empty arrays, got L {L.shape}, "
-                         f"y_true {y_true.shape}, y_pred {y_pred.shape}")
 
     parts = [slice(start, start + batch) for start in range(0, n, batch)]
     workers = workers or min(16, os.cpu_count() or 1)
@@ -355,19 +369,11 @@ def per_photo(L, y_true, y_pred, batch: int = 64) -> dict[str, np.ndarray]:
     values) and ``auc_rebalanced`` rebalances over each photo's own colour classes. Paired comparisons of two
     models (the studies' intervals) use these per-photo values.
     """
-    L = np.asarray(L, dtype=np.float32)
-    y_true = np.asarray(y_true, dtype=np.float32)
-    y_pred = np.clip(np.asarray(y_pred, dtype=np.float32), -1.0, 1.0)
-    if len(L) == 0 or y_true.shape != y_pred.shape or L.shape[:-1] != y_true.shape[:-1]:
-        raise ValueError(f"per_photo needs matching non-empty arrays, got L {L.shape}, "
-                         f"y_true {y_true.shape}, y_pred {y_pred.shape}")
+    L, y_true, y_pred = _checked("per_photo", L, y_true, y_pred)
     out = {key: [] for key in PHOTO_KEYS}
     for start in range(0, len(L), batch):
         part = slice(start, start + batch)
-        lab_true = np.concatenate([L[part], y_true[part] * AB_SCALE], axis=-1)
-        lab_pred = np.concatenate([L[part], y_pred[part] * AB_SCALE], axis=-1)
-        rgb_true, rgb_pred = _rgb_of(lab_true), _rgb_of(lab_pred)
-        c_true, c_pred = colorfulness_per_image(rgb_true), colorfulness_per_image(rgb_pred)
+        lab_true, lab_pred, rgb_true, rgb_pred, c_true, c_pred = _views(L[part], y_true[part], y_pred[part])
         ab_t, ab_p = lab_true[..., 1:], lab_pred[..., 1:]
         out["accuracy"].append(np.mean(np.argmax(y_true[part], -1) == np.argmax(y_pred[part], -1), axis=(1, 2)))
         out["psnr"].append(psnr_per_image(rgb_true, rgb_pred))

@@ -364,7 +364,7 @@ def read_against(study: dict, gains: dict, name: str, base: str, profile: str, o
     supported" when better on none and worse on some, "not shown" when better on none, else "partly supported";
     for a variant ``kind`` "helps", "hurts" or the counts."""
     noise, noise_of = spreads(study, base, profile), base
-    if noise is None and other is not None and spreads(study, other, profile):
+    if noise is None and other is not None:
         noise, noise_of = spreads(study, other, profile), other
     folder = {k.split("/")[1]: v for k, v in gains.items() if k.startswith("folder/")}
     wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())

@@ -186,8 +186,8 @@ class Study:
 
     def missing(self, name: str) -> list[str]:
         """The runs of an entry with no per-photo scores in the store (their weights are gone, or not scored)."""
-        return [run_key(run) for run in self.entries[name].runs
-                if run_scores(run, self.set_name) is None]
+        scored = {s.key for s in self.scores(name)}
+        return [run_key(run) for run in self.entries[name].runs if run_key(run) not in scored]
 
     def means(self, name: str, predictor: str = "model") -> dict[str, float] | None:
         """Each metric's mean over the entry's runs of their means over the set's photos; None without scores."""
