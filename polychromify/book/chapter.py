@@ -6,13 +6,18 @@ notebook's edge: ``data_dir`` / ``results_dir`` None are resolved here, once, fr
 gets its runs with ``chapter.obtain(...)`` (stored runs are loaded, not retrained), glues numbers, tables
 and figures for the prose (``glue_figure``, ``plain``), and ends its first section with
 ``provenance(chapter, runs)``. The book's build (papermill, then Jupyter Book) is ``book``.
+
+The pages render from the results store whenever it holds what they need (the runs, the stored summary of the
+data they used, the thumbnails of the book's test photos), so one commit builds the same book on any machine;
+the photo folder matters only where a chapter must train (a profile other than ``paper`` whose runs the store
+lacks), and otherwise only fills in what the store lacks.
 """
 from __future__ import annotations
 
 import functools
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from polychromify.book import summary
@@ -41,7 +46,7 @@ class Chapter:
     pending: list = field(default_factory=list)     # experiments asked for that the store lacks (not trained)
 
     @classmethod
-    def from_parameters(cls, profile: str = BOOK_PROFILE, data_dir=None, results_dir=None, **overrides) -> "Chapter":
+    def from_parameters(cls, profile: str = BOOK_PROFILE, data_dir=None, results_dir=None, **overrides) -> Chapter:
         """Resolve a notebook's parameters cell; ``None`` means "the default" for every value: the folders
         from the environment (``settings``, read here once), the profile's own settings."""
         folders = Settings.resolve(data_dir, results_dir)
@@ -89,7 +94,7 @@ class Chapter:
         found = [find_run(name, self.profile.replace(seed=seed), self.results_dir, exact=True) for seed in SEEDS]
         return {name: [run for run in found if run is not None]}
 
-    def varied(self, **changes) -> "Chapter":
+    def varied(self, **changes) -> Chapter:
         """This chapter with some profile settings changed (its runs are variants of the profile's)."""
         changes = {k: v for k, v in changes.items() if v is not None}
         return Chapter(self.profile.replace(**changes), self.data_dir, self.results_dir,
@@ -100,7 +105,7 @@ class Chapter:
         found = {label: self.varied(**changes).obtain(name).get(name) for label, changes in variants.items()}
         return {label: run for label, run in found.items() if run is not None}
 
-    def classroom(self, run) -> "Classroom":
+    def classroom(self, run) -> Classroom:
         """What chapter 6's colorizers and widgets work on, with ``run`` (a finished run of the final model)
         standing in when no pretrained model is shipped."""
         try:
@@ -113,48 +118,60 @@ class Chapter:
                          live_images=min(self.profile.max_images or 160, 160))
 
     def example_photo(self):
-        """A photo to colorize in the demonstrations and where it comes from (a sentence): the first test photo
-        at full resolution when a photo folder is set; else a stored thumbnail of the book's test photos (a
-        real photo, small); a synthetic landscape only when neither is at hand."""
+        """A photo to colorize in the demonstrations and where it comes from (a sentence): a stored thumbnail of
+        the book's test photos (a real photo, small) whenever the store has one, so that every build shows the
+        same; else the first test photo of the photo folder at full resolution; a synthetic landscape only when
+        neither is at hand."""
+        photo = stored_photo(self.results_dir) if self.results_dir else None
+        if photo is not None:
+            return photo, "a test photo, from the results store's thumbnails"
         if self.real_data is not None:
             name = self.dataset.names["test"][0]
             return load_rgb(self.real_data / name), f"a test photo of `{self.real_data.name}` ({name})"
-        photo = stored_photo(self.results_dir) if self.results_dir else None
-        if photo is not None:
-            return photo, "a test photo, from the results store's thumbnails (no photo folder is configured)"
         return synthetic_landscape(seed=2024, size=512), "a synthetic landscape (no photo is at hand)"
 
-    def data_view(self) -> "DataView":
-        """What chapter 1 shows of the photos. With a photo folder: this chapter's data set, whose summary is
-        then stored (``summary.write_summary``) for machines without the photos. Without one: that stored
-        summary of the data the later chapters' runs used, with the store's thumbnails of the book's test
-        photos for the pictures; synthetic landscapes only when the store has neither."""
-        if self.real_data is not None:
-            dataset = self.dataset
-            if self.results_dir is not None:
-                summary.write_summary(dataset, self.results_dir, seed=self.profile.seed)
-            return _view_of(dataset, f"the real photos of `{self.real_data.name}`")
+    def data_view(self) -> DataView:
+        """What chapter 1 shows of the photos: the stored summary of the data the later chapters' runs used
+        (``summary.read_summary``), with the store's thumbnails of the book's test photos for the pictures,
+        whenever the store holds both, read back from the store whether or not a photo folder is configured (so
+        every build shows the same). A photo folder stores its summary (``summary.write_summary``) when the store
+        lacks the runs' summary or the chapter has loaded the folder anyway (it trains on it); delete a summary
+        to have the next run with the photos write it again. Without the store's summary and thumbnails: the
+        photo folder's data set, else synthetic landscapes."""
         data = self.results_data()
-        stored = summary.read_summary(self.results_dir, data["data_hash"]) if self.results_dir and \
-            not data.get("synthetic") else None
+        stored = self._stored_summary(data)
+        if self.real_data is not None and self.results_dir is not None and (
+                stored is None or "dataset" in self.__dict__):
+            summary.write_summary(self.dataset, self.results_dir, seed=self.profile.seed)
+            stored = self._stored_summary(data)
         photos = stored_photos(self.results_dir) if self.results_dir else None
         if stored is not None and photos is not None:
             return DataView(stored["report"], photos, stored["y_sample"], stored["low_chroma"],
-                            f"the real photos, from the results store (no photo folder is configured): the "
-                            f"cleaning report and {stored['ab_sample_pixels']:,} sampled training pixels of "
-                            f"the data the runs used, and the book's {len(photos)} test photos as pictures",
+                            f"the real photos the runs used, from the results store: their cleaning report and "
+                            f"{stored['ab_sample_pixels']:,} sampled training pixels, and the book's "
+                            f"{len(photos)} test photos as pictures",
                             False, f"the book's {len(photos)} test photos, as the results store keeps them")
-        return _view_of(self.dataset, "synthetic landscapes, because no photo folder is configured and the "
-                                      "results store holds no summary of the real photos")
+        if self.real_data is not None:
+            return _view_of(self.dataset, f"the real photos of `{self.real_data.name}`")
+        return _view_of(self.dataset, "synthetic landscapes, because the results store holds no summary of the "
+                                      "real photos and no photo folder is configured")
+
+    def _stored_summary(self, data: dict) -> dict | None:
+        """The store's summary of a data record's photos, or None (none for synthetic landscapes)."""
+        if self.results_dir is None or data.get("synthetic"):
+            return None
+        return summary.read_summary(self.results_dir, data["data_hash"])
 
     def results_data(self) -> dict:
         """The data record (``Dataset.provenance``) of the runs the later chapters show.
 
-        This chapter's data when a photo folder is configured or the profile is changed (``obtain`` then
-        trains on it); otherwise the final model's stored run's data (real photos preferred), if any.
+        The final model's stored run's data (real photos) wherever ``obtain`` takes the runs from the store
+        without looking at the photos: at the paper profile (never trained) and without a photo folder. With a
+        photo folder at a profile that trains, or when the store has no such run: this chapter's data.
         """
-        if self.real_data is None and not self.overrides:
-            run = find_run("polychromify", self.profile, self.results_dir)
+        if self.real_data is None or not self.trains:
+            run = find_run("polychromify", self.profile, self.results_dir, synthetic=False,
+                           exact=bool(self.overrides))
             if run is not None:
                 return run.config["data"]
         return self.dataset.provenance()
@@ -195,6 +212,10 @@ def _short(commit: str) -> str:
     return commit[:10] + (" (with uncommitted changes)" if commit.endswith("+dirty") else "")
 
 
+DIRTY = "+dirty"  # how ``provenance.git_commit`` marks a work tree with uncommitted changes
+BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
 def _data_words(data: dict) -> str:
     if data.get("synthetic"):
         return f"synthetic landscapes ({data['used']} generated)"
@@ -202,32 +223,120 @@ def _data_words(data: dict) -> str:
             f"data hash `{data['data_hash'][:10]}`)")
 
 
+def _trained(run) -> bool:
+    """Whether the run was trained here (the author's adopted weights were not: no training photos)."""
+    return bool(run.provenance.get("train_images"))
+
+
+def _segments(run) -> list[dict]:
+    """The records of the sessions that trained a run, in order (one for runs stored before segments were)."""
+    return run.provenance.get("segments") or [run.provenance]
+
+
+def _where(record: dict) -> str:
+    """The backend and machine of one training session: "TensorFlow on AMD EPYC (CPU)", "JAX on NVIDIA H200"."""
+    backend = BACKENDS.get(record.get("backend"), record.get("backend"))
+    accelerators = ", ".join(dict.fromkeys(record.get("accelerators") or []))
+    cpu = (record.get("machine") or {}).get("cpu", {}).get("model")
+    machine = accelerators or (f"{cpu.replace('(R)', '').replace('(TM)', '')} (CPU)" if cpu else None)
+    if backend is None:
+        return f"backend not recorded, on {machine}" if machine else "backend and machine not recorded"
+    return f"{backend} on {machine}" if machine else f"{backend}, machine not recorded"
+
+
+def _settings(run) -> str:
+    """What a run was actually trained with, from its own config and provenance (not the chapter's profile)."""
+    config, record = run.config, run.provenance
+    size = config.get("image_size") or config.get("data", {}).get("image_size")
+    precision = record.get("precision") or config.get("profile", {}).get("precision", "precision not recorded")
+    if any(r.get("accelerators") and r.get("matmul_precision") == "default" for r in _segments(run)):
+        precision += " (TF32 matrix products allowed)"
+    machines = " then ".join(dict.fromkeys(_where(r) for r in _segments(run)))
+    if not _trained(run):
+        return f"adopted weights (not trained here), evaluated at {size} px, {precision}, {machines}"
+    epochs, done = config.get("epochs"), record.get("epochs_trained")
+    seed = config.get("profile", {}).get("seed")
+    return ", ".join(filter(None, [
+        f"{size} px",
+        f"{done} of at most {epochs} epochs (stopped early)" if done and done != epochs else f"{epochs} epochs",
+        f"batch {config.get('batch_size')}",
+        f"{record['train_images']:,} training and {record.get('val_images', 0):,} validation photos",
+        f"seed {seed}" if seed is not None else "", precision, machines]))
+
+
+def _commits(commits) -> str:
+    """Commits as the prose names them: "commit `a`", "commits `a` then `b`"."""
+    commits = [f"`{c.removesuffix(DIRTY)[:10]}`" for c in commits]
+    return f"commit {commits[0]}" if len(commits) == 1 else f"commits {' then '.join(commits)}"
+
+
+def _code_lines(runs: dict) -> list[str]:
+    """Which code trained and evaluated the runs: the commits their training sessions ran at, those that ran
+    from uncommitted changes in a sentence of their own (that code is not exactly any commit), and the commit
+    that evaluated and stored a run where another session did it after its training."""
+    groups: dict[str, dict[str, list[str]]] = {"trained": {}, "trained_dirty": {}, "evaluated": {},
+                                               "evaluated_dirty": {}}
+    for name, run in runs.items():
+        trained = [r.get("git_commit", "unknown") for r in _segments(run)] if _trained(run) else []
+        for kind, commits in (("trained", [c for c in trained if not c.endswith(DIRTY)]),
+                              ("trained_dirty", [c for c in trained if c.endswith(DIRTY)])):
+            if commits:
+                groups[kind].setdefault(_commits(dict.fromkeys(commits)), []).append(name)
+        final = run.provenance.get("git_commit", "unknown")
+        if not trained or final != trained[-1]:
+            kind = "evaluated_dirty" if final.endswith(DIRTY) else "evaluated"
+            groups[kind].setdefault(_commits([final]), []).append(name)
+    lead = {"trained": "Trained at", "trained_dirty": "Trained from uncommitted changes on top of",
+            "evaluated": "Evaluated and stored in a later session, at",
+            "evaluated_dirty": "Evaluated and stored from uncommitted changes on top of"}
+    lines = []
+    for kind, commits in groups.items():
+        if commits:
+            joined = "; ".join(f"{'' if i == 0 else 'on top of ' if kind.endswith('dirty') else 'at '}{c}: "
+                               f"{', '.join(names)}" for i, (c, names) in enumerate(commits.items()))
+            lines.append(f"{lead[kind]} {joined}.")
+    return lines
+
+
 def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool = False,
                      label: bool = True, photos: str | None = None) -> list[str]:
-    """Which profile, data and commit produced a chapter, as Markdown sentences: the first labelled
-    "Provenance." for the chapter's own note, or (``label`` False) a sentence that reads inside a paragraph."""
+    """Which settings, data and code produced a chapter, as Markdown sentences: the first labelled
+    "Provenance." for the chapter's own note, or (``label`` False) a sentence that reads inside a paragraph.
+
+    With runs, the settings are the runs' own (image size, epochs, batch, photos, seed, precision, backend and
+    machine of each training session), said once for each group of runs trained alike; the runs trained or
+    evaluated from uncommitted changes are named in sentences of their own. Without runs: the profile's."""
     p = chapter.profile
-    settings = (f"{p.image_size} px, {p.epochs} epochs, batch {p.batch_size}, "
-                f"{'all photos' if p.max_images is None else f'at most {p.max_images} photos'}, "
-                f"seed {p.seed}, {p.precision}")
-    if p.eccv16_image_size not in (None, p.image_size) or p.eccv16_epochs not in (None, p.epochs):
-        eccv16_epochs = p.eccv16_epochs or p.epochs
-        settings += (f"; ECCV16 at {p.eccv16_image_size or p.image_size} px for {eccv16_epochs} "
-                     f"epoch{'s' if eccv16_epochs != 1 else ''}")
     changed = f" (changed here: {', '.join(f'{k}={v}' for k, v in chapter.overrides.items())})" \
         if chapter.overrides else ""
-    lines = [f"**Provenance.** Profile `{p.name}`: {settings}{changed}." if label else
-             f"The results come from the `{p.name}` profile ({settings}){changed}."]
     if runs:
-        groups: dict[str, dict[str, list[str]]] = {}  # data -> commit -> experiments
+        alike: dict[str, list[str]] = {}
         for name, run in runs.items():
-            commits = groups.setdefault(_data_words(run.config["data"]), {})
-            commits.setdefault(_short(run.provenance["git_commit"]), []).append(name)
-        for data, commits in groups.items():
-            names = [name for group in commits.values() for name in group]
-            where = (f"commit `{next(iter(commits))}`" if len(commits) == 1 else "commits " + "; ".join(
-                f"`{commit}` ({', '.join(group)})" for commit, group in commits.items()))
-            lines.append(f"Results of {', '.join(names)}: trained on {data}, at {where}.")
+            alike.setdefault(_settings(run), []).append(name)
+        groups = [f"{', '.join(names)}: {settings}" for settings, names in alike.items()]
+        if label:
+            lines = [f"**Provenance.** Profile `{p.name}`{changed}, as each run was trained:",
+                     *(f"{group}." for group in groups)]
+        else:
+            lines = [f"The results come from runs of the `{p.name}` profile{changed}, as each was trained: "
+                     + "; ".join(groups) + "."]
+    else:
+        settings = (f"{p.image_size} px, {p.epochs} epochs, batch {p.batch_size}, "
+                    f"{'all photos' if p.max_images is None else f'at most {p.max_images} photos'}, "
+                    f"seed {p.seed}, {p.precision}")
+        if p.eccv16_image_size not in (None, p.image_size) or p.eccv16_epochs not in (None, p.epochs):
+            eccv16_epochs = p.eccv16_epochs or p.epochs
+            settings += (f"; ECCV16 at {p.eccv16_image_size or p.image_size} px for {eccv16_epochs} "
+                         f"epoch{'s' if eccv16_epochs != 1 else ''}")
+        lines = [f"**Provenance.** Profile `{p.name}`: {settings}{changed}." if label else
+                 f"The results come from the `{p.name}` profile ({settings}){changed}."]
+    if runs:
+        data: dict[str, list[str]] = {}
+        for name, run in runs.items():
+            verb = "trained on" if _trained(run) else "evaluated on"
+            data.setdefault(f"{verb} {_data_words(run.config['data'])}", []).append(name)
+        lines += [f"Results of {', '.join(names)}: {words}." for words, names in data.items()]
+        lines += _code_lines(runs)
         if any(run.config["data"].get("synthetic") for run in runs.values()):
             lines.append("**Results from synthetic landscapes test the code, not the paper's claims.**")
     if chapter.pending:
@@ -244,7 +353,7 @@ def provenance_lines(chapter: Chapter, runs: dict | None = None, figures: bool =
                          "(set `POLYCHROMIFY_DATA` to see the real photos).")
         else:
             lines.append(f"Photos in the figures: the real photos in `{chapter.real_data.name}`.")
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines.append(f"Executed {when} at commit `{_short(git_commit())}`.")
     return lines
 

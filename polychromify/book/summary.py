@@ -37,14 +37,13 @@ def write_summary(dataset, results_dir: Path, seed: int = 0) -> Path | None:
     pick = np.random.default_rng(seed).choice(len(y), min(AB_SAMPLE, len(y)), replace=False)
     ab = np.clip(np.round(y[np.sort(pick)] * AB_SCALE), -127, 127).astype(np.int8)  # Lab units, to 1 unit
     record = {"data": dataset.provenance(), "report": dataset.report.to_dict(),
-              "low_chroma": low_chroma_fraction(dataset.y_train), "ab_sample_pixels": int(len(ab))}
+              "low_chroma": low_chroma_fraction(dataset.y_train), "ab_sample_pixels": len(ab)}
     folder = str(record["report"]["source"]).rstrip("/") + "/"
     record["data"]["source"] = record["report"]["source"] = Path(folder).name  # no machine's path in the store
     record["report"]["skipped"] = [(name, reason.replace(folder, "")) for name, reason in record["report"]["skipped"]]
     json_path, npy_path = _paths(results_dir, dataset.data_hash)
-    with atomic_path(npy_path) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, ab)
+    with atomic_path(npy_path) as tmp, open(tmp, "wb") as f:
+        np.save(f, ab)
     with atomic_path(json_path) as tmp:
         tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return json_path

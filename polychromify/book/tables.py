@@ -15,7 +15,9 @@ from polychromify.product.models import build_model
 from polychromify.product.paper import NOTEBOOK, PAPER
 from polychromify.studies.beyond import MEASURES
 from polychromify.studies.generalization import MEASURES as GENERALIZATION_KEYS
+from polychromify.studies.study import against_paper, runs_label, trained_on
 from polychromify.training.experiments import EXPERIMENTS, LABELS, SELECTION, TUNING
+from polychromify.training.results import run_key
 
 METRIC_COLUMNS = {key: METRICS[key].column for key in TABLE_KEYS}  # key -> column title (the registry's)
 
@@ -161,44 +163,33 @@ def selection(runs: dict) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-# ---------------------------------------------------------------- seeds and the noise they set
+# ---------------------------------------------------------------- runs and their range
 
 PENDING = "pending: not trained at this profile yet"
-SPREAD = "\u00b1 seeds"  # column label: the spread (largest minus smallest) over the final model's seeds
+RANGE = "range over runs"   # column label: largest minus smallest over an experiment's runs (what varied: the text)
+RUNS = "runs"               # column label: which runs a number is ("seed 42 alone", "mean of 3 runs (seeds ...)")
 
 
-def seed_spread(values) -> tuple[float, float, int]:
-    """(mean, spread = largest minus smallest, count) of one score over seeds; spread NaN below two seeds."""
+def over_runs(values) -> tuple[float, float, int]:
+    """(mean, range = largest minus smallest, count) of one score over runs; range NaN below two runs."""
     values = [float(v) for v in values]
     if not values:
         return np.nan, np.nan, 0
     return float(np.mean(values)), float(np.ptp(values)) if len(values) > 1 else np.nan, len(values)
 
 
-def noise_verdict(mine: float, theirs: float, noise: float, higher_is_better: bool = True) -> str:
-    """Ours against the paper's, read against the noise between seeds: "within noise", "better" or "worse"
-    (beyond the spread), or why there is no verdict."""
-    if np.isnan(mine):
-        return PENDING
-    if np.isnan(theirs):
-        return "no printed value"
-    if np.isnan(noise):
-        return "no verdict: one seed only"
-    if abs(mine - theirs) <= noise:
-        return "within noise"
-    return "better" if (mine > theirs) == higher_is_better else "worse"
-
-
-def _scores(name: str, runs: dict, seeds: dict | None, score) -> tuple[float, float, int]:
-    """An experiment's score over its seed runs (``seeds[name]``), else its one run's; NaN if it has none."""
+def runs_of(name: str, runs: dict, seeds: dict | None) -> list:
+    """An experiment's runs: its seed runs (``seeds[name]``) where given, else its one run; [] if none."""
     if seeds and seeds.get(name):
-        return seed_spread([score(r) for r in seeds[name]])
-    return seed_spread([score(runs[name])] if name in runs else [])
+        return list(seeds[name])
+    return [runs[name]] if name in runs else []
 
 
-def noise_of(seeds: dict | None, score, name: str = "polychromify") -> float:
-    """The spread of the final model's score over its seeds: what every comparison is read against."""
-    return _scores(name, {}, seeds, score)[1] if seeds else np.nan
+def _paper_verdict(found: list, printed: float, score, metric: str = "accuracy"):
+    """Ours against the paper's printed value under the one rule (``study.against_paper``), or None."""
+    if not found or printed != printed:
+        return None
+    return against_paper([score(r) for r in found], printed, metric, tuple(run_key(r) for r in found))
 
 
 # ---------------------------------------------------------------- Table 1
@@ -208,13 +199,9 @@ def _minutes(run) -> float:
 
 
 def _hardware(run) -> str:
-    """What trained the run: each training segment's accelerators (e.g. NVIDIA H200), else its CPU model, in
-    the order the segments ran, each named once ("AMD EPYC + NVIDIA H200" for a run resumed on a GPU)."""
-    def name(record: dict) -> str:
-        return ", ".join(dict.fromkeys(record.get("accelerators") or [])) or \
-            record.get("machine", {}).get("cpu", {}).get("model", "CPU not recorded")
-    records = run.provenance.get("segments") or [run.provenance]
-    return " + ".join(dict.fromkeys(name(r) for r in records))
+    """What trained the run: each training segment's backend and machine, in the order the segments ran, each
+    named once ("TensorFlow on AMD EPYC (CPU), then JAX on NVIDIA H200" for a run resumed on a GPU)."""
+    return trained_on(run)
 
 
 def _val_accuracy(run) -> float:
@@ -231,17 +218,21 @@ def _precision(run) -> str:
 
 def table1(runs: dict, seeds: dict | None = None) -> pd.DataFrame:
     """Table 1: the five tuned versions as the paper prints them (neurons, filters, S/U, BN), with validation
-    accuracy and training time, the paper's beside ours, and a verdict read against the seed spread.
+    accuracy and training time, the paper's beside ours, and the one rule's verdict against the printed value
+    (``study.against_paper``; the comparisons are in ``attrs["verdicts"]``, by row).
 
     ``seeds`` maps an experiment to its runs with different seeds (the final model's): its row shows their
-    mean and spread. Versions without a run show as pending.
+    mean and range and names them. Versions without a run show as pending.
     """
     label = ours(runs)
-    noise = noise_of(seeds, _val_accuracy)
-    rows = {}
+    rows, found_verdicts = {}, {}
     for name in TUNING:
         run, printed = runs.get(name), paper.TABLE1[name]
-        mean, spread, n = _scores(name, runs, seeds, _val_accuracy)
+        found = runs_of(name, runs, seeds)
+        mean, spread, n = over_runs([_val_accuracy(r) for r in found])
+        verdict = _paper_verdict(found, printed["val_accuracy"], _val_accuracy)
+        if verdict is not None:
+            found_verdicts[printed["version"]] = verdict
         rows[printed["version"]] = {
             ("configuration", "neurons"): printed["neurons"],
             ("configuration", "filters"): printed["filters"],
@@ -250,64 +241,108 @@ def table1(runs: dict, seeds: dict | None = None) -> pd.DataFrame:
             ("parameters", label): run.provenance["params"] if run else np.nan,
             ("validation accuracy", PAPER): printed["val_accuracy"],
             ("validation accuracy", label): mean,
-            ("validation accuracy", SPREAD): spread,
-            ("validation accuracy", "seeds"): n,
-            ("validation accuracy", "verdict"): noise_verdict(mean, printed["val_accuracy"], noise),
+            ("validation accuracy", RANGE): spread,
+            ("validation accuracy", RUNS): runs_label(found) or PENDING,
+            ("validation accuracy", "verdict"): verdict.verdict if verdict else PENDING,
             ("training time [min]", PAPER): printed["time_s"] / 60,
-            ("training time [min]", label): _minutes(run) if run else np.nan,
-            ("run", "precision"): _precision(run) if run else "",
-            ("run", "hardware"): _hardware(run) if run else "",
+            ("training time [min]", label): over_runs([_minutes(r) for r in found])[0],
+            ("run", "precision"): " / ".join(dict.fromkeys(_precision(r) for r in found)),
+            ("run", "hardware"): _hardware(found[0]) if len(found) == 1 else "per run: see the text" if found else "",
             ("run", "data"): _data(run) if run else PENDING,
         }
-    return pd.DataFrame.from_dict(rows, orient="index")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.attrs["verdicts"] = found_verdicts
+    return table
 
 
 # ---------------------------------------------------------------- Table 2 and the further metrics
 
 def table2(runs: dict, seeds: dict | None = None, names=None) -> pd.DataFrame:
-    """Table 2: parameters, training time and test accuracy, the paper's beside ours (mean and spread over
-    ``seeds`` where given), with a verdict read against the final model's seed spread; the author's notebook's
-    test accuracy where it differs from the printed one (the CNN). Rows the paper does not have (the
-    author's own weights, Zhang's recipe) show ours only; ``names`` without a run show as pending."""
+    """Table 2: parameters, training time and test accuracy, the paper's beside ours (mean and range over
+    ``seeds`` where given, naming the runs), with the one rule's verdict against the printed value
+    (``study.against_paper``, in ``attrs["verdicts"]`` by row); the author's notebook's test accuracy where it
+    differs from the printed one (the CNN). Rows the paper does not have (the author's own weights, Zhang's
+    recipe) show ours only; ``names`` without a run show as pending."""
     label = ours(runs)
-    noise = noise_of(seeds, _test_accuracy)
-    rows = {}
+    rows, found_verdicts = {}, {}
     for name in names or runs:
         run = runs.get(name)
         printed = paper.TABLE2.get(name, {})
         notebook = paper.TABLE2_TEST_ACCURACY_NOTEBOOK.get(name, np.nan)
         differs = printed and paper.as_printed(notebook) != printed["test_accuracy"]
-        mean, spread, n = _scores(name, runs, seeds, _test_accuracy)
-        trained = run is not None and run.provenance["timings"]["train_seconds_total"]
+        found = runs_of(name, runs, seeds)
+        mean, spread, n = over_runs([_test_accuracy(r) for r in found])
+        verdict = _paper_verdict(found, printed.get("test_accuracy", np.nan), _test_accuracy)
+        if verdict is not None:
+            found_verdicts[LABELS[name]] = verdict
+        trained = [r for r in found if r.provenance["timings"]["train_seconds_total"]]
         rows[LABELS[name]] = {
             ("parameters", PAPER): typeset(printed.get("params_printed", "")),
             ("parameters", label): run.provenance["params"] if run else np.nan,
             ("training time [min]", PAPER): printed["time_s"] / 60 if printed else np.nan,
-            ("training time [min]", label): _minutes(run) if trained else np.nan,
+            ("training time [min]", label): over_runs([_minutes(r) for r in trained])[0],
             ("test accuracy", PAPER): printed.get("test_accuracy", np.nan),
             ("test accuracy", NOTEBOOK): notebook if differs else np.nan,
             ("test accuracy", label): mean,
-            ("test accuracy", SPREAD): spread,
-            ("test accuracy", "seeds"): n,
-            ("test accuracy", "verdict"): (noise_verdict(mean, printed["test_accuracy"], noise) if printed
-                                           else PENDING if run is None else "not in the paper"),
-            ("run", "precision"): _precision(run) if run else "",
-            ("run", "hardware"): _hardware(run) if run else "",
+            ("test accuracy", RANGE): spread,
+            ("test accuracy", RUNS): runs_label(found) or PENDING,
+            ("test accuracy", "verdict"): (verdict.verdict if verdict else PENDING if run is None
+                                           else "not in the paper"),
+            ("run", "precision"): " / ".join(dict.fromkeys(_precision(r) for r in found)),
+            ("run", "hardware"): _hardware(found[0]) if len(found) == 1 else "per run: see the text" if found else "",
             ("run", "data"): _data(run) if run else PENDING,
         }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.attrs["verdicts"] = found_verdicts
+    return table
+
+
+def further_metrics(runs: dict, split: str = "test", seeds: dict | None = None,
+                    baselines_from: str = "polychromify") -> pd.DataFrame:
+    """Every metric of each experiment on its runs' test splits (the mean over ``seeds[name]`` where given),
+    each row naming its runs, then the gray (ab = 0) and mean-ab baselines on the same splits as
+    ``baselines_from``'s runs (their mean)."""
+    def mean_of(found, predictor):
+        return {k: float(np.mean([r.metrics[predictor][split][k] for r in found])) for k in METRIC_COLUMNS
+                if all(k in r.metrics[predictor][split] for r in found)} | {
+            "colorfulness_true": float(np.mean([r.metrics["model"][split]["colorfulness_true"] for r in found]))}
+    rows = {}
+    for name in runs:
+        found = runs_of(name, runs, seeds)
+        rows[f"{LABELS[name]} ({runs_label(found)})"] = mean_of(found, "model")
+    reference = runs_of(baselines_from, runs, seeds) or [next(iter(runs.values()))]
+    where = (f" (seed {reference[0].config['profile']['seed']}'s test split)" if len(reference) == 1 else
+             f" (mean over the test splits of {LABELS[baselines_from]}'s {len(reference)} runs)")
+    rows["gray baseline (ab = 0)" + where] = mean_of(reference, "gray")
+    rows["mean-ab baseline" + where] = mean_of(reference, "mean_ab")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    truth = table["colorfulness_true"].iloc[0] if "colorfulness_true" in table else np.nan
+    table = table.reindex(columns=list(METRIC_COLUMNS)).rename(columns=METRIC_COLUMNS)
+    table.attrs["colorfulness_true"] = mean_of(reference, "model")["colorfulness_true"] if runs else truth
+    return table
+
+
+def paired(comparisons: dict[str, dict], keys=None) -> pd.DataFrame:
+    """Paired comparisons under the one rule (``study.compare``), a row per entry: for each metric the gain
+    (> 0 is better), its 95 % interval and the verdict, then the photos they were paired on."""
+    rows = {}
+    for label, found in comparisons.items():
+        row = {}
+        for key, c in found.items():
+            if keys and key not in keys:
+                continue
+            name = METRICS[key].column
+            row[(name, "gain")] = c.gain
+            row[(name, "95 % interval")] = f"{c.interval[0]:+.{_digits(key)}f} to {c.interval[1]:+.{_digits(key)}f}"
+            row[(name, "verdict")] = c.verdict
+        row[("", "photos")] = next(iter(found.values())).photos if found else np.nan
+        rows[label] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def further_metrics(runs: dict, split: str = "test", baselines_from: str = "polychromify") -> pd.DataFrame:
-    """Every metric of each run on a split, then the gray (ab = 0) and mean-ab baselines (ours only)."""
-    rows = {LABELS[name]: run.metrics["model"][split] for name, run in runs.items()}
-    reference = runs.get(baselines_from) or next(iter(runs.values()))
-    rows["gray baseline (ab = 0)"] = reference.metrics["gray"][split]
-    rows["mean-ab baseline"] = reference.metrics["mean_ab"][split]
-    table = pd.DataFrame.from_dict(rows, orient="index")[list(METRIC_COLUMNS)].rename(columns=METRIC_COLUMNS)
-    truth = reference.metrics["model"][split]["colorfulness_true"]
-    table.attrs["colorfulness_true"] = truth
-    return table
+def _digits(key: str) -> int:
+    """Decimals a metric is written with: fractions 4, dB and Lab units 2."""
+    return 4 if METRICS[key].high == 1.0 else 2
 
 
 def variants(runs: dict, split: str = "test") -> pd.DataFrame:
@@ -329,7 +364,7 @@ def style(table: pd.DataFrame, precision: int = 4):
     def whole(column) -> bool:
         text = " ".join(column) if isinstance(column, tuple) else str(column)
         counted = any(w in text for w in ("[s]", "parameters", "photos")) or (
-            isinstance(column, tuple) and column[-1] == "seeds")
+            isinstance(column, tuple) and column[-1] in ("seeds", "runs"))
         return pd.api.types.is_numeric_dtype(table[column]) and counted
     caption = None
     data = ("run", "data")
@@ -350,20 +385,34 @@ def style(table: pd.DataFrame, precision: int = 4):
 STUDY_METRICS = {key: METRICS[key].column for key in GENERALIZATION_KEYS}
 
 
-def generalization(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
+def generalization(study: dict, folder_label: str = "other collection", final: list | None = None) -> pd.DataFrame:
     """The author's trained model and our paper-profile model on another collection's photos and on our
-    landscape test split, with the gray and mean-ab baselines (``generalization.run_study``'s file)."""
+    landscape test split, with the gray and mean-ab baselines (``generalization.run_study``'s file); with
+    ``final`` (the final model's runs) our row is the mean over them, each on its own test split."""
     rows = {}
     for name in ("author_model", "polychromify"):
         entry = study["models"][name]
-        rows[LABELS[name] + (" (paper profile)" if name == "polychromify" else "")] = {
-            **{(folder_label, label): entry["folder"][key] for key, label in STUDY_METRICS.items()},
-            **{("landscape test split", label): entry["test"][key] for key, label in STUDY_METRICS.items()}}
-    for name, label in (("gray", "gray baseline (ab = 0)"), ("mean_ab", "mean-ab baseline")):
+        which, folder, test = "his own weights", entry["folder"], entry["test"]
+        if name == "polychromify":
+            which = f"paper profile, {runs_label(final) if final else 'seed ' + str(entry.get('seed')) + ' alone'}"
+            if final:
+                folder = _mean_seeds(entry)
+                test = {k: float(np.mean([r.metrics["model"]["test"][k] for r in final])) for k in STUDY_METRICS}
+        rows[f"{LABELS[name]} ({which})"] = {
+            **{(folder_label, label): folder[key] for key, label in STUDY_METRICS.items()},
+            **{("landscape test split", label): test[key] for key, label in STUDY_METRICS.items()}}
+    for name, label in (("gray", "gray baseline (ab = 0; test split: seed 42's)"),
+                        ("mean_ab", "mean-ab baseline (test split: seed 42's)")):
         rows[label] = {**{(folder_label, m): study["baselines"][name][k] for k, m in STUDY_METRICS.items()},
                        **{("landscape test split", m): study.get("baselines_test", {}).get(name, {}).get(k, np.nan)
                           for k, m in STUDY_METRICS.items()}}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _mean_seeds(entry: dict) -> dict:
+    """The mean over a study entry's seeds (``seeds``: seed -> scores) of each score; its own scores without."""
+    seeds = list((entry.get("seeds") or {}).values()) or [entry["folder"]]
+    return {k: float(np.mean([s[k] for s in seeds])) for k in seeds[0]}
 
 
 def framing(study: dict, keys=("auc", "ab_rmse")) -> pd.DataFrame:
@@ -381,30 +430,33 @@ def framing(study: dict, keys=("auc", "ab_rmse")) -> pd.DataFrame:
     ours = {}
     for where, scores in (("whole photos", list(seeds.values())), (closer, list(near["models"]["polychromify"].values()))):
         for k in keys:
-            mean, spread, _ = seed_spread([s[k] for s in scores])
+            mean, spread, _ = over_runs([s[k] for s in scores])
             ours[(where, STUDY_METRICS[k])] = mean
-            ours[(where, f"{STUDY_METRICS[k]} spread")] = spread
-    out[f"{LABELS['polychromify']} (paper profile, mean of {len(seeds)} seeds)"] = ours
+            ours[(where, f"{STUDY_METRICS[k]} {RANGE}")] = spread
+    out[f"{LABELS['polychromify']} (paper profile, mean of {len(seeds)} runs: seeds {', '.join(seeds)})"] = ours
     columns = [(where, name) for where in ("whole photos", closer) for k in keys
-               for name in (STUDY_METRICS[k], f"{STUDY_METRICS[k]} spread")]  # each spread beside its mean
+               for name in (STUDY_METRICS[k], f"{STUDY_METRICS[k]} {RANGE}")]  # each range beside its mean
     return pd.DataFrame.from_dict(out, orient="index").reindex(columns=pd.MultiIndex.from_tuples(columns))
 
 
 def ablations(study: dict, folder_label: str = "other collection", keys=("auc", "ab_rmse")) -> pd.DataFrame:
-    """Each ablation of the study: mean and spread (max - min) over its seeds, on the other collection and
-    on the landscape test split, with the number of seeds."""
+    """Each ablation of the study: mean and range (max - min) over its runs, on the other collection and
+    on the landscape test split, naming its runs."""
     groups: dict[str, list] = {}
     for entry in study["models"].values():
         if entry["profile"] == "ablation":
             groups.setdefault(entry["experiment"], []).append(entry)
     rows = {}
     for name, entries in groups.items():
-        row = {("", "seeds"): len(entries)}
+        seeds = sorted(e["seed"] for e in entries)
+        row = {("", RUNS): f"seed {seeds[0]} alone" if len(seeds) == 1 else
+               f"mean of {len(seeds)} runs (seeds {', '.join(map(str, seeds))})"}
         for where, field in ((folder_label, "folder"), ("landscape test split", "test")):
             for key in keys:
-                values = np.array([e[field][key] for e in entries], float)
-                row[(where, f"{STUDY_METRICS[key]} mean")] = values.mean()
-                row[(where, f"{STUDY_METRICS[key]} spread")] = values.max() - values.min()
+                mean, spread, _ = over_runs([e[field][key] for e in entries])
+                row[(where, STUDY_METRICS[key])] = mean
+                if len(entries) > 1:
+                    row[(where, f"{STUDY_METRICS[key]} {RANGE}")] = spread
         rows[LABELS.get(name, name)] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -424,7 +476,10 @@ def beyond(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
         groups.setdefault((entry["experiment"], entry["profile"]), []).append(entry)
     rows = {}
     for (name, profile), entries in groups.items():
-        row = {("", "seeds"): len(entries), ("", "parameters"): entries[0].get("parameters", np.nan)}
+        seeds = sorted(e["seed"] for e in entries)
+        row = {("", RUNS): f"seed {seeds[0]} alone" if len(seeds) == 1 else
+               f"mean of {len(seeds)} (seeds {', '.join(map(str, seeds))})",
+               ("", "parameters"): entries[0].get("parameters", np.nan)}
         for where, field in places:
             for key, label in names.items():
                 values = [e[field][key] for e in entries if e.get(field) is not None]  # None: another split

@@ -36,12 +36,19 @@ from polychromify.product import metrics
 from polychromify.product.color import xy_to_rgb
 from polychromify.product.metrics import METRICS, STUDY_KEYS
 from polychromify.studies.scoring import folder_hash, read_folder
+from polychromify.studies.study import BETTER, WORSE, Entry, Study
 from polychromify.training.campaign import CAMPAIGN, finished
-from polychromify.training.experiments import AUTHOR_MODEL, BEYOND, get_experiment
+from polychromify.training.experiments import (
+    AUTHOR_MODEL,
+    BEYOND,
+    LABELS,
+    get_experiment,
+)
 from polychromify.training.profiles import get_profile
 from polychromify.training.resolve import load_trained
 from polychromify.training.results import (
     find_run,
+    list_runs,
     read_study,
     run_key,
     seeded_runs,
@@ -266,48 +273,6 @@ def seed_count(study: dict, name: str, profile: str) -> int:
     return sum(m["experiment"] == name and m["profile"] == profile for m in study["models"].values())
 
 
-def spreads(study: dict, name: str, profile: str, where: str = "folder") -> dict[str, float] | None:
-    """How far a model's seeds at a profile are apart on each of the four measures (largest minus smallest),
-    or None below two seeds."""
-    values = [m[where] for m in study["models"].values()
-              if m["experiment"] == name and m["profile"] == profile and m.get(where) is not None]
-    if len(values) < 2:
-        return None
-    return {key: float(np.ptp([v[key] for v in values])) for key in MEASURES}
-
-
-def verdicts(study: dict, profile: str = STUDY_PROFILE, reference: str = "polychromify") -> dict[str, dict]:
-    """Each alternative against the final model at the same profile, per measure and where (``test`` /
-    ``folder``): the difference of the means over seeds, signed so that > 0 means better."""
-    out = {}
-    base = {where: _means(study, reference, profile, where) for where in ("test", "folder")}
-    if base["folder"] is None:
-        return out
-    for name in dict.fromkeys(m["experiment"] for m in study["models"].values() if m["profile"] == profile):
-        if name == reference:
-            continue
-        mine = {where: _means(study, name, profile, where) for where in ("test", "folder")}
-        out[name] = {f"{where}/{key}": METRICS[key].gain(mine[where][key], base[where][key])
-                     for where in ("test", "folder") if mine[where] and base[where] for key in MEASURES}
-    return out
-
-
-def reference_verdicts(study: dict, reference: str = "polychromify") -> dict[str, tuple[str, dict]]:
-    """Each reference trained on our photos (the ECCV16s) against the final model's paper-profile runs of the
-    same arithmetic, on the other collection and the test split: name -> (the group compared with, its
-    differences signed so that > 0 means better, as in ``verdicts``)."""
-    out = {}
-    for name, entry in study.get("references", {}).items():
-        group = next((g for g, (profile, overrides) in PROFILES.items() if profile == "paper"
-                      and overrides.get("precision", "float32") == entry.get("precision")), None)
-        base = {where: _means(study, reference, group, where) for where in ("test", "folder")} if group else {}
-        if not base or base["folder"] is None or entry.get("test") is None:
-            continue  # the author's model: trained on other photos; or no final model of this arithmetic
-        out[name] = (group, {f"{where}/{key}": METRICS[key].gain(entry[where][key], base[where][key])
-                             for where in ("test", "folder") if base[where] for key in MEASURES})
-    return out
-
-
 def _labels() -> str:
     """The measures' names as a list in words: "AuC, rebalanced AuC, ab RMSE and colorfulness gap"."""
     names = [METRICS[k].label for k in MEASURES]
@@ -321,126 +286,148 @@ def default_rule(margin: float = DEFAULT_MARGIN) -> str:
     """The rule for the default colorizer, in words: the one statement of it that the book and the model card
     quote (``default_candidate`` applies it)."""
     return (f"a model of this study replaces the paper's final model as the default colorizer only if, on the "
-            f"other collection, the mean over its seeds at the paper's profile beats the final model's (in the same "
-            f"arithmetic) on all of {_labels()}, and beats the gray baseline's AuC by at least {100 * margin:.0f} "
-            "point")
+            f"other collection, its runs at the paper's profile are better than the final model's (in the same "
+            f"arithmetic) on all of {_labels()} by the one rule (a paired 95 % interval over the photos that excludes "
+            f"zero, every pair of runs agreeing), and its mean AuC beats the gray baseline's by at least "
+            f"{100 * margin:.0f} point")
+
+
+def study_of(study: dict, results_dir=None) -> Study:
+    """The stored study as a ``Study`` on its other collection: an entry per model and group,
+    "<experiment> (<group>)", holding its runs (read from the store by their keys), and each reference by name;
+    the per-photo scores are the runs' own (``photo_scores``)."""
+    runs = {run_key(r): r for r in list_runs(results_dir)}
+    entries: dict[str, Entry] = {}
+    for m in study["models"].values():
+        if m.get("key") in runs:
+            name = f"{m['experiment']} ({m['profile']})"
+            entries.setdefault(name, Entry(name, LABELS.get(m["experiment"], m["experiment"]), [])).runs.append(
+                runs[m["key"]])
+    for name, m in study.get("references", {}).items():
+        if m.get("key") in runs:
+            entries[name] = Entry(name, LABELS.get(name, name), [runs[m["key"]]])
+    return Study(study["folder"], entries, MEASURES)
+
+
+def entry_name(name: str, profile: str) -> str:
+    return f"{name} ({profile})"
 
 
 @dataclass(frozen=True)
 class Reading:
-    """One model against a base at a profile, on the other collection: the study's decision, as data.
-
-    ``gains``: "<where>/<metric>" -> the mean over seeds minus the base's, signed so that > 0 is better
-    (``verdicts``); ``noise``: each metric's spread between the seeds of ``noise_of`` (None: one seed each);
-    ``wins`` / ``losses``: the measures better / worse beyond that spread on the other collection."""
+    """One model against a base at a profile, on the other collection, under the one rule (``study.compare``):
+    the study's decision, as data. ``found``: metric -> Comparison (paired over the collection's photos);
+    ``verdict``: the claim's or the variant's, from the counts of "better" and "worse"."""
 
     name: str
     base: str
     profile: str
-    gains: dict
-    noise: dict | None
-    noise_of: str | None
-    seeds: int
-    wins: int
-    losses: int
+    found: dict
     verdict: str
 
-    def folder(self) -> dict[str, float]:
-        return {k.split("/")[1]: v for k, v in self.gains.items() if k.startswith("folder/")}
+    @property
+    def wins(self) -> int:
+        return sum(c.verdict == BETTER for c in self.found.values())
+
+    @property
+    def losses(self) -> int:
+        return sum(c.verdict == WORSE for c in self.found.values())
 
 
 # The paper's claims that the study tests: model -> (where the paper makes it, the claim, what the model changes)
 CLAIMS = {"polychromify_unet": ("VI.A", "the autoencoder's bottleneck does not suit colorization",
-                                "the same widths as a U-Net, with skip connections"),
+                                "the same widths as a U-Net, which adds both down-sampling (a bottleneck) and skip "
+                                "connections around it"),
           "polychromify_classes": ("V.C and VI", "MSE averages colours to a pale gradient; Zhang's classification "
                                    "is more vivid", "Zhang's classification loss on the final model's body")}
-SUPPORTED, NOT_SUPPORTED, NOT_SHOWN, PARTLY = "supported", "not supported", "not shown", "partly supported"
+SUPPORTED, NOT_SUPPORTED, NOT_SHOWN, PARTLY = "supported", "not supported", "cannot tell", "partly supported"
 
 
-def read_against(study: dict, gains: dict, name: str, base: str, profile: str, other: str | None = None,
-                 kind: str = "claim") -> Reading:
-    """The decision on ``gains`` (``verdicts``): each measure better or worse beyond the spread of the base's
-    seeds (where it has one seed, of ``other``'s); for a claim "supported" when better on every measure, "not
-    supported" when better on none and worse on some, "not shown" when better on none, else "partly supported";
-    for a variant ``kind`` "helps", "hurts" or the counts."""
-    noise, noise_of = spreads(study, base, profile), base
-    if noise is None and other is not None:
-        noise, noise_of = spreads(study, other, profile), other
-    folder = {k.split("/")[1]: v for k, v in gains.items() if k.startswith("folder/")}
-    wins = sum(v > (noise[k] if noise else 0) for k, v in folder.items())
-    losses = sum(v < -(noise[k] if noise else 0) for k, v in folder.items())
-    n = len(MEASURES)
+def decide(found: dict, kind: str = "claim") -> str:
+    """A claim's or a variant's verdict from its measures' verdicts under the one rule: a claim "supported" when
+    better on every measure, "not supported" when worse on some and better on none, "cannot tell" when better and
+    worse on none, else "partly supported"; a variant "helps", "hurts" or the counts."""
+    wins = sum(c.verdict == BETTER for c in found.values())
+    losses = sum(c.verdict == WORSE for c in found.values())
+    n = len(found)
     if kind == "claim":
-        verdict = (SUPPORTED if wins == n else NOT_SUPPORTED if wins == 0 and losses else
-                   NOT_SHOWN if wins == 0 else f"{PARTLY} ({wins} of {n} measures)")
-    else:
-        verdict = ("helps" if wins == n else "hurts" if losses == n else
-                   f"better beyond the spread on {wins}, worse on {losses} of {n} measures")
-    return Reading(name, base, profile, gains, noise, noise_of if noise else None,
-                   seed_count(study, noise_of, profile) if noise else 1, wins, losses, verdict)
+        return (SUPPORTED if wins == n else NOT_SUPPORTED if wins == 0 and losses else
+                NOT_SHOWN if wins == 0 else f"{PARTLY} ({wins} of {n} measures)")
+    return ("helps" if wins == n else "hurts" if losses == n else
+            f"better on {wins}, worse on {losses}, cannot tell apart on {n - wins - losses} of {n} measures")
 
 
-def claim_readings(study: dict, reference: str = "polychromify") -> dict[str, Reading | None]:
+def _reading(study: Study, name: str, base: str, kind: str) -> Reading | None:
+    """``name`` against ``base`` at the largest profile that has both."""
+    for profile in reversed(PROFILES):
+        mine, theirs = entry_name(name, profile), entry_name(base, profile)
+        if mine in study.entries and theirs in study.entries:
+            found = study.compare(mine, theirs)
+            if found is not None:
+                return Reading(name, base, profile, found, decide(found, kind))
+    return None
+
+
+def claim_readings(study: Study, reference: str = "polychromify") -> dict[str, Reading | None]:
     """Each of the paper's ``CLAIMS`` read at the largest profile that has the model (None: not tested yet)."""
-    found = {profile: verdicts(study, profile, reference) for profile in PROFILES}
+    return {name: _reading(study, name, reference, "claim") for name in CLAIMS}
+
+
+def variant_readings(study: Study) -> dict[str, Reading]:
+    """Each of ``VARIANTS`` against its base, at the largest profile that has both."""
     out = {}
-    for name in CLAIMS:
-        profile = next((p for p in reversed(PROFILES) if name in found[p]), None)
-        out[name] = None if profile is None else read_against(study, found[profile][name], name, reference, profile)
+    for name, (base, _) in VARIANTS.items():
+        if (reading := _reading(study, name, base, "variant")) is not None:
+            out[name] = reading
     return out
 
 
-def variant_readings(study: dict) -> dict[str, Reading]:
-    """Each of ``VARIANTS`` against its base, at the largest profile that has it."""
+def alternatives(study: Study, reference: str = "polychromify") -> dict[tuple[str, str], dict]:
+    """Each model of the study against the final model at the same profile, on the other collection, under the
+    one rule: (name, profile) -> {metric: Comparison}."""
     out = {}
-    for name, (base, _) in VARIANTS.items():
-        against = {p: verdicts(study, p, base) for p in PROFILES}
-        profile = next((p for p in reversed(PROFILES) if name in against[p]), None)
-        if profile is not None:
-            out[name] = read_against(study, against[profile][name], name, base, profile, other=name, kind="variant")
+    for profile in PROFILES:
+        base = entry_name(reference, profile)
+        if base not in study.entries:
+            continue
+        for key in study.entries:
+            name, _, group = key.partition(" (")
+            if group.rstrip(")") == profile and name != reference and (found := study.compare(key, base)):
+                out[(name, profile)] = found
     return out
 
 
 VIVIDNESS = ("auc_rebalanced", "colorfulness_gap")  # the two measures of vividness (Zhang et al.)
 
 
-def vividness_verdicts(study: dict, reference: str = "polychromify") -> dict[str, tuple[str, dict, str]]:
-    """The ECCV16s against the final model's runs of their arithmetic on the measures of vividness: name ->
-    (the group compared with, the gains, "supported" when better on both, "not supported" on neither, else
-    "partly supported")."""
-    out = {}
-    for name, (group, gains) in reference_verdicts(study, reference).items():
-        vivid = [k for k in VIVIDNESS if gains[f"folder/{k}"] > 0]
-        out[name] = (group, gains, SUPPORTED if len(vivid) == len(VIVIDNESS) else NOT_SUPPORTED if not vivid
-                     else PARTLY)
-    return out
-
-
-def default_candidate(study: dict, reference: str = "polychromify", margin: float = DEFAULT_MARGIN) -> tuple[str | None, str]:
-    """Which model of the study should become the default colorizer, and why (one sentence): the one trained at
-    the paper's profile that, on the other collection, beats the paper's final model (the mean over its seeds in
-    the same arithmetic, float32 or bf16) on all four measures and the gray baseline's AuC by at least ``margin``
-    (1 point); among several, the one with the most seeds (a one-seed difference cannot be told from what another
-    seed alone changes), then the best rebalanced AuC. (None, the reason) when none does."""
-    groups = [g for g in PROFILES if PROFILES[g][0] == "paper" and _means(study, reference, g, "folder")]
+def default_candidate(study: dict, reference: str = "polychromify", margin: float = DEFAULT_MARGIN,
+                      results_dir=None) -> tuple[str | None, str]:
+    """Which model of the study should become the default colorizer, and why (one sentence): one trained at the
+    paper's profile that, on the other collection, the one rule calls better than the paper's final model (its runs
+    in the same arithmetic, float32 or bf16) on all four measures, and whose mean AuC beats the gray baseline's by
+    at least ``margin`` (1 point); among several, the one with the most runs, then the best rebalanced AuC.
+    (None, the reason) when none does."""
+    paired = study_of(study, results_dir)
+    groups = [g for g in PROFILES if PROFILES[g][0] == "paper" and entry_name(reference, g) in paired.entries]
     if not groups:
         return None, "the paper-profile final model is not in the study, so no model can be compared with it"
     gray = study["baselines"]["gray"]["folder"]["auc"]
     winners = {}
-    for group in groups:  # float32 against float32, bf16 against bf16
-        paper = _means(study, reference, group, "folder")
-        for name in dict.fromkeys(m["experiment"] for m in study["models"].values() if m["profile"] == group):
-            mean = _means(study, name, group, "folder")
-            beats = all(METRICS[k].gain(mean[k], paper[k]) > 0 for k in MEASURES)
-            if name != reference and beats and mean["auc"] >= gray + margin:
-                winners[name] = max(winners.get(name, (0, -1.0)), (seed_count(study, name, group), mean["auc_rebalanced"]))
+    for (name, group), found in alternatives(paired, reference).items():
+        if group not in groups:
+            continue
+        mean = paired.means(entry_name(name, group))
+        if all(c.verdict == BETTER for c in found.values()) and mean["auc"] >= gray + margin:
+            runs = len(paired.scores(entry_name(name, group)))
+            winners[name] = max(winners.get(name, (0, -1.0)), (runs, mean["auc_rebalanced"]))
     if not winners:
-        return None, (f"no model trained at the paper's profile beats the paper's final model on all of "
-                      f"{_labels()} and the gray baseline's AuC by {100 * margin:.0f} point on "
-                      "the other collection")
+        return None, (f"no model trained at the paper's profile is better than the paper's final model on all of "
+                      f"{_labels()} by the one rule, with an AuC at least {100 * margin:.0f} point above the gray "
+                      "baseline's, on the other collection")
     best = max(winners, key=winners.get)
-    return best, (f"{best} beats the paper's final model on all of {_labels()} and the gray "
-                  f"baseline's AuC by at least {100 * margin:.0f} point on the other collection")
+    return best, (f"{best} is better than the paper's final model on all of {_labels()} by the one rule (paired "
+                  f"intervals over the other collection's photos) and beats the gray baseline's AuC by at least "
+                  f"{100 * margin:.0f} point there")
 
 
 def default_run(study: dict, name: str) -> str | None:

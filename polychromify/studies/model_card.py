@@ -46,7 +46,7 @@ def study_scores(run: Run, study: dict | None) -> dict | None:
     group = entry["profile"]
     own = entry["experiment"] != "polychromify" and seed_count(study, entry["experiment"], group)
     chosen = default_candidate(study)[0] if study.get("baselines") else None
-    pick = lambda scores: {k: scores[k] for k in MEASURES}  # noqa: E731
+    pick = lambda scores: {k: scores[k] for k in MEASURES}
     return {"folder": Path(study["folder"]).name, "images": study["images"], "image_size": study["image_size"],
             "computed_at": study.get("provenance", {}).get("computed_at"), "group": group,
             "model": pick(entry["folder"]), "gray": pick(study["baselines"]["gray"]["folder"]),
@@ -182,7 +182,7 @@ def _other_collection(card: dict, h: str) -> list[str]:
     if not other:
         return []
     paper, seeds = other["paper_model"], other.get("its_seeds")
-    runs = lambda n: f"{n} run{'s' if n != 1 else ''}"  # noqa: E731
+    runs = lambda n: f"{n} run{'s' if n != 1 else ''}"
     lines = ["", h + f"On photos of another collection ({other['folder']}, {other['images']} photos never trained on, "
              f"at {other['image_size']} px)", "",
              f"From the book's chapter \"Beyond the paper\" (study computed {other['computed_at']}), beside the "

@@ -17,9 +17,17 @@ The verdict rule (``compare``), for one metric, "better" meaning better in the m
   mean difference, smallest to largest) is reported beside it.
 - "better" or "worse" only when the interval excludes zero and every pair of runs agrees in sign; otherwise
   "cannot tell apart".
-- *Ours against the paper's single printed number* (``against_paper``): the paper gives no spread, so only ours
-  counts: "better" or "worse" only when every one of at least two runs is on the same side of the paper's number;
-  otherwise "cannot tell apart", and the sentence says that the spread is ours alone.
+- *A recipe against its own baselines* (``compare_each``: each run against the gray or mean-ab prediction of its
+  own photos, where the runs drew different splits): the estimate is the mean over runs of each run's paired
+  difference, its interval comes from resampling each run's photos, and the verdict rule is the same.
+- *Ours against a single number with no photos behind it* (``against_number``: the paper's printed value, or a
+  run whose weights are gone): only our spread counts: "better" or "worse" only when every one of at least two runs
+  is on the same side of the number; otherwise "cannot tell apart", and the sentence says that the spread is ours
+  alone.
+
+Every comparison remembers what it compared (the runs' keys, the set, the predictor, the values), so a test can
+recompute each verdict the book prints from the store. ``runs_label`` and ``what_varied`` say which runs a number
+is and what differed between them.
 """
 from __future__ import annotations
 
@@ -37,8 +45,23 @@ SEED = 0               # the resampling's seed: the same scores give the same in
 BETTER, WORSE, CANNOT_TELL = "better", "worse", "cannot tell apart"
 VERDICTS = (BETTER, WORSE, CANNOT_TELL)
 
-__all__ = ["BETTER", "CANNOT_TELL", "Comparison", "Entry", "Scores", "Study", "WORSE", "against_paper", "compare",
-           "run_scores"]
+__all__ = [
+    "BETTER",
+    "CANNOT_TELL",
+    "WORSE",
+    "Comparison",
+    "Entry",
+    "NumberComparison",
+    "Scores",
+    "Study",
+    "against_number",
+    "against_paper",
+    "compare",
+    "compare_each",
+    "run_scores",
+    "runs_label",
+    "what_varied",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,8 @@ class Scores:
     key: str                         # the run's key in the store, "<experiment>/<run folder>"
     photos: tuple[str, ...]
     values: dict[str, np.ndarray]    # metric key -> one value per photo
+    set_name: str = TEST
+    predictor: str = "model"
 
     def on(self, photos) -> dict[str, np.ndarray]:
         """The values of ``photos`` (a subset of this one's), in their order."""
@@ -66,7 +91,7 @@ def run_scores(run: Run, set_name: str = TEST, predictor: str = "model") -> Scor
     if table is None:
         return None
     names, values = table
-    return Scores(run_key(run), tuple(names), values)
+    return Scores(run_key(run), tuple(names), values, set_name, predictor)
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,11 @@ class Comparison:
     interval: tuple[float, float]     # 95 % bootstrap interval of ``gain``
     run_gains: tuple[float, ...]      # each pair of runs' own mean gain (the spread across runs)
     verdict: str
+    entry: tuple[str, ...] = ()       # the runs compared (their keys in the store) ...
+    reference: tuple[str, ...] = ()   # ... against these
+    set_name: str = TEST
+    predictor: str = "model"          # the reference's predictor: "model", or its "gray" / "mean_ab" baseline
+    paired: str = "shared"            # "shared": over the photos all runs share; "each": each run on its own
 
     @property
     def spread(self) -> tuple[float, float]:
@@ -120,40 +150,90 @@ def compare(entry: list[Scores], reference: list[Scores], metric: str) -> Compar
     per_photo = sign * (mine.mean(axis=0) - theirs.mean(axis=0))
     low, high = _bootstrap(per_photo)
     run_gains = tuple(float(sign * (a.mean() - b.mean())) for a in mine for b in theirs)
-    agree = all(g > 0 for g in run_gains) or all(g < 0 for g in run_gains)
-    verdict = (BETTER if low > 0 and agree else WORSE if high < 0 and agree else CANNOT_TELL)
+    verdict = _rule(low, high, run_gains)
     difference = float((mine.mean(axis=0) - theirs.mean(axis=0)).mean())
     return Comparison(metric, len(photos), (len(entry), len(reference)), difference, float(per_photo.mean()),
-                      (low, high), run_gains, verdict)
+                      (low, high), run_gains, verdict, tuple(s.key for s in entry), tuple(s.key for s in reference),
+                      entry[0].set_name, reference[0].predictor)
+
+
+def _rule(low: float, high: float, run_gains) -> str:
+    agree = all(g > 0 for g in run_gains) or all(g < 0 for g in run_gains)
+    return BETTER if low > 0 and agree else WORSE if high < 0 and agree else CANNOT_TELL
+
+
+def compare_each(entry: list[Scores], reference: list[Scores], metric: str) -> Comparison:
+    """The verdict rule for runs that drew different splits, each against its own reference on its own photos
+    (a recipe against its runs' gray or mean-ab baselines): run i is paired with ``reference[i]`` over the photos
+    both scored; the estimate is the mean over runs of their mean paired gains; each resample draws each run's
+    photos anew (the runs are strata), and the verdict rule is ``compare``'s."""
+    if not entry or len(entry) != len(reference):
+        raise ValueError("compare_each needs one reference per run")
+    sign = 1.0 if METRICS[metric].higher_is_better else -1.0
+    gains, count = [], 0
+    for mine, theirs in zip(entry, reference):
+        photos = _shared([[mine], [theirs]])
+        gains.append(sign * (mine.on(photos)[metric] - theirs.on(photos)[metric]))
+        count += len(photos)
+    rng = np.random.default_rng(SEED)
+    means = np.zeros(BOOTSTRAP)
+    for g in gains:
+        for start in range(0, BOOTSTRAP, 250):
+            rows = rng.integers(0, len(g), size=(min(250, BOOTSTRAP - start), len(g)))
+            means[start:start + len(rows)] += g[rows].mean(axis=1) / len(gains)
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
+    run_gains = tuple(float(g.mean()) for g in gains)
+    gain = float(np.mean(run_gains))
+    return Comparison(metric, count, (len(entry), len(reference)), sign * gain, gain, (low, high), run_gains,
+                      _rule(low, high, run_gains), tuple(s.key for s in entry), tuple(s.key for s in reference),
+                      entry[0].set_name, reference[0].predictor, "each")
 
 
 @dataclass(frozen=True)
-class PaperComparison:
-    """Our runs' values of one metric against the single number the paper prints."""
+class NumberComparison:
+    """Our runs' values of one metric against a single number with no photos behind it (the paper's printed
+    value, or a run whose weights are gone)."""
 
     metric: str
-    paper: float
+    number: float
     ours: tuple[float, ...]            # one value per run
     verdict: str
     note: str                          # what the verdict rests on, for the sentence
+    runs: tuple[str, ...] = ()         # our runs' keys in the store
+    whose: str = "the paper's"         # whose the number is
 
     @property
     def mean(self) -> float:
         return float(np.mean(self.ours))
 
+    @property
+    def paper(self) -> float:
+        return self.number
 
-def against_paper(ours: list[float], paper: float, metric: str) -> PaperComparison:
-    """The verdict rule against the paper's single printed number (module docstring): only our spread counts."""
+
+PaperComparison = NumberComparison
+
+
+def against_number(ours: list[float], number: float, metric: str, whose: str = "the paper's",
+                   runs: tuple[str, ...] = ()) -> NumberComparison:
+    """The verdict rule against a single number (module docstring): only our spread counts. ``ours``: one value
+    per run (their keys ``runs``), in the metric's unit."""
     spec, values = METRICS[metric], tuple(float(v) for v in ours)
-    gains = [spec.gain(v, paper) for v in values]
+    gains = [spec.gain(v, number) for v in values]
     if len(values) < 2:
-        return PaperComparison(metric, paper, values, CANNOT_TELL,
-                               "one run of ours and one printed number: no spread on either side to read the "
-                               "difference against")
+        return NumberComparison(metric, number, values, CANNOT_TELL,
+                                "one run of ours against a single number: no spread on either side to read the "
+                                "difference against", tuple(runs), whose)
     verdict = BETTER if all(g > 0 for g in gains) else WORSE if all(g < 0 for g in gains) else CANNOT_TELL
-    return PaperComparison(metric, paper, values, verdict,
-                           f"the spread is ours alone ({len(values)} runs, {min(values):.4g} to {max(values):.4g}); "
-                           "the paper prints one number with no spread")
+    return NumberComparison(metric, number, values, verdict,
+                            f"the spread is ours alone: {len(values)} runs, {min(values):.4g} to {max(values):.4g}",
+                            tuple(runs), whose)
+
+
+def against_paper(ours: list[float], paper: float, metric: str, runs: tuple[str, ...] = ()) -> NumberComparison:
+    """Ours against the paper's single printed number (``against_number``)."""
+    return against_number(ours, paper, metric, "the paper's", runs)
 
 
 @dataclass
@@ -220,3 +300,75 @@ class Study:
             if name != reference and (found := self.compare(name, reference)) is not None:
                 out[name] = found
         return out
+
+    def against_baselines(self, name: str, predictor: str = "gray") -> dict[str, Comparison] | None:
+        """Every metric of an entry against its own runs' ``predictor`` baseline ("gray" or "mean_ab"), each run
+        on its own photos (``compare_each``); None without scores."""
+        mine, theirs = self.scores(name), self.scores(name, predictor)
+        if not mine or len(mine) != len(theirs):
+            return None
+        return {k: compare_each(mine, theirs, k) for k in self.keys}
+
+
+# ---------------------------------------------------------------- which runs a number is, and what varied
+
+BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+def _segments(run: Run) -> list[dict]:
+    return run.provenance.get("segments") or [run.provenance]
+
+
+def _machine(record: dict) -> str:
+    accelerators = ", ".join(dict.fromkeys(record.get("accelerators") or []))
+    cpu = (record.get("machine") or {}).get("cpu", {}).get("model")
+    cpu = cpu and cpu.replace("(R)", "").replace("(TM)", "").replace(" Processor", "") + " (CPU)"
+    return accelerators or cpu or "machine not recorded"
+
+
+def trained_on(run: Run) -> str:
+    """Where a run trained, segment by segment, each change named once: "TensorFlow on Intel Xeon, then JAX on
+    NVIDIA H200"."""
+    parts = [f"{BACKENDS.get(s.get('backend'), s.get('backend') or 'backend not recorded')} on {_machine(s)}"
+             for s in _segments(run)]
+    return ", then ".join(dict.fromkeys(parts))
+
+
+def seed_of(run: Run) -> int:
+    return run.config["profile"]["seed"]
+
+
+def runs_label(runs: list[Run]) -> str:
+    """Which runs a number is: "seed 42 alone", "mean of 3 runs (seeds 42, 43, 44)"; "" without runs."""
+    if not runs:
+        return ""
+    runs = sorted(runs, key=seed_of)
+    if len(runs) == 1 and runs[0].experiment == "author_model":
+        return "one model, not retrained by us"
+    if len(runs) == 1:
+        return f"seed {seed_of(runs[0])} alone"
+    return f"mean of {len(runs)} runs (seeds {', '.join(str(seed_of(r)) for r in runs)})"
+
+
+def varied(runs: list[Run]) -> list[str]:
+    """What differed between runs, of: split, initialization, precision, backend, machine (empty below two)."""
+    if len(runs) < 2:
+        return []
+    facts = {"split": [str(r.config["data"].get("split_sizes")) for r in runs],
+             "initialization": [seed_of(r) for r in runs],
+             "precision": [r.config["profile"]["precision"] for r in runs],
+             "backend": [tuple(s.get("backend") for s in _segments(r)) for r in runs],
+             "machine": [tuple(_machine(s) for s in _segments(r)) for r in runs]}
+    return [what for what, values in facts.items() if len(set(values)) > 1]
+
+
+def what_varied(runs: list[Run]) -> str:
+    """A spread's meaning in words: "3 runs, each with its own split, initialization, backend and machine (seed 42:
+    TensorFlow on machine not recorded; ...)"; for one run, which it is."""
+    if len(runs) < 2:
+        return runs_label(runs)
+    runs, things = sorted(runs, key=seed_of), varied(runs)
+    each = (", ".join(things[:-1]) + " and " + things[-1]) if len(things) > 1 else (things[0] if things else "")
+    listed = "; ".join(f"seed {seed_of(r)}: {r.config['profile']['precision']}, {trained_on(r)}" for r in runs)
+    return (f"{len(runs)} runs, each with its own {each} ({listed})" if things else
+            f"{len(runs)} runs that differ in nothing recorded ({listed})")
