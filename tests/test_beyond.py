@@ -43,51 +43,16 @@ def test_scores_add_the_rebalanced_auc_to_the_usual_metrics():
     assert set(beyond.MEASURES) <= set(got)
 
 
-def test_verdicts_are_signed_so_that_positive_is_better_and_compare_within_a_profile(study):
-    found = beyond.verdicts(study)
-    assert set(found) == {"polychromify_unet", "polychromify_classes"}
-    unet = found["polychromify_unet"]
-    assert unet["folder/auc"] == pytest.approx(0.01) and unet["folder/ab_rmse"] == pytest.approx(1.0)
-    assert unet["folder/colorfulness_gap"] == pytest.approx(4.0)
-    classes = found["polychromify_classes"]
-    assert classes["folder/auc"] == pytest.approx(-0.01) and classes["folder/auc_rebalanced"] == pytest.approx(0.07)
-    assert beyond.verdicts(study, "paper") == {}   # only the final model at the paper profile so far
-
-
 def test_table_and_note(study):
     table = tables.beyond(study)
     assert table.loc["PolyChromify U-Net (ablation profile)", ("other collection", "rebalanced AuC \u2191")] == 0.60
     assert table.loc["PolyChromify (paper profile)", ("other collection", "AuC \u2191")] == pytest.approx(0.886)
-    assert table.loc["PolyChromify (paper profile)", ("", "seeds")] == 2
+    assert table.loc["PolyChromify (paper profile)", ("", "runs")] == "mean of 2 (seeds 42, 43)"
     assert table.loc["gray baseline (ab = 0), ablation test split", ("landscape test split", "ab RMSE \u2193")] == 17.5
     assert table.loc["PolyChromify, the author's weights (paper profile)",
                      ("other collection", "colorfulness gap \u2193")] == 17.0
-    note = prose.beyond_note(study)
-    assert ("**PolyChromify U-Net** (ablation profile) against the final model at the same profile, on the other "
-            "collection: better on 4 of 4") in note
-    assert "bottleneck does not suit colorization*: **supported**" in note
-    assert "classification is more vivid*: **partly supported (2 of 4 measures)**" in note
-    assert "1 at the ablation profile, 2 at the paper profile" in note
-    del study["models"]["c"]
-    assert "not tested yet (the run of PolyChromify, classification loss is pending)" in prose.beyond_note(study)
-    for key in ("a", "d", "e"):
-        del study["models"][key]
-    assert prose.beyond_note(study) == "The final model's runs are not in the study yet."
-
-
-def test_a_claim_is_read_against_the_final_models_seed_spread_where_it_has_seeds(study):
-    # paper profile: the final model's two seeds (d, e) are 0.002 AuC, 0.02 rebalanced, 0.2 RMSE, 0 gap apart
-    study["models"]["f"] = {"experiment": "polychromify_unet", "profile": "paper", "seed": 42, "parameters": 1,
-                            "folder": _s(0.887, 0.60, 14.35, 16.0), "test": _s(0.88, 0.60, 15.0, 20.0)}
-    assert beyond.spreads(study, "polychromify", "paper") == pytest.approx(
-        {"auc": 0.002, "auc_rebalanced": 0.02, "ab_rmse": 0.2, "colorfulness_gap": 0.0})
-    assert beyond.spreads(study, "polychromify", "ablation") is None  # one seed
-    note = prose.beyond_note(study)
-    line = next(x for x in note.splitlines() if "bottleneck" in x)
-    # better than the mean on AuC (+0.001), rebalanced AuC, gap; worse on RMSE (-0.05): only two beyond the spread
-    assert "**partly supported (2 of 4 measures)**" in line and "at the paper profile" in line
-    assert "read against the spread of the final model's 2 seeds there" in line
-    assert line.endswith("within it on AuC, ab RMSE.")
+    empty = {"alternatives": {}, "claims": {name: None for name in beyond.CLAIMS}, "variants": {}}
+    assert prose.beyond_note(study, readings=empty) == "The final model's runs are not in the study yet."
 
 
 def test_figures_of_the_study(study):
@@ -122,48 +87,6 @@ def test_the_studys_photos_are_stored_read_back_and_drawn(tmp_path):
     assert len(fig.axes) == 2 * 3 and fig.axes[1].get_title() == "final"
 
 
-def test_the_default_candidate_must_beat_the_papers_model_everywhere_and_gray_by_a_point(study):
-    name, why = beyond.default_candidate(study)      # the U-Net beats it, but only at the ablation profile
-    assert name is None and "no model trained at the paper's profile beats" in why
-    study["models"]["f"] = {**study["models"]["b"], "profile": "paper"}
-    name, why = beyond.default_candidate(study)      # at the paper profile it beats gray by only 0.4 points
-    assert name is None
-    study["baselines"]["gray"]["folder"]["auc"] = 0.89
-    name, why = beyond.default_candidate(study)
-    assert name == "polychromify_unet" and why.startswith("polychromify_unet beats the paper's final model")
-    study["models"]["f"]["folder"]["ab_rmse"] = 14.4   # the paper model's mean: a tie is not a win
-    assert beyond.default_candidate(study)[0] is None
-    for key in ("d", "e"):
-        del study["models"][key]
-    assert "not in the study" in beyond.default_candidate(study)[1]
-
-
-def test_a_bf16_variant_is_read_against_the_final_model_in_bf16_not_float32(study):
-    study["baselines"]["gray"]["folder"]["auc"] = 0.89
-    # better than the float32 final model (d, e) on every measure, but not than its bf16 runs
-    study["models"]["g"] = {**study["models"]["b"], "experiment": "polychromify_l1", "profile": "paper-bf16"}
-    study["models"]["h"] = {**study["models"]["a"], "profile": "paper-bf16", "folder": _s(0.905, 0.61, 12.9, 14.0)}
-    assert beyond.default_candidate(study)[0] is None
-    assert beyond.verdicts(study, "paper-bf16")["polychromify_l1"]["folder/auc"] == pytest.approx(-0.005)
-    study["models"]["h"]["folder"] = _s(0.899, 0.59, 13.1, 15.5)  # now the bf16 final model is beaten everywhere
-    assert beyond.default_candidate(study)[0] == "polychromify_l1"
-    assert beyond.group_profile("paper-bf16").precision == "mixed_bfloat16"
-    assert beyond.group_profile("paper").precision == "float32"
-
-
-def test_a_model_under_the_authors_protocol_is_compared_on_the_other_collection_only(study):
-    study["models"]["p"] = {"experiment": "polychromify_unet_author_data", "profile": "ablation", "seed": 42,
-                            "parameters": 1000, "folder": _s(0.899, 0.56, 13.5, 18.0), "test": None,
-                            "own_test": _s(0.95, 0.9, 5.0, 3.0), "data_protocol": "author"}
-    found = beyond.verdicts(study)["polychromify_unet_author_data"]
-    assert found["folder/auc"] == pytest.approx(0.009)
-    assert not any(key.startswith("test/") for key in found)   # its split holds duplicates of its training photos
-    row = tables.beyond(study).loc["PolyChromify U-Net, the author's data protocol (ablation profile)"]
-    assert row[("other collection", "ab RMSE \u2193")] == 13.5
-    assert np.isnan(row[("landscape test split", "AuC \u2191")])
-    assert "its landscape test split is another protocol's" in prose.beyond_note(study)
-
-
 def test_pending_lists_the_ablation_runs_and_the_campaigns_unfinished_paper_runs(tmp_path):
     from polychromify.training.experiments import BEYOND
     models = {"x": {"experiment": "polychromify", "profile": "ablation"}}
@@ -174,26 +97,6 @@ def test_pending_lists_the_ablation_runs_and_the_campaigns_unfinished_paper_runs
     assert "polychromify_flip (precision=mixed_bfloat16, seed=44) (paper)" in got
     assert not any("image_size" in g for g in got)       # the 256 px run is scored at its own size, not here
     assert not any(g.startswith("eccv16") for g in got)  # not a model of this study
-
-
-def test_an_eccv16_is_a_reference_read_against_the_final_model_of_its_arithmetic(study):
-    study["models"]["h"] = {**study["models"]["a"], "profile": "paper-bf16", "folder": _s(0.889, 0.55, 14.4, 19.4),
-                            "test": _s(0.88, 0.55, 15.0, 25.0)}
-    study["references"]["eccv16_zhang"] = {"experiment": "eccv16_zhang", "profile": "paper",
-                                           "precision": "mixed_bfloat16", "parameters": 32_000_000,
-                                           "folder": _s(0.880, 0.60, 15.4, 12.4), "test": _s(0.87, 0.62, 16, 20)}
-    group, deltas = beyond.reference_verdicts(study)["eccv16_zhang"]
-    assert group == "paper-bf16"                          # bf16 against bf16, not the float32 seeds d and e
-    assert deltas["folder/auc_rebalanced"] == pytest.approx(0.05)
-    assert deltas["folder/colorfulness_gap"] == pytest.approx(7.0) and deltas["folder/ab_rmse"] == pytest.approx(-1.0)
-    assert "author_model" not in beyond.reference_verdicts(study)  # trained on other photos: no verdict
-    row = tables.beyond(study).loc["ECCV16, Zhang's recipe (beyond the paper) (paper profile)"]
-    assert row[("landscape test split", "rebalanced AuC \u2191")] == 0.62 and row[("", "parameters")] == 32_000_000
-    note = prose.beyond_note(study)
-    assert "more vivid colours than the final model*, with ECCV16, Zhang's recipe" in note
-    assert "paper-bf16 runs: **supported** on the two measures of vividness" in note
-    study["references"]["eccv16_zhang"]["folder"] = _s(0.880, 0.50, 15.4, 22.0)
-    assert "**not supported** on the two measures of vividness" in prose.beyond_note(study)
 
 
 def _run(tmp_path, key: str, weights: bytes | None):
@@ -252,21 +155,6 @@ def test_the_default_run_is_the_chosen_models_paper_run_best_on_the_other_collec
     assert beyond.default_run(study, "polychromify_l1") is None
 
 
-def test_a_change_to_another_model_than_the_final_one_is_read_against_that_model(study):
-    base, variant = "polychromify_unet_large_author_data", "polychromify_unet_large_author_data_long"
-    assert beyond.VARIANTS[variant][0] == base
-    for seed, auc in ((42, 0.905), (43, 0.908)):  # the base's two seeds: spread 0.003 on AuC
-        study["models"][f"b{seed}"] = {"experiment": base, "profile": "paper", "seed": seed, "folder": _s(auc, 0.68, 12.6, 16.0)}
-    study["models"]["v"] = {"experiment": variant, "profile": "paper", "seed": 42, "folder": _s(0.9165, 0.70, 12.0, 14.0)}
-    line = next(l for l in prose.beyond_note(study).splitlines() if l.startswith("- **A longer schedule"))
-    assert "against PolyChromify U-Net, large, the author's data protocol, paper profile): **helps**" in line
-    assert "(AuC +0.010," in line                                                  # against the base's mean, 0.9065
-    assert "the spread of the 2 seeds of PolyChromify U-Net, large, the author's data protocol" in line
-    study["models"]["v"]["folder"] = _s(0.9070, 0.66, 13.0, 17.0)                 # within the spread on AuC
-    line = next(l for l in prose.beyond_note(study).splitlines() if l.startswith("- **A longer schedule"))
-    assert "**better beyond the spread on 0, worse on 3 of 4 measures**" in line and "within it on AuC" in line
-
-
 def test_the_chapter_says_which_run_is_the_default_and_whether_the_package_ships_it(study):
     assert prose.beyond_default(study, None, "none beats it", None) == (
         "The default colorizer stays the paper's final model: none beats it.")
@@ -281,35 +169,32 @@ def test_the_chapter_says_which_run_is_the_default_and_whether_the_package_ships
                           "`polychromify pretrained export --run results/polychromify_unet/paper-43`.")
 
 
-def test_among_several_winners_the_default_is_the_one_with_more_seeds(study):
-    for key, name, seed, rebalanced in (("x", "polychromify_unet", 42, 0.70), ("y", "polychromify_unet", 43, 0.70),
-                                        ("z", "polychromify_unet_large", 42, 0.75)):
-        study["models"][key] = {"experiment": name, "profile": "paper", "seed": seed,
-                                "folder": _s(0.910, rebalanced, 12.0, 15.0)}
-    assert beyond.default_candidate(study)[0] == "polychromify_unet"      # two seeds before one, better or not
-    study["models"]["w"] = {**study["models"]["z"], "seed": 43}
-    assert beyond.default_candidate(study)[0] == "polychromify_unet_large"  # as many seeds: the better rebalanced AuC
-
-
-def test_the_decisions_are_data_that_the_prose_only_phrases(study):
-    """The study decides (``claim_readings``, ``variant_readings``, ``vividness_verdicts``); the tests above read
-    the sentences, these the decisions themselves."""
-    claims = beyond.claim_readings(study)
-    assert claims["polychromify_unet"].verdict == beyond.SUPPORTED and claims["polychromify_unet"].wins == 4
-    assert claims["polychromify_classes"].verdict == f"{beyond.PARTLY} (2 of 4 measures)"
-    assert claims["polychromify_classes"].profile == "ablation" and claims["polychromify_classes"].noise is None
-    del study["models"]["c"]
-    assert beyond.claim_readings(study)["polychromify_classes"] is None  # not tested yet
-    study["models"]["f"] = {"experiment": "polychromify_unet", "profile": "paper", "seed": 42, "parameters": 1,
-                            "folder": _s(0.887, 0.60, 14.35, 16.0), "test": _s(0.88, 0.60, 15.0, 20.0)}
-    reading = beyond.claim_readings(study)["polychromify_unet"]
-    assert reading.profile == "paper" and reading.noise_of == "polychromify" and reading.seeds == 2
-    assert (reading.wins, reading.losses) == (2, 0)
-    assert reading.noise == pytest.approx({"auc": 0.002, "auc_rebalanced": 0.02, "ab_rmse": 0.2,
-                                           "colorfulness_gap": 0.0})
-
-
 def test_the_default_rule_is_stated_once_and_names_every_measure():
     rule = beyond.default_rule()
     assert all(METRICS[k].label in rule for k in beyond.MEASURES) and "1 point" in rule
     assert "2 point" in beyond.default_rule(0.02)
+
+
+def test_a_claim_or_variant_is_decided_from_its_measures_verdicts_under_the_one_rule():
+    from types import SimpleNamespace as V
+    found = lambda *vs: {f"m{i}": V(verdict=v) for i, v in enumerate(vs)}  # noqa: E731
+    assert beyond.decide(found("better", "better")) == beyond.SUPPORTED
+    assert beyond.decide(found("worse", "cannot tell apart")) == beyond.NOT_SUPPORTED
+    assert beyond.decide(found("cannot tell apart", "cannot tell apart")) == beyond.NOT_SHOWN
+    assert beyond.decide(found("better", "worse")) == f"{beyond.PARTLY} (1 of 2 measures)"
+    assert beyond.decide(found("worse", "worse"), "variant") == "hurts"
+    assert beyond.decide(found("better", "cannot tell apart"), "variant").startswith("better on 1, worse on 0")
+
+
+def test_on_the_committed_store_the_default_rests_on_paired_verdicts_of_every_measure():
+    stored = beyond.load_study("scenes-dev")
+    if stored is None:
+        pytest.skip("the committed store holds no beyond study")
+    paired = beyond.study_of(stored)
+    winner, why = beyond.default_candidate(stored)
+    assert winner == "polychromify_unet_large_author_data" and "by the one rule" in why
+    found = beyond.alternatives(paired)[(winner, "paper-bf16")]
+    assert {c.verdict for c in found.values()} == {"better"} and all(c.photos == 396 for c in found.values())
+    claims = beyond.claim_readings(paired)
+    assert claims["polychromify_unet"].profile == "paper" and next(iter(claims["polychromify_unet"].found.values())).runs == (3, 3)
+    assert claims["polychromify_classes"].profile == "ablation"

@@ -51,17 +51,12 @@ def test_table1_has_the_printed_configurations_and_times(runs):
     assert list(table[("validation accuracy", "paper")]) == [0.6814, 0.6792, 0.6851, 0.6727, 0.6527]
 
 
-def test_noise_verdict_reads_a_difference_against_the_seed_spread():
-    assert tables.noise_verdict(0.680, 0.685, noise=0.006) == "within noise"
-    assert tables.noise_verdict(0.670, 0.685, noise=0.006) == "worse"
-    assert tables.noise_verdict(0.670, 0.665, noise=0.001, higher_is_better=True) == "better"
-    assert tables.noise_verdict(0.670, 0.685, noise=np.nan) == "no verdict: one seed only"
-    assert tables.noise_verdict(np.nan, 0.685, noise=0.01) == tables.PENDING
-    assert tables.seed_spread([0.60, 0.64, 0.62]) == (pytest.approx(0.62), pytest.approx(0.04), 3)
-    assert math.isnan(tables.seed_spread([0.6])[1])
+def test_over_runs_gives_mean_range_and_count():
+    assert tables.over_runs([0.60, 0.64, 0.62]) == (pytest.approx(0.62), pytest.approx(0.04), 3)
+    assert math.isnan(tables.over_runs([0.6])[1])
 
 
-def test_table1_shows_the_final_models_seeds_and_pending_versions(tmp_path):
+def test_table1_names_each_rows_runs_and_reads_them_against_the_printed_value(tmp_path):
     seeds = [fake_run(tmp_path / f"s{s}", "polychromify", val_accuracy=(0.5, v)) for s, v in
              ((42, 0.680), (43, 0.690), (44, 0.686))]
     runs = {"polychromify": seeds[0],
@@ -70,15 +65,15 @@ def test_table1_shows_the_final_models_seeds_and_pending_versions(tmp_path):
     label = "ours (smoke profile)"
     acc = table["validation accuracy"]
     assert acc.loc["v3", label] == pytest.approx(0.6853333, abs=1e-6)
-    assert acc.loc["v3", tables.SPREAD] == pytest.approx(0.010)
-    assert acc.loc["v3", "seeds"] == 3 and acc.loc["v1", "seeds"] == 1
-    assert acc.loc["v3", "verdict"] == "within noise"      # 0.6853 vs the paper's 0.6851
-    assert acc.loc["v1", "verdict"] == "worse"             # 0.60 vs 0.6814, beyond a spread of 0.01
+    assert acc.loc["v3", tables.RANGE] == pytest.approx(0.010)
+    assert acc.loc["v3", tables.RUNS] == "mean of 3 runs" and acc.loc["v1", tables.RUNS] == "one run"
+    assert acc.loc["v3", "verdict"] == "cannot tell apart"  # 0.680 and 0.686 below 0.6851, 0.690 above
+    assert acc.loc["v1", "verdict"] == "cannot tell apart"  # one run against one number: no spread at all
     assert acc.loc["v2", "verdict"] == tables.PENDING and math.isnan(acc.loc["v2", label])
-    note = prose.noise_note(table, "validation accuracy", "validation accuracy")
-    assert "over its 3 seeds (0.0100" in note and "within noise: v3" in note and "**worse** than the paper: v1" in note
-    assert note.endswith("Not trained at this profile yet: v2, v4, v5.")
-    assert "seeds" in tables.style(table).to_html()
+    assert set(table.attrs["verdicts"]) == {"v1", "v3"}
+    note = prose.paper_note(table.attrs["verdicts"], "validation accuracy")
+    assert "v1 is one run each against one printed number" in note and "v3 (mean of 3 runs)" in note
+    assert "range over runs" in tables.style(table).to_html()
 
 
 def test_table2_and_its_html(runs):
@@ -97,12 +92,11 @@ def test_table2_and_its_html(runs):
     assert "1,000" in html   # parameters: thousands separator, no decimals
 
 
-def test_further_metrics_end_with_the_baselines(runs):
+def test_further_metrics_name_their_runs_and_end_with_the_baselines(runs):
     table = tables.further_metrics({n: runs[n] for n in COMPARISON})
-    assert list(table.index)[-2:] == ["gray baseline (ab = 0)", "mean-ab baseline"]
-    assert table.loc["gray baseline (ab = 0)", "PSNR [dB] \u2191"] == 20.0
-    assert "beats neither" not in prose.baseline_note(table)  # ties: equal is not better
-    assert "but not on" in prose.baseline_note(table)
+    assert table.index[-2].startswith("gray baseline (ab = 0) (") and table.index[-1].startswith("mean-ab baseline (")
+    assert all("(" in row for row in table.index)
+    assert table.loc[table.index[-2], "PSNR [dB] \u2191"] == 20.0
 
 
 def _variant(root, label, **scores):
@@ -113,36 +107,22 @@ def _variant(root, label, **scores):
     return run
 
 
-def test_variants_and_the_precision_note_weigh_bf16_against_a_seed(tmp_path):
+def test_variants_show_each_change_from_the_first(tmp_path):
     f32 = _variant(tmp_path, "float32", psnr=21.0, ssim=0.90, ab_rmse=18.0, ciede2000=13.0)
-    seed = _variant(tmp_path, "float32, seed 43", psnr=20.9, ssim=0.89, ab_rmse=17.0, ciede2000=14.0)
     b16 = _variant(tmp_path, "mixed_bfloat16", psnr=20.75, ssim=0.895, ab_rmse=18.5, ciede2000=13.5)
-    runs = {"float32": f32, "float32, seed 43": seed, "mixed_bfloat16": b16}
-    table = tables.variants(runs)
-    assert list(table.index) == ["float32", "float32, seed 43", "mixed_bfloat16",
-                                 "change: float32, seed 43 \u2212 float32", "change: mixed_bfloat16 \u2212 float32"]
+    table = tables.variants({"float32": f32, "mixed_bfloat16": b16})
+    assert list(table.index) == ["float32", "mixed_bfloat16", "change: mixed_bfloat16 \u2212 float32"]
     assert table.loc["change: mixed_bfloat16 \u2212 float32", "PSNR [dB] \u2191"] == pytest.approx(-0.25)
-    note = prose.precision_note(runs)
-    assert "PSNR 0.25 dB lower (worse)" in note and "ab RMSE 0.50 higher (worse)" in note
-    assert "(2 float32 runs) spreads them over 0.10, 0.0100, 1.00, 1.00" in note
-    assert note.endswith("within the seeds' spread on SSIM, ab RMSE, CIEDE2000, **but larger on PSNR**.")
-    assert "keeps the quality" in prose.precision_note({**runs, "mixed_bfloat16": seed})
-    assert "costs quality" in prose.precision_note({**runs, "float32, seed 43": f32})
-    # a third seed widens the spread: PSNR's change (0.25) is now within it (21.0 - 20.7 = 0.30)
-    third = _variant(tmp_path, "float32, seed 44", psnr=20.7, ssim=0.90, ab_rmse=18.0, ciede2000=13.0)
-    three = prose.precision_note({**runs, "float32, seed 44": third})
-    assert "(3 float32 runs) spreads them over 0.30, 0.0100, 1.00, 1.00" in three and "keeps the quality" in three
-    alone = prose.precision_note({"float32": f32, "mixed_bfloat16": b16})
-    assert alone.startswith("Trained in mixed_bfloat16") and "Changing only the seed" not in alone
 
 
 def test_verdict_says_plainly_when_we_disagree():
     label = "ours (quick profile)"
     table = pd.DataFrame({("acc", "paper"): [0.6, 0.7], ("acc", label): [0.8, 0.5]}, index=["A", "B"])
     text = prose.verdict(table, "acc", "accuracy")
-    assert "**We disagree**" in text and "B > A" in text and "A > B" in text
+    assert "**We disagree on the best model**" in text and "B > A" in text and "A > B" in text
+    assert "on average" not in text  # no mean of signed differences across different models
     table[("acc", label)] = [0.5, 0.8]
-    assert "We agree on the best model, B, and on the whole order" in prose.verdict(table, "acc", "accuracy")
+    assert "Both put B first" in prose.verdict(table, "acc", "accuracy")
     assert "synthetic" in prose.verdict(table, "acc", "accuracy", synthetic=True)
 
 
@@ -195,20 +175,3 @@ def test_a_data_column_with_one_value_for_every_run_becomes_the_caption(tmp_path
     mixed.pop("cnn_selection")
     html = tables.style(tables.selection(mixed)).to_html()  # a pending row: the column stays, with its word
     assert html.count("real (48 photos)") == len(mixed) and tables.PENDING in html
-
-
-def test_the_landing_pages_ranking_line_says_when_our_own_order_is_within_the_seeds_spread():
-    from polychromify.training.profiles import get_profile
-    label = "ours (paper profile)"
-    columns = pd.MultiIndex.from_tuples([("test accuracy", "paper"), ("test accuracy", label),
-                                         ("test accuracy", tables.SPREAD), ("test accuracy", "seeds")])
-    table = pd.DataFrame([[0.6534, 0.6671, np.nan, 1], [0.6400, 0.6496, np.nan, 1], [0.6845, 0.6392, 0.0390, 3]],
-                         index=["CNN", "ECCV16", "PolyChromify"], columns=columns)
-    lines = prose.summary(table, {"used": 4007}, get_profile("paper"))
-    assert "**does not hold**: ours is CNN > ECCV16 > PolyChromify." in lines[1]
-    assert "Our 3 models lie within 0.0279 of each other, inside the spread between the final model's seeds " \
-           "(0.0390): our own order is not settled either." in lines[1]
-    assert lines[2].startswith("The final model's test accuracy is 0.6392 (the mean of 3 seeds) against the paper's "
-                               "0.6845: 0.0453 lower, larger than the spread between our seeds (0.0390).")
-    table.loc["PolyChromify", ("test accuracy", tables.SPREAD)] = 0.0100  # seeds closer together: the order stands
-    assert "not settled" not in prose.summary(table, {"used": 4007}, get_profile("paper"))[1]

@@ -15,7 +15,14 @@ import pytest
 from polychromify.book import pages
 from polychromify.book.chapter import Chapter
 from polychromify.book.tables import RUNS
-from polychromify.studies.study import Comparison, NumberComparison, against_number, compare, compare_each, run_scores
+from polychromify.studies.study import (
+    Comparison,
+    NumberComparison,
+    against_number,
+    compare,
+    compare_each,
+    run_scores,
+)
 from polychromify.training.experiments import COMPARISON, SELECTION, TUNING
 from polychromify.training.results import list_runs, run_key
 

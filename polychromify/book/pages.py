@@ -14,6 +14,7 @@ from IPython.display import Markdown
 from polychromify.book import figures, prose, tables
 from polychromify.book.chapter import Chapter, plain, provenance_lines
 from polychromify.product import paper
+from polychromify.product.metrics import STUDY_KEYS
 from polychromify.product.pretrained import (
     is_papers_model,
     paper_model_dir,
@@ -22,7 +23,6 @@ from polychromify.product.pretrained import (
 from polychromify.studies import beyond as beyond_study
 from polychromify.studies import generalization as generalization_study
 from polychromify.studies.model_card import card_markdown
-from polychromify.product.metrics import STUDY_KEYS
 from polychromify.studies.photo_scores import TEST
 from polychromify.studies.study import (
     BETTER,
@@ -189,7 +189,8 @@ def tuning(runs: dict, seeds: dict) -> Page:
             + ".")
     else:
         page.shown["table1_paired"] = "n/a"
-        page.text["landing_table1"] = "Table 1 (chapter 4): not all versions are trained at this profile yet."
+        page.text["landing_table1"] = ("Table 1 (chapter 4): the versions are not paired photo by photo at this "
+                                       "profile (not all are trained, or the store holds no per-photo scores).")
     page.verdict("table1_verdict", text)
     page.text.update(_final_val_accuracy(runs, [*TUNING, "cnn", "eccv16"]))
     page.figures["fig_tuning"] = figures.validation_curves(
@@ -244,9 +245,11 @@ def table2(chapter: Chapter, runs: dict, seeds: dict, names: list[str], comparis
     else:
         page.shown["table2_paired"] = "n/a"
     page.verdict("table2_verdict", text)
-    for i, line in enumerate(prose.summary(landing), 1):
-        page.text[f"summary_{i}"] = plain(line)
-    page.text["summary_count"] = len(prose.summary(landing))
+    landing.setdefault("table2", "Table 2 (chapter 5): the final model is not trained at this profile yet.")
+    landing.setdefault("tie", "The models are not paired photo by photo at this profile: the store holds no "
+                              "per-photo scores of their runs (`scripts/score_photos.py` computes them).")
+    for i, key in enumerate(("scale", "table2", "tie"), 1):
+        page.text[f"summary_{i}"] = plain(landing[key])
     if runs:
         metrics = tables.further_metrics(runs, seeds=seeds)
         page.shown["metrics_table"] = tables.style(metrics, precision=3)
@@ -307,7 +310,8 @@ def generalization(chapter: Chapter) -> Page:
     if study is None:
         missing = Markdown("The study is not in the results store; compute it with "
                            "`polychromify study generalization --data DIR`.")
-        page.text.update(study_images="n/a", study_size="n/a", landing_domain="")
+        page.text.update(study_images="n/a", study_size="n/a",
+                         landing_domain="Out of domain (chapter 5.4): the study is not in the results store.")
         page.shown.update({key: missing for key in ("study_verdict", "ablation_verdict", "epochs_verdict",
                                                     "protocol_verdict", "framing_verdict")})
         page.shown.update(study_table="n/a", ablation_table="n/a", framing_table="n/a")
@@ -360,7 +364,8 @@ def generalization(chapter: Chapter) -> Page:
     page.text["landing_domain"] = plain(
         f"Out of domain ({study['images']} photos of another collection, chapter 5.4): our final model "
         f"({runs_label(final)}) against the gray baseline, {prose.tally(ours_gray)}; against the author's own "
-        f"weights, {prose.tally(versus_author)}.") if ours_gray else ""
+        f"weights, {prose.tally(versus_author)}.") if ours_gray else (
+        "Out of domain (chapter 5.4): the final model's runs are not scored photo by photo on the other collection.")
     return page
 
 

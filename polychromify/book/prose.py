@@ -175,7 +175,7 @@ def precision_note(found: dict, varied: str, differs: str = "") -> str:
     """Plain sentences: the final model trained in mixed_bfloat16 against float32 with the same seed on the same
     test photos, under the one rule (``found``: metric -> Comparison); ``varied``: what differs between the
     float32 runs that make the range beside it."""
-    text = (f"Trained in mixed_bfloat16 instead of float32, with the same seed and split"
+    text = ("Trained in mixed_bfloat16 instead of float32, with the same seed and split"
             + (f" (but not only the arithmetic differs: also the {differs})" if differs else "")
             + f", paired on the same test photos: {tally(found)} (" + "; ".join(said(c) for c in found.values()) + ").")
     if varied:
@@ -278,13 +278,6 @@ def params_note(models: pd.DataFrame) -> str:
         return ("Rounded as the paper rounds them, our parameter counts equal those of Table 2 for every model "
                 f"it lists ({', '.join(known.index)}).")
     return f"**Our parameter counts differ from the paper's** for {', '.join(differ)}."
-
-
-def summary(found: dict) -> list[str]:
-    """The landing page's lines, each from the one rule's verdicts of a chapter (``found``, from ``pages``):
-    what was reproduced at what scale, the paper's Table 1 and Table 2 against ours, the three models on accuracy,
-    AuC and rebalanced AuC, and out of domain."""
-    return [line for line in (found.get(k) for k in ("scale", "table2", "tie", "table1", "domain")) if line]
 
 
 # What each claim's test can and cannot show, said beside its verdict.

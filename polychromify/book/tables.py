@@ -311,7 +311,7 @@ def further_metrics(runs: dict, split: str = "test", seeds: dict | None = None,
         found = runs_of(name, runs, seeds)
         rows[f"{LABELS[name]} ({runs_label(found)})"] = mean_of(found, "model")
     reference = runs_of(baselines_from, runs, seeds) or [next(iter(runs.values()))]
-    where = (f" (seed {reference[0].config['profile']['seed']}'s test split)" if len(reference) == 1 else
+    where = (f" ({runs_label(reference).replace(' alone', '')}'s test split)" if len(reference) == 1 else
              f" (mean over the test splits of {LABELS[baselines_from]}'s {len(reference)} runs)")
     rows["gray baseline (ab = 0)" + where] = mean_of(reference, "gray")
     rows["mean-ab baseline" + where] = mean_of(reference, "mean_ab")
@@ -394,7 +394,8 @@ def generalization(study: dict, folder_label: str = "other collection", final: l
         entry = study["models"][name]
         which, folder, test = "his own weights", entry["folder"], entry["test"]
         if name == "polychromify":
-            which = f"paper profile, {runs_label(final) if final else 'seed ' + str(entry.get('seed')) + ' alone'}"
+            seed = entry.get("seed")
+            which = "paper profile, " + (runs_label(final) if final else f"seed {seed} alone" if seed else "one run")
             if final:
                 folder = _mean_seeds(entry)
                 test = {k: float(np.mean([r.metrics["model"]["test"][k] for r in final])) for k in STUDY_METRICS}

@@ -334,20 +334,27 @@ def trained_on(run: Run) -> str:
     return ", then ".join(dict.fromkeys(parts))
 
 
-def seed_of(run: Run) -> int:
-    return run.config["profile"]["seed"]
+def seed_of(run: Run) -> int | None:
+    """A run's seed, None where its config records none (older runs)."""
+    return run.config.get("profile", {}).get("seed")
+
+
+def _by_seed(runs: list[Run]) -> list[Run]:
+    return sorted(runs, key=lambda r: (seed_of(r) is None, seed_of(r) or 0))
 
 
 def runs_label(runs: list[Run]) -> str:
     """Which runs a number is: "seed 42 alone", "mean of 3 runs (seeds 42, 43, 44)"; "" without runs."""
     if not runs:
         return ""
-    runs = sorted(runs, key=seed_of)
+    runs = _by_seed(runs)
     if len(runs) == 1 and runs[0].experiment == "author_model":
         return "one model, not retrained by us"
     if len(runs) == 1:
-        return f"seed {seed_of(runs[0])} alone"
-    return f"mean of {len(runs)} runs (seeds {', '.join(str(seed_of(r)) for r in runs)})"
+        return f"seed {seed_of(runs[0])} alone" if seed_of(runs[0]) is not None else "one run"
+    seeds = [seed_of(r) for r in runs]
+    return (f"mean of {len(runs)} runs (seeds {', '.join(map(str, seeds))})" if None not in seeds
+            else f"mean of {len(runs)} runs")
 
 
 def varied(runs: list[Run]) -> list[str]:
@@ -356,7 +363,7 @@ def varied(runs: list[Run]) -> list[str]:
         return []
     facts = {"split": [str(r.config["data"].get("split_sizes")) for r in runs],
              "initialization": [seed_of(r) for r in runs],
-             "precision": [r.config["profile"]["precision"] for r in runs],
+             "precision": [r.config.get("profile", {}).get("precision") for r in runs],
              "backend": [tuple(s.get("backend") for s in _segments(r)) for r in runs],
              "machine": [tuple(_machine(s) for s in _segments(r)) for r in runs]}
     return [what for what, values in facts.items() if len(set(values)) > 1]
@@ -367,8 +374,9 @@ def what_varied(runs: list[Run]) -> str:
     TensorFlow on machine not recorded; ...)"; for one run, which it is."""
     if len(runs) < 2:
         return runs_label(runs)
-    runs, things = sorted(runs, key=seed_of), varied(runs)
+    runs, things = _by_seed(runs), varied(runs)
     each = (", ".join(things[:-1]) + " and " + things[-1]) if len(things) > 1 else (things[0] if things else "")
-    listed = "; ".join(f"seed {seed_of(r)}: {r.config['profile']['precision']}, {trained_on(r)}" for r in runs)
+    listed = "; ".join(f"seed {seed_of(r)}: {r.config.get('profile', {}).get('precision')}, {trained_on(r)}"
+                       for r in runs)
     return (f"{len(runs)} runs, each with its own {each} ({listed})" if things else
             f"{len(runs)} runs that differ in nothing recorded ({listed})")
