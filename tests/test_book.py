@@ -152,8 +152,9 @@ def test_the_paper_edition_never_trains_and_shows_what_the_store_lacks_as_pendin
 
 
 def test_chapter_six_colorizes_a_real_photo_whenever_one_is_at_hand(isolated, messy_photos):
-    """With a photo folder, its first test photo at full size; without one, the store's thumbnail of a real
-    test photo (never one of synthetic landscapes); a synthetic landscape only when neither is at hand."""
+    """The store's thumbnail of a real test photo whenever the store has one (never one of synthetic landscapes),
+    with or without a photo folder, so every build shows the same; else the folder's first test photo at full
+    size; a synthetic landscape only when neither is at hand."""
     import json
 
     from PIL import Image
@@ -176,8 +177,10 @@ def test_chapter_six_colorizes_a_real_photo_whenever_one_is_at_hand(isolated, me
             assert "synthetic" in source and photo.shape == (512, 512, 3)
     assert "thumbnails" in source and photo.shape == (64, 64, 3) and np.abs(photo.astype(int) - real).max() <= 3
     with_photos = Chapter(get_profile("smoke", image_size=32), messy_photos, store)
-    photo, source = with_photos.example_photo()
-    name = with_photos.dataset.names["test"][0]
+    assert with_photos.example_photo()[1] == source  # the store's thumbnail in both builds
+    empty = Chapter(get_profile("smoke", image_size=32), messy_photos, isolated / "empty")
+    photo, source = empty.example_photo()
+    name = empty.dataset.names["test"][0]
     assert name in source and photo.shape == (64, 64, 3)  # the file at full size, not the 32 px copy
 
 

@@ -46,6 +46,8 @@ def test_the_paper_pages_show_the_store_with_or_without_a_photo_folder(no_folder
     (photo, source), (bare_photo, bare_source) = with_folder.example_photo(), without.example_photo()
     assert np.array_equal(photo, bare_photo) and source == bare_source and "folder" not in source
     assert with_folder.results_data() == without.results_data()
+    (names, pictures), (bare_names, bare_pictures) = with_folder.test_photos(), without.test_photos()
+    assert names == bare_names and len(names) == 12 and np.array_equal(pictures, bare_pictures)  # the colorizer's menu
     assert "dataset" not in with_folder.__dict__  # the photo folder was not loaded
     assert sorted((RESULTS / "data").iterdir()) == stored
 

@@ -30,7 +30,12 @@ from polychromify.training.profiles import BOOK_PROFILE, SEEDS, Profile, get_pro
 from polychromify.training.provenance import git_commit
 from polychromify.training.results import find_run
 from polychromify.training.runner import obtain
-from polychromify.training.samples import FOLDER, stored_photo, stored_photos
+from polychromify.training.samples import (
+    FOLDER,
+    stored_photo,
+    stored_photos,
+    stored_test_photos,
+)
 from polychromify.training.settings import Settings
 from polychromify.training.synthetic import synthetic_landscape
 
@@ -116,6 +121,15 @@ class Chapter:
         return Classroom(card=card, model="pretrained" if card else str(run.path), photo=photo,
                          photo_source=source, live_epochs=min(self.profile.epochs, 8),
                          live_images=min(self.profile.max_images or 160, 160))
+
+    def test_photos(self):
+        """The colorizer's menu of test photos, (names, uint8 RGB): the store's thumbnails of the book's test
+        photos whenever it has them (every build shows the same), else the photo folder's or the synthetic test
+        split."""
+        stored = stored_test_photos(self.results_dir) if self.results_dir else None
+        if stored is not None:
+            return stored
+        return list(self.dataset.names["test"]), self.dataset.rgb["test"]
 
     def example_photo(self):
         """A photo to colorize in the demonstrations and where it comes from (a sentence): a stored thumbnail of

@@ -376,9 +376,18 @@ def verdict_groups(found: dict, key: str) -> str:
     for label, comparisons in found.items():
         groups.setdefault(comparisons[key].verdict, []).append(label)
     def verb(labels, v):
-        return "" if v == CANNOT_TELL else ("is " if len(labels) == 1 else "are ")
+        return "" if v == CANNOT_TELL else ("is " if len(labels) == 1 and not labels[0].endswith("s") else "are ")
     words = {BETTER: "better than ours", WORSE: "worse than ours", CANNOT_TELL: "cannot be told apart from ours"}
-    return "; ".join(f"{' and '.join(labels)} {verb(labels, v)}{words[v]}" for v, labels in groups.items())
+    return "; ".join(f"{words_list(labels)} {verb(labels, v)}{words[v]}" for v, labels in groups.items())
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def words_list(labels: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def scale_line(profile, data: dict, runs: dict, final: list) -> str:

@@ -139,12 +139,16 @@ def _metrics_table(rgb_true: np.ndarray, rgb_pred: np.ndarray, max_side: int = 2
 class Colorizer(_App):
     """Upload a photo or pick one from the test split, choose a model, compare gray / colorized / truth."""
 
-    def __init__(self, results_dir=None, dataset=None, save_path: str = "colorized.png"):
+    def __init__(self, results_dir=None, dataset=None, save_path: str = "colorized.png", photos=None):
         import ipywidgets as w
-        self.results_dir, self.dataset = results_dir, dataset
+        self.results_dir = results_dir
+        # the test photos of the menu: (names, uint8 RGB) given, else a data set's test split
+        if photos is None and dataset is not None:
+            photos = (list(dataset.names["test"]), dataset.rgb["test"])
+        self.photos = photos
         self.rgb = self.truth = self.ab = self.result = None
         self.scores: dict = {}
-        names = list(dataset.names["test"]) if dataset is not None else []
+        names = list(photos[0]) if photos is not None else []
         self.photo = w.Dropdown(options=[("(none)", -1)] + [(n, i) for i, n in enumerate(names)],
                                 value=0 if names else -1, description="Test photo")
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload a photo")
@@ -177,7 +181,7 @@ class Colorizer(_App):
     def on_photo(self, change=None) -> None:
         if self.photo.value is not None and self.photo.value >= 0:
             i = self.photo.value
-            self.load(self.dataset.rgb["test"][i], name=self.dataset.names["test"][i], truth=True)
+            self.load(self.photos[1][i], name=self.photos[0][i], truth=True)
 
     def on_upload(self, change=None) -> None:
         files = self.upload.value
@@ -245,9 +249,9 @@ class Colorizer(_App):
         return _side_by_side([self.gray_image.value, self.result_image.value, self.truth_image.value])
 
 
-def colorizer(results_dir=None, dataset=None, save_path: str = "colorized.png") -> Colorizer:
+def colorizer(results_dir=None, dataset=None, save_path: str = "colorized.png", photos=None) -> Colorizer:
     """The colorizer app: photo (test split or upload), model (pretrained or any finished run), chroma, save."""
-    return Colorizer(results_dir, dataset, save_path)
+    return Colorizer(results_dir, dataset, save_path, photos)
 
 
 # ---------------------------------------------------------------- Lab explorer

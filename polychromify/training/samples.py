@@ -116,6 +116,12 @@ def read_samples(run) -> dict | None:
 def stored_photos(results_dir: Path) -> np.ndarray | None:
     """The store's thumbnails of the book's test photos (real photos), as uint8 RGB (N, S, S, 3): the dozen at
     the largest size a run on real photos stored them; None when the store holds no such run."""
+    found = stored_test_photos(results_dir)
+    return None if found is None else found[1]
+
+
+def stored_test_photos(results_dir: Path) -> tuple[list[str], np.ndarray] | None:
+    """``stored_photos`` with the photos' file names: (names, uint8 RGB (N, S, S, 3)), or None."""
     best = None
     for index in Path(results_dir).glob(f"*/*/{FOLDER}/index.json"):
         config = index.parent.parent / "config.json"
@@ -124,10 +130,10 @@ def stored_photos(results_dir: Path) -> np.ndarray | None:
         info = json.loads(index.read_text())
         thumbs = [thumbnail_path(results_dir, photo["name"], info["image_size"]) for photo in info["photos"]]
         if thumbs and all(t.is_file() for t in thumbs) and (best is None or info["image_size"] > best[0]):
-            best = (info["image_size"], thumbs)
+            best = (info["image_size"], thumbs, [photo["name"] for photo in info["photos"]])
     if best is None:
         return None
-    return np.stack([np.asarray(Image.open(t).convert("RGB")) for t in best[1]])
+    return best[2], np.stack([np.asarray(Image.open(t).convert("RGB")) for t in best[1]])
 
 
 def stored_photo(results_dir: Path) -> np.ndarray | None:
