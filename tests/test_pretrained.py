@@ -171,7 +171,10 @@ def test_the_card_carries_the_models_scores_on_the_other_collection(store, tmp_p
     assert card["other_collection"] is None and "another collection" not in (tmp_path / "again" / CARD_MD).read_text()
 
 
-def test_the_card_of_a_default_chosen_among_seeds_says_its_own_scores_are_optimistic(store, tmp_path):
+def test_the_card_of_a_default_chosen_among_seeds_says_its_own_scores_are_optimistic(store, tmp_path, monkeypatch):
+    """The card's wording for a default chosen among seeds (the rule that chooses it, ``beyond.default_candidate``,
+    is tested on the committed store's per-photo scores in test_beyond; this made-up study has none)."""
+    from polychromify.studies import model_card
     from polychromify.studies.beyond import run_key
     _, run = store
     def s(auc, rebalanced, rmse, gap):
@@ -183,6 +186,7 @@ def test_the_card_of_a_default_chosen_among_seeds_says_its_own_scores_are_optimi
              "models": {"p": entry("polychromify", "polychromify/p", s(0.89, 0.66, 14.0, 19.0)),
                         "u42": entry("polychromify_unet", "polychromify_unet/u42", s(0.905, 0.68, 12.8, 16.0)),
                         "u43": entry("polychromify_unet", run_key(run), s(0.909, 0.67, 12.4, 15.0))}}
+    monkeypatch.setattr(model_card, "default_candidate", lambda study, **_: ("polychromify_unet", "chosen"))
     card = pretrained_card(export_pretrained(run, tmp_path, allow_synthetic=True, study=study))
     other = card["other_collection"]
     assert other["chosen_on_it"] and other["its_seed_count"] == 2 and other["its_seeds"]["auc"] == pytest.approx(0.907)

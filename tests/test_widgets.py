@@ -45,7 +45,7 @@ def test_picking_another_test_photo_changes_the_result_and_metrics(app):
     before_image, before_metrics = app.result_image.value, app.metrics.value
     app.photo.value = 1
     assert app.result_image.value != before_image and app.metrics.value != before_metrics
-    assert np.array_equal(app.truth, app.dataset.rgb["test"][1])
+    assert np.array_equal(app.truth, app.photos[1][1])
 
 
 def test_chroma_slider_scales_the_colour(app):

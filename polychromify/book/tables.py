@@ -15,7 +15,7 @@ from polychromify.product.models import build_model
 from polychromify.product.paper import NOTEBOOK, PAPER
 from polychromify.studies.beyond import MEASURES
 from polychromify.studies.generalization import MEASURES as GENERALIZATION_KEYS
-from polychromify.studies.study import against_paper, runs_label, trained_on
+from polychromify.studies.study import against_paper, runs_label
 from polychromify.training.experiments import EXPERIMENTS, LABELS, SELECTION, TUNING
 from polychromify.training.results import run_key
 
@@ -198,12 +198,6 @@ def _minutes(run) -> float:
     return run.provenance["timings"]["train_seconds_total"] / 60
 
 
-def _hardware(run) -> str:
-    """What trained the run: each training segment's backend and machine, in the order the segments ran, each
-    named once ("TensorFlow on AMD EPYC (CPU), then JAX on NVIDIA H200" for a run resumed on a GPU)."""
-    return trained_on(run)
-
-
 def _val_accuracy(run) -> float:
     return run.history["val_accuracy"][-1]
 
@@ -246,8 +240,6 @@ def table1(runs: dict, seeds: dict | None = None) -> pd.DataFrame:
             ("validation accuracy", "verdict"): verdict.verdict if verdict else PENDING,
             ("training time [min]", PAPER): printed["time_s"] / 60,
             ("training time [min]", label): over_runs([_minutes(r) for r in found])[0],
-            ("run", "precision"): " / ".join(dict.fromkeys(_precision(r) for r in found)),
-            ("run", "hardware"): _hardware(found[0]) if len(found) == 1 else "per run: see the text" if found else "",
             ("run", "data"): _data(run) if run else PENDING,
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
@@ -288,8 +280,6 @@ def table2(runs: dict, seeds: dict | None = None, names=None) -> pd.DataFrame:
             ("test accuracy", RUNS): runs_label(found) or PENDING,
             ("test accuracy", "verdict"): (verdict.verdict if verdict else PENDING if run is None
                                            else "not in the paper"),
-            ("run", "precision"): " / ".join(dict.fromkeys(_precision(r) for r in found)),
-            ("run", "hardware"): _hardware(found[0]) if len(found) == 1 else "per run: see the text" if found else "",
             ("run", "data"): _data(run) if run else PENDING,
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
@@ -323,19 +313,17 @@ def further_metrics(runs: dict, split: str = "test", seeds: dict | None = None,
 
 
 def paired(comparisons: dict[str, dict], keys=None) -> pd.DataFrame:
-    """Paired comparisons under the one rule (``study.compare``), a row per entry: for each metric the gain
-    (> 0 is better), its 95 % interval and the verdict, then the photos they were paired on."""
+    """Paired comparisons under the one rule (``study.compare``), a row per entry: for each metric its verdict and
+    its gain (> 0 is better) with the 95 % interval, in one cell; then the photos they were paired on."""
     rows = {}
     for label, found in comparisons.items():
         row = {}
         for key, c in found.items():
             if keys and key not in keys:
                 continue
-            name = METRICS[key].column
-            row[(name, "gain")] = c.gain
-            row[(name, "95 % interval")] = f"{c.interval[0]:+.{_digits(key)}f} to {c.interval[1]:+.{_digits(key)}f}"
-            row[(name, "verdict")] = c.verdict
-        row[("", "photos")] = next(iter(found.values())).photos if found else np.nan
+            d = _digits(key)
+            row[METRICS[key].column] = f"{c.verdict}: {c.gain:+.{d}f} ({c.interval[0]:+.{d}f} to {c.interval[1]:+.{d}f})"
+        row["photos"] = next(iter(found.values())).photos if found else np.nan
         rows[label] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 

@@ -45,7 +45,7 @@ def study_scores(run: Run, study: dict | None) -> dict | None:
         return None
     group = entry["profile"]
     own = entry["experiment"] != "polychromify" and seed_count(study, entry["experiment"], group)
-    chosen = default_candidate(study)[0] if study.get("baselines") else None
+    chosen = default_candidate(study, results_dir=run.path.parent.parent)[0] if study.get("baselines") else None
     pick = lambda scores: {k: scores[k] for k in MEASURES}
     return {"folder": Path(study["folder"]).name, "images": study["images"], "image_size": study["image_size"],
             "computed_at": study.get("provenance", {}).get("computed_at"), "group": group,
