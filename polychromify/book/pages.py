@@ -181,8 +181,7 @@ def tuning(runs: dict, seeds: dict) -> Page:
         page.cite("table1_paired", _flat(found))
         accuracy = {label: f[("accuracy")].verdict for label, f in found.items()}
         better = [label for label, v in accuracy.items() if v == BETTER]
-        text += (f" Paired on {_split_words(v3)}, against v3 ({runs_label([v3])}): "
-                 + "; ".join(f"{label}: {prose.said(f['accuracy'], name=False)}" for label, f in found.items()) + ".")
+        text += (f"\n\nThe table below pairs each version with v3 ({runs_label([v3])}) on {_split_words(v3)}.")
         if better:
             text += (f" **The paper's best version, v3, is worse than {', '.join(better)} in test accuracy here**: "
                      "Table 1's order does not hold in ours.")
@@ -241,7 +240,8 @@ def table2(chapter: Chapter, runs: dict, seeds: dict, names: list[str], comparis
         missing = [LABELS[n] for n in others if LABELS[n] not in found]
         page.shown["table2_paired"] = tables.style(tables.paired(found)) if found else "n/a"
         page.cite("table2_paired", _flat(found))
-        text += " " + prose.paired_note(found, f"PolyChromify ({runs_label([s42])})", PAIRED_KEYS, _split_words(s42))
+        text += (f"\n\nThe paired table above sets each model against our final model ({runs_label([s42])}) on "
+                 f"{_split_words(s42)}.")
         if missing:
             text += (f" Not paired: {' and '.join(missing)}, whose weights are not kept in the store, so no per-photo "
                      "scores exist; their single numbers are in Table 2 and the metrics table.")

@@ -137,7 +137,7 @@ def paper_note(verdicts: dict, what: str, varied: str = "") -> str:
     parts = [f"{'**' + v + '**' if v != CANNOT_TELL else v} than the paper{'' if v != CANNOT_TELL else ''}: "
              f"{', '.join(rows)}" if v != CANNOT_TELL else f"cannot tell apart from the paper's number: {', '.join(rows)}"
              for v, rows in groups.items()]
-    text = f"Against the paper's printed {what}: " + "; ".join(parts) + "."
+    text = f"\n\nAgainst the paper's printed {what}: " + "; ".join(parts) + "."
     for row, c in verdicts.items():
         if len(c.ours) > 1:
             text += f" {row} (mean of {len(c.ours)} runs): {said(c, name=False)}."
@@ -147,17 +147,6 @@ def paper_note(verdicts: dict, what: str, varied: str = "") -> str:
     if varied:
         text += f" The range of a row with several runs covers {varied}."
     return text
-
-
-def paired_note(comparisons: dict, reference: str, keys=("accuracy",), photos: str = "") -> str:
-    """Plain sentences: each entry against ``reference`` under the one rule, paired over the photos they share
-    (``comparisons``: label -> {metric: Comparison}); ``photos`` says which photos those are."""
-    if not comparisons:
-        return ""
-    lines = [f"Paired on {photos or 'the photos they share'}, against {reference}:"]
-    for label, found in comparisons.items():
-        lines.append(f"{label}: " + "; ".join(said(found[k]) for k in keys if k in found) + ".")
-    return " ".join(lines)
 
 
 def baseline_note(comparisons: dict) -> str:
@@ -395,8 +384,8 @@ def scale_line(profile, data: dict, runs: dict, final: list) -> str:
     photos = "synthetic landscapes" if data.get("synthetic") else f"{data['used']:,} cleaned real photos"
     return (f"Reproduced: every model of the paper, retrained from scratch at the `{profile.name}` profile "
             f"({profile.image_size} px, {profile.epochs} epochs, batch {profile.batch_size}) on {photos}; "
-            f"{len(runs)} of Table 2's models and the author's own weights are in the store, the final model as "
-            f"{len(final)} run{'s' if len(final) != 1 else ''} (chapters 3 to 5).")
+            f"the final model as {len(final)} run{'s' if len(final) != 1 else ''}, every other model as one "
+            f"(chapters 3 to 5); the author's own weights are scored beside them.")
 
 
 def vividness_note(runs: dict, final: list) -> tuple[str, list]:

@@ -334,8 +334,12 @@ def _digits(key: str) -> int:
 
 
 def variants(runs: dict, split: str = "test") -> pd.DataFrame:
-    """Every metric of variant runs of one experiment, by label, then each variant's change from the first."""
-    table = pd.DataFrame.from_dict({label: run.metrics["model"][split] for label, run in runs.items()},
+    """Every metric of variant runs of one experiment, by label (each naming its seed), then each variant's change
+    from the first."""
+    def named(label, run):
+        seed = run.config.get("profile", {}).get("seed")
+        return label if "seed" in label or seed is None else f"{label}, seed {seed}"
+    table = pd.DataFrame.from_dict({named(label, run): run.metrics["model"][split] for label, run in runs.items()},
                                    orient="index")[list(METRIC_COLUMNS)].rename(columns=METRIC_COLUMNS)
     first = table.index[0]
     for label in list(table.index[1:]):
