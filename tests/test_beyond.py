@@ -47,7 +47,7 @@ def test_table_and_note(study):
     table = tables.beyond(study)
     assert table.loc["PolyChromify U-Net (ablation profile)", ("other collection", "rebalanced AuC \u2191")] == 0.60
     assert table.loc["PolyChromify (paper profile)", ("other collection", "AuC \u2191")] == pytest.approx(0.886)
-    assert table.loc["PolyChromify (paper profile)", ("", "runs")] == "mean of 2 (seeds 42, 43)"
+    assert table.loc["PolyChromify (paper profile)", ("", "runs")] == "mean of 2 runs, seeds 42 and 43"
     assert table.loc["gray baseline (ab = 0), ablation test split", ("landscape test split", "ab RMSE \u2193")] == 17.5
     assert table.loc["PolyChromify, the author's weights (paper profile)",
                      ("other collection", "colorfulness gap \u2193")] == 17.0

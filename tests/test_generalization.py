@@ -69,7 +69,7 @@ def test_generalization_table_names_its_rows_and_the_ablation_table_its_runs(stu
     assert table.loc["PolyChromify, the author's weights (his own weights)", ("other collection", "AuC \u2191")] == 0.91
     assert "PolyChromify (paper profile, seed None alone)" not in table.index
     ablation = tables.ablations(study)
-    assert ablation.loc["PolyChromify", ("", "runs")] == "mean of 2 runs (seeds 42, 43)"
+    assert ablation.loc["PolyChromify", ("", "runs")] == "mean of 2 runs, seeds 42 and 43"
     assert ablation.loc["PolyChromify, the author's Conv2D output", ("", "runs")] == "seed 42 alone"
     assert ablation.loc["PolyChromify", ("other collection", "AuC \u2191 range over runs")] == pytest.approx(0.002)
     assert "framing" not in study and "not in the stored study" in prose.framing_note(study, {})

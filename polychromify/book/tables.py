@@ -15,7 +15,7 @@ from polychromify.product.models import build_model
 from polychromify.product.paper import NOTEBOOK, PAPER
 from polychromify.studies.beyond import MEASURES
 from polychromify.studies.generalization import MEASURES as GENERALIZATION_KEYS
-from polychromify.studies.study import against_paper, runs_label
+from polychromify.studies.study import against_paper, runs_label, seeds_label
 from polychromify.training.experiments import EXPERIMENTS, LABELS, SELECTION, TUNING
 from polychromify.training.results import run_key
 
@@ -426,7 +426,7 @@ def framing(study: dict, keys=("auc", "ab_rmse")) -> pd.DataFrame:
             mean, spread, _ = over_runs([s[k] for s in scores])
             ours[(where, STUDY_METRICS[k])] = mean
             ours[(where, f"{STUDY_METRICS[k]} {RANGE}")] = spread
-    out[f"{LABELS['polychromify']} (paper profile, mean of {len(seeds)} runs: seeds {', '.join(seeds)})"] = ours
+    out[f"{LABELS['polychromify']} (paper profile, {seeds_label([int(s) for s in seeds]) if all(str(s).isdigit() for s in seeds) else 'one run'})"] = ours
     columns = [(where, name) for where in ("whole photos", closer) for k in keys
                for name in (STUDY_METRICS[k], f"{STUDY_METRICS[k]} {RANGE}")]  # each range beside its mean
     return pd.DataFrame.from_dict(out, orient="index").reindex(columns=pd.MultiIndex.from_tuples(columns))
@@ -441,9 +441,7 @@ def ablations(study: dict, folder_label: str = "other collection", keys=("auc", 
             groups.setdefault(entry["experiment"], []).append(entry)
     rows = {}
     for name, entries in groups.items():
-        seeds = sorted(e["seed"] for e in entries)
-        row = {("", RUNS): f"seed {seeds[0]} alone" if len(seeds) == 1 else
-               f"mean of {len(seeds)} runs (seeds {', '.join(map(str, seeds))})"}
+        row = {("", RUNS): seeds_label([e["seed"] for e in entries])}
         for where, field in ((folder_label, "folder"), ("landscape test split", "test")):
             for key in keys:
                 mean, spread, _ = over_runs([e[field][key] for e in entries])
@@ -469,9 +467,7 @@ def beyond(study: dict, folder_label: str = "other collection") -> pd.DataFrame:
         groups.setdefault((entry["experiment"], entry["profile"]), []).append(entry)
     rows = {}
     for (name, profile), entries in groups.items():
-        seeds = sorted(e["seed"] for e in entries)
-        row = {("", RUNS): f"seed {seeds[0]} alone" if len(seeds) == 1 else
-               f"mean of {len(seeds)} (seeds {', '.join(map(str, seeds))})",
+        row = {("", RUNS): seeds_label([e["seed"] for e in entries]),
                ("", "parameters"): entries[0].get("parameters", np.nan)}
         for where, field in places:
             for key, label in names.items():

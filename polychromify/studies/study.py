@@ -353,8 +353,15 @@ def runs_label(runs: list[Run]) -> str:
     if len(runs) == 1:
         return f"seed {seed_of(runs[0])} alone" if seed_of(runs[0]) is not None else "one run"
     seeds = [seed_of(r) for r in runs]
-    return (f"mean of {len(runs)} runs (seeds {', '.join(map(str, seeds))})" if None not in seeds
-            else f"mean of {len(runs)} runs")
+    return seeds_label(seeds) if None not in seeds else f"mean of {len(runs)} runs"
+
+
+def seeds_label(seeds: list[int]) -> str:
+    """Which runs a number is, by their seeds: "seed 42 alone", "mean of 3 runs, seeds 42, 43 and 44"."""
+    seeds = sorted(seeds)
+    if len(seeds) == 1:
+        return f"seed {seeds[0]} alone"
+    return f"mean of {len(seeds)} runs, seeds {', '.join(map(str, seeds[:-1]))} and {seeds[-1]}"
 
 
 def varied(runs: list[Run]) -> list[str]:
