@@ -99,6 +99,17 @@ class Chapter:
         found = [find_run(name, self.profile.replace(seed=seed), self.results_dir, exact=True) for seed in SEEDS]
         return {name: [run for run in found if run is not None]}
 
+    def with_seeds(self, runs: dict, seeds: dict) -> dict:
+        """``runs`` and the seed runs (``seed_runs``) that are not among them, "<name> (seed <s>)": every run a
+        chapter's tables read, for its provenance note."""
+        out, shown = dict(runs), {run.path for run in runs.values()}
+        for name, found in seeds.items():
+            for run in found:
+                if run.path not in shown:
+                    out[f"{name} (seed {run.config['profile']['seed']})"] = run
+                    shown.add(run.path)
+        return out
+
     def varied(self, **changes) -> Chapter:
         """This chapter with some profile settings changed (its runs are variants of the profile's)."""
         changes = {k: v for k, v in changes.items() if v is not None}

@@ -103,7 +103,8 @@ def models(image_size: int = 128) -> pd.DataFrame:
             continue  # the same network as another row
         label = LABELS[experiment.model] if experiment.model != "polychromify" else "PolyChromify (v3)"
         if label in rows:  # cnn_selection is the same network as cnn
-            rows[label]["paper section"] += f"; {experiment.section}"
+            if experiment.section not in rows[label]["paper section"].split("; "):
+                rows[label]["paper section"] += f"; {experiment.section}"
             continue
         model = build_model(experiment.model, image_size)
         printed = paper.TABLE2.get(experiment.model, {})
@@ -239,7 +240,7 @@ def table1(runs: dict, seeds: dict | None = None) -> pd.DataFrame:
             ("validation accuracy", RUNS): runs_label(found) or PENDING,
             ("validation accuracy", "verdict"): verdict.verdict if verdict else PENDING,
             ("training time [min]", PAPER): printed["time_s"] / 60,
-            ("training time [min]", label): over_runs([_minutes(r) for r in found])[0],
+            ("training time [min]", label): _minutes(found[0]) if len(found) == 1 else np.nan,
             ("run", "data"): _data(run) if run else PENDING,
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
@@ -272,7 +273,7 @@ def table2(runs: dict, seeds: dict | None = None, names=None) -> pd.DataFrame:
             ("parameters", PAPER): typeset(printed.get("params_printed", "")),
             ("parameters", label): run.provenance["params"] if run else np.nan,
             ("training time [min]", PAPER): printed["time_s"] / 60 if printed else np.nan,
-            ("training time [min]", label): over_runs([_minutes(r) for r in trained])[0],
+            ("training time [min]", label): _minutes(trained[0]) if len(trained) == 1 and len(found) == 1 else np.nan,
             ("test accuracy", PAPER): printed.get("test_accuracy", np.nan),
             ("test accuracy", NOTEBOOK): notebook if differs else np.nan,
             ("test accuracy", label): mean,

@@ -338,9 +338,13 @@ class Reading:
 CLAIMS = {"polychromify_unet": ("VI.A", "the autoencoder's bottleneck does not suit colorization",
                                 "the same widths as a U-Net, which adds both down-sampling (a bottleneck) and skip "
                                 "connections around it"),
-          "polychromify_classes": ("V.C and VI", "MSE averages colours to a pale gradient; Zhang's classification "
-                                   "is more vivid", "Zhang's classification loss on the final model's body")}
+          "polychromify_classes": ("II and V.C", "Zhang et al.'s methods, which treat colorization as classification "
+                                   "with class rebalancing, produce more vibrant colours than PolyChromify (the paper "
+                                   "shows it with their pretrained models, through their API)",
+                                   "Zhang's classification loss on the final model's body")}
 SUPPORTED, NOT_SUPPORTED, NOT_SHOWN, PARTLY = "supported", "not supported", "cannot tell", "partly supported"
+# Claims whose test changes more than the claim names: their verdict says so, whatever the measures say.
+CONFOUNDED = {"polychromify_unet": "not decided: the test changes two things at once"}
 
 
 def decide(found: dict, kind: str = "claim") -> str:
@@ -353,8 +357,11 @@ def decide(found: dict, kind: str = "claim") -> str:
     if kind == "claim":
         return (SUPPORTED if wins == n else NOT_SUPPORTED if wins == 0 and losses else
                 NOT_SHOWN if wins == 0 else f"{PARTLY} ({wins} of {n} measures)")
-    return ("helps" if wins == n else "hurts" if losses == n else
-            f"better on {wins}, worse on {losses}, cannot tell apart on {n - wins - losses} of {n} measures")
+    if wins == n or losses == n:
+        return "helps" if wins == n else "hurts"
+    parts = [f"better on {wins}" if wins else "", f"worse on {losses}" if losses else "",
+             f"cannot tell apart on {n - wins - losses}" if n - wins - losses else ""]
+    return "mixed: " + ", ".join(p for p in parts if p) + f" of {n} measures"
 
 
 def _reading(study: Study, name: str, base: str, kind: str) -> Reading | None:
@@ -369,8 +376,11 @@ def _reading(study: Study, name: str, base: str, kind: str) -> Reading | None:
 
 
 def claim_readings(study: Study, reference: str = "polychromify") -> dict[str, Reading | None]:
-    """Each of the paper's ``CLAIMS`` read at the largest profile that has the model (None: not tested yet)."""
-    return {name: _reading(study, name, reference, "claim") for name in CLAIMS}
+    """Each of the paper's ``CLAIMS`` read at the largest profile that has the model (None: not tested yet); a
+    ``CONFOUNDED`` claim's verdict says that its test cannot decide it."""
+    out = {name: _reading(study, name, reference, "claim") for name in CLAIMS}
+    return {name: (Reading(r.name, r.base, r.profile, r.found, CONFOUNDED[name]) if r and name in CONFOUNDED else r)
+            for name, r in out.items()}
 
 
 def variant_readings(study: Study) -> dict[str, Reading]:

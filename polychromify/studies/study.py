@@ -331,7 +331,8 @@ def trained_on(run: Run) -> str:
     NVIDIA H200"."""
     parts = [f"{BACKENDS.get(s.get('backend'), s.get('backend') or 'backend not recorded')} on {_machine(s)}"
              for s in _segments(run)]
-    return ", then ".join(dict.fromkeys(parts))
+    parts = list(dict.fromkeys(parts))
+    return parts[0] if len(parts) == 1 else "one run, resumed: " + ", then ".join(parts)
 
 
 def seed_of(run: Run) -> int | None:
