@@ -68,7 +68,9 @@ def tally(found: dict) -> str:
 
 RULE = ("A difference is called better or worse only when its 95 % paired interval over the photos excludes zero "
         "and every pair of runs agrees in sign; against a single printed number, only when every one of at least two "
-        "runs of ours is on the same side; otherwise we cannot tell apart.")
+        "runs of ours is on the same side; otherwise we cannot tell apart. A paired gain is the mean over photos of "
+        "each photo's score (its own AuC, its own ab RMSE), while the tables pool AuC and ab RMSE over all the pixels "
+        "of a set, so a gain and the difference of two table values can differ.")
 
 
 def pending_note(names) -> str:
