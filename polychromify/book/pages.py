@@ -305,7 +305,8 @@ def table2(chapter: Chapter, runs: dict, seeds: dict, names: list[str], comparis
                                      f"{table.loc[LABELS['polychromify'], ('test accuracy', tables.RANGE)]:.4f}"
                                      if len(final) > 1 else "not measured yet at this profile (one run)")
     page.text["profile_name"] = chapter.profile.name
-    page.text["provenance_text"] = " ".join(plain(line) for line in provenance_lines(chapter, runs, label=False))
+    page.text["provenance_text"] = " ".join(plain(line) for line in provenance_lines(
+        chapter, chapter.with_seeds(runs, seeds), label=False))
     gray = runs["polychromify"].metrics["gray"]["test"] if "polychromify" in runs else {}
     page.text.update(psnr_gray=gray.get("psnr", NAN), ciede2000_gray=gray.get("ciede2000", NAN))
     return page

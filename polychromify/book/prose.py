@@ -123,7 +123,7 @@ def verdict(table: pd.DataFrame, column: str, what: str, synthetic: bool = False
     text += (f"Both put {best_mine} first. " if best_theirs == best_mine else
              f"{who[0].upper() + who[1:]}'s best, {best_theirs}, is not first in our numbers. ")
     text += ("That order is not a verdict: rows with one run have no spread, and rows can be different runs (the "
-             "runs column names them); only the comparisons below decide which differences are real.")
+             "runs column names them); only the paired comparisons decide which differences are real.")
     if synthetic:
         text += (" These runs were trained on synthetic landscapes, not on the paper's photos, so they "
                  "test the code, not the paper's claims.")
