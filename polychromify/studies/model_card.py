@@ -190,9 +190,9 @@ def _other_collection(card: dict, h: str) -> list[str]:
              "baseline."]
     if other.get("chosen_on_it"):
         lines += ["", f"This run is the default colorizer by the rule of that chapter ({default_rule()})"
-                  + (f"; of its {runs(other['its_seed_count'])} (seeds) it is the one with the best AuC on this "
-                     "collection, so its own scores here are optimistic, and the mean over the seeds, which no choice "
-                     "touched, is the fair figure." if seeds else ".")]
+                  + (f"; of its recipe's {runs(other['its_seed_count'])} (one per seed) it is the one with the best AuC "
+                     "on this collection, so its own scores here are optimistic, and the mean over the runs, which no "
+                     "choice touched, is the fair figure." if seeds else ".")]
     lines += ["", "| measure | this model |" + (f" its recipe ({runs(other['its_seed_count'])}) |" if seeds else "")
               + f" paper's final model ({runs(other['paper_model_seeds'])}) | gray (ab = 0) |",
               "| --- | ---: |" + (" ---: |" if seeds else "") + " ---: | ---: |"]
