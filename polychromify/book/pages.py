@@ -417,7 +417,7 @@ def precision(chapter: Chapter) -> Page:
         f32 = [run for label, run in variants.items() if label.startswith("float32")]
         differs = [w for w in varied([variants["float32"], variants["mixed_bfloat16"]]) if w != "precision"]
         page.verdict("precision_verdict", prose.precision_note(found, what_varied(f32), " and ".join(differs)),
-                     found.values())
+                     (found or {}).values())
     else:
         page.shown["precision_table"] = "n/a"
         page.verdict("precision_verdict", "The runs of this study are not all in the store yet: "

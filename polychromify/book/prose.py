@@ -58,8 +58,14 @@ def by_verdict(found: dict) -> dict[str, list[str]]:
     return {v: labels for v, labels in out.items() if labels}
 
 
-def tally(found: dict) -> str:
-    """"better on AuC and ab RMSE, worse on colourfulness gap, cannot tell apart on rebalanced AuC"."""
+NOT_PAIRED = "not compared: the store holds no per-photo scores of these runs"
+
+
+def tally(found: dict | None) -> str:
+    """"better on AuC and ab RMSE, worse on colourfulness gap, cannot tell apart on rebalanced AuC"; without
+    comparisons (no per-photo scores), says so."""
+    if not found:
+        return NOT_PAIRED
     def words(labels):
         return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
     return ", ".join(f"{'**' + v + '**' if v != CANNOT_TELL else v} on {words(labels)}"
@@ -159,16 +165,20 @@ def baseline_note(comparisons: dict) -> str:
     rule (``comparisons``: label -> {"gray": {metric: Comparison}, "mean_ab": {...}})."""
     lines = []
     for label, against in comparisons.items():
+        if not against:
+            lines.append(f"{label} against the trivial baselines: {NOT_PAIRED}.")
         for baseline, found in against.items():
             name = "the gray baseline" if baseline == "gray" else "the mean-ab baseline"
             lines.append(f"{label} against {name}: {tally(found)}.")
     return " ".join(lines)
 
 
-def precision_note(found: dict, varied: str, differs: str = "") -> str:
+def precision_note(found: dict | None, varied: str, differs: str = "") -> str:
     """Plain sentences: the final model trained in mixed_bfloat16 against float32 with the same seed on the same
     test photos, under the one rule (``found``: metric -> Comparison); ``varied``: what differs between the
     float32 runs that make the range beside it."""
+    if not found:
+        return f"The mixed_bfloat16 run against the float32 run of the same seed: {NOT_PAIRED}."
     text = (f"The mixed_bfloat16 run against the float32 run of the same seed and split, paired on the same test "
             f"photos, is {tally(found)} (" + "; ".join(said(c) for c in found.values()) + ")."
             + (f" The two runs differ in their {differs} too, not only in the arithmetic (the provenance note names "
@@ -350,7 +360,9 @@ def selection_reading(runs: dict, study) -> tuple[str, dict]:
     found = {f"{LABELS[best]} against {LABELS[n]}": study.compare(best, n) for n in others}
     found.update({f"{LABELS[worst]} against {LABELS[n]}": study.compare(worst, n)
                   for n in study.entries if n != worst})
-    found = {k: {"accuracy": v["accuracy"]} for k, v in found.items() if v}
+    if not all(found.values()):
+        return (f"The paper's own reading of Fig. 3 is not tested here: {NOT_PAIRED}.", {})
+    found = {k: {"accuracy": v["accuracy"]} for k, v in found.items()}
 
     def reading(name, rivals, want):
         got = {n: found[f"{LABELS[name]} against {LABELS[n]}"]["accuracy"].verdict for n in rivals}
