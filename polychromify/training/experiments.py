@@ -104,7 +104,7 @@ EXPERIMENTS = {e.name: e for e in [
                "The author's recipe: his Conv2D output and his data protocol", data_protocol="author",
                label="the author's recipe (his output and data protocol)", colour="#e7969c"),
     Experiment("polychromify_unet", "polychromify_unet", "beyond the paper",
-               "PolyChromify as a U-Net (down-sampling with skip connections around it, 341k parameters)",
+               "PolyChromify as a U-Net (skip connections instead of the bottleneck, 341k parameters)",
                label="PolyChromify U-Net", colour="#2ca02c"),
     Experiment("polychromify_unet_author_data", "polychromify_unet", "beyond the paper",
                "PolyChromify U-Net under the author's data protocol", data_protocol="author",
