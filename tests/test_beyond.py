@@ -126,6 +126,12 @@ def test_a_stored_score_is_reused_only_for_the_same_weights_on_the_same_photos(t
     assert beyond.earlier_scores(previous, "photos", {"paper": "another split"}) == {}
     assert beyond.earlier_scores(None, "photos", {}) == {}
     assert beyond.weights_digest(_run(tmp_path, "eccv16/paper-1", None)) is None
+    # the test split is part of "the same photos": another seed's split, or none recorded, is scored again
+    on_split = {**entry, "test_split": "seed 42's"}
+    earlier = beyond.earlier_scores({**previous, "models": {"x": on_split}}, "photos", {"paper": "split"})
+    assert beyond.reusable(earlier, old, digest, "seed 42's") == on_split
+    assert beyond.reusable(earlier, old, digest, "seed 43's") is None
+    assert beyond.reusable(beyond.earlier_scores(previous, "photos", {"paper": "split"}), old, digest, "any") is None
 
 
 def test_each_seed_of_a_run_under_the_authors_protocol_is_scored_on_its_own_split(messy_photos, tmp_path):

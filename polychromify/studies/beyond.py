@@ -139,10 +139,23 @@ def earlier_scores(previous: dict | None, folder_hash: str, data_hashes: dict) -
             for e in entries if e.get("key") and e.get("weights_sha256") and e["profile"] in same}
 
 
-def reusable(earlier: dict[str, dict], run, digest: str | None) -> dict | None:
-    """The earlier entry of a run to reuse (see ``earlier_scores``), or None: score it again."""
+def split_digest(dataset) -> str | None:
+    """A digest of a data set's test split (its photos' names): two runs of one collection with other seeds draw
+    other splits under the same data hash, so an entry's test scores are reused only for the very same split."""
+    if dataset is None:
+        return None
+    return hashlib.sha256("\n".join(sorted(dataset.names["test"])).encode()).hexdigest()[:16]
+
+
+def reusable(earlier: dict[str, dict], run, digest: str | None, split: str | None = None) -> dict | None:
+    """The earlier entry of a run to reuse (see ``earlier_scores``), or None: score it again. With its weights
+    here, an entry is reused only when it was scored on the same test split (``split``, ``split_digest``; an
+    entry that does not record its split is scored again: before the study scored each seed on its own split,
+    the other seeds of our protocol were scored on the first seed's)."""
     entry = earlier.get(run_key(run))
     if entry is None or (digest is not None and entry["weights_sha256"] != digest):
+        return None
+    if digest is not None and split is not None and entry.get("test_split") != split:
         return None
     return entry if digest is None else {k: v for k, v in entry.items() if k != "carried"}
 
@@ -182,14 +195,16 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
         """A run's entry, scored now or reused; None when its weights are not here and nothing is stored.
         ``own``: its landscape dataset (None: the author's model, scored on the other collection only)."""
         experiment, digest = get_experiment(run.experiment), weights_digest(run)
-        entry = reusable(earlier, run, digest)
+        split = split_digest(own)
+        entry = reusable(earlier, run, digest, split)
         if digest is None:
             return entry
         model = load_trained(run)
         shown.setdefault(f"{run.experiment}-{group}", model.predict_ab(x[picks]))
         facts = {"experiment": run.experiment, "key": run_key(run), "weights_sha256": digest, "profile": group,
                  "seed": run.config["profile"]["seed"], "precision": run.config["profile"]["precision"],
-                 "train_seconds": run.provenance.get("timings", {}).get("train_seconds_total")}
+                 "train_seconds": run.provenance.get("timings", {}).get("train_seconds_total"),
+                 **({"test_split": split} if split else {})}
         if entry is not None:  # its scores kept, what it says of the run read again (an older study's may be stale)
             log(f"kept the stored scores of {run_key(run)} (the same weights on the same photos)")
             return {**{k: v for k, v in entry.items() if k != "run"}, **facts}
