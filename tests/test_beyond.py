@@ -131,7 +131,9 @@ def test_a_stored_score_is_reused_only_for_the_same_weights_on_the_same_photos(t
     earlier = beyond.earlier_scores({**previous, "models": {"x": on_split}}, "photos", {"paper": "split"})
     assert beyond.reusable(earlier, old, digest, "seed 42's") == on_split
     assert beyond.reusable(earlier, old, digest, "seed 43's") is None
-    assert beyond.reusable(beyond.earlier_scores(previous, "photos", {"paper": "split"}), old, digest, "any") is None
+    older = beyond.earlier_scores(previous, "photos", {"paper": "split"})  # no split recorded: the group seed's
+    assert beyond.reusable(older, old, digest, "any", group_seed=True) == entry
+    assert beyond.reusable(older, old, digest, "any", group_seed=False) is None
 
 
 def test_each_seed_of_a_run_under_the_authors_protocol_is_scored_on_its_own_split(messy_photos, tmp_path):

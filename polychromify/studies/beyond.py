@@ -147,15 +147,17 @@ def split_digest(dataset) -> str | None:
     return hashlib.sha256("\n".join(sorted(dataset.names["test"])).encode()).hexdigest()[:16]
 
 
-def reusable(earlier: dict[str, dict], run, digest: str | None, split: str | None = None) -> dict | None:
+def reusable(earlier: dict[str, dict], run, digest: str | None, split: str | None = None,
+             group_seed: bool = True) -> dict | None:
     """The earlier entry of a run to reuse (see ``earlier_scores``), or None: score it again. With its weights
-    here, an entry is reused only when it was scored on the same test split (``split``, ``split_digest``; an
-    entry that does not record its split is scored again: before the study scored each seed on its own split,
-    the other seeds of our protocol were scored on the first seed's)."""
+    here, an entry is reused only when it was scored on the same test split (``split``, ``split_digest``). An entry
+    that does not record its split comes from a study that scored every run on the split of its group's seed
+    (until commit 4c93684): it is reused only for a run of that seed (``group_seed``)."""
     entry = earlier.get(run_key(run))
     if entry is None or (digest is not None and entry["weights_sha256"] != digest):
         return None
-    if digest is not None and split is not None and entry.get("test_split") != split:
+    if digest is not None and split is not None and (
+            entry["test_split"] != split if "test_split" in entry else not group_seed):
         return None
     return entry if digest is None else {k: v for k, v in entry.items() if k != "carried"}
 
@@ -196,7 +198,7 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
         ``own``: its landscape dataset (None: the author's model, scored on the other collection only)."""
         experiment, digest = get_experiment(run.experiment), weights_digest(run)
         split = split_digest(own)
-        entry = reusable(earlier, run, digest, split)
+        entry = reusable(earlier, run, digest, split, run.config["profile"]["seed"] == group_profile(group).seed)
         if digest is None:
             return entry
         model = load_trained(run)
@@ -208,6 +210,7 @@ def run_study(folder, results_dir=None, data_dir=None, log=print, fresh: bool = 
         if entry is not None:  # its scores kept, what it says of the run read again (an older study's may be stale)
             log(f"kept the stored scores of {run_key(run)} (the same weights on the same photos)")
             return {**{k: v for k, v in entry.items() if k != "run"}, **facts}
+        log(f"scoring {run_key(run)} ({group})")
         test = None if own is None else scores(own.x_test, own.y_test, model.predict_ab(own.x_test))
         # another protocol's test split is other photos (the author's: duplicates of its training photos among
         # them), so its scores there are kept apart, not set beside ours
