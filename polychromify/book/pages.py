@@ -198,9 +198,10 @@ def tuning(runs: dict, seeds: dict) -> Page:
         groups = {v: [label for label, got in accuracy.items() if got == v] for v in dict.fromkeys(accuracy.values())}
         page.text["landing_table1"] = plain(
             f"Table 1's order {held}: against the paper's best version, v3 ({runs_label([v3])}), in test accuracy "
-            f"paired on {_split_words(v3)} (one run each), " + "; ".join(f"{prose.words_list(labels)} {'is' if len(labels) == 1 else 'are'} "
-                                                 f"{'better' if v == BETTER else 'worse' if v == WORSE else 'cannot be told apart from it'}"
-                                                 for v, labels in groups.items())
+            f"paired on {_split_words(v3)} (one run each), " + "; ".join(
+                f"{prose.words_list(labels)} {'' if v == CANNOT_TELL else 'is ' if len(labels) == 1 else 'are '}"
+                f"{'better' if v == BETTER else 'worse' if v == WORSE else 'cannot be told apart from it'}"
+                for v, labels in groups.items())
             + " (chapter 4).")
     else:
         page.shown["table1_paired"] = "n/a"
