@@ -52,7 +52,7 @@ def test_table_and_note(study):
     assert table.loc["PolyChromify, the author's weights (paper profile)",
                      ("other collection", "colorfulness gap \u2193")] == 17.0
     empty = {"alternatives": {}, "claims": {name: None for name in beyond.CLAIMS}, "variants": {}}
-    assert prose.beyond_note(study, readings=empty) == "The final model's runs are not in the study yet."
+    assert prose.beyond_note(empty) == "The final model's runs are not in the study yet."
 
 
 def test_figures_of_the_study(study):

@@ -502,7 +502,7 @@ def beyond(chapter: Chapter, folder: str) -> Page:
         beyond_pending=", ".join(study["pending"]) or "none",
         beyond_default=prose.beyond_default(study, winner, why, card))
     page.shown["beyond_table"] = tables.style(tables.beyond(study), precision=3)
-    page.verdict("beyond_verdict", prose.beyond_note(study, readings=readings),
+    page.verdict("beyond_verdict", prose.beyond_note(readings),
                  [*_flat({str(k): v for k, v in readings["alternatives"].items()}),
                   *[c for r in [*readings["claims"].values(), *readings["variants"].values()] if r
                     for c in r.found.values()]])

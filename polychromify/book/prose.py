@@ -66,9 +66,7 @@ def tally(found: dict | None) -> str:
     comparisons (no per-photo scores), says so."""
     if not found:
         return NOT_PAIRED
-    def words(labels):
-        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return ", ".join(f"{'**' + v + '**' if v != CANNOT_TELL else v} on {words(labels)}"
+    return ", ".join(f"{'**' + v + '**' if v != CANNOT_TELL else v} on {words_list(labels)}"
                      for v, labels in by_verdict(found).items())
 
 
@@ -302,7 +300,7 @@ CAVEATS = {
 }
 
 
-def beyond_note(study, reference: str = "polychromify", readings: dict | None = None) -> str:
+def beyond_note(readings: dict) -> str:
     """Plain sentences phrasing the study's decisions under the one rule (``beyond``'s readings, paired over the
     other collection's photos): each alternative against the final model at the same profile, one verdict per
     claim of the paper that the study tests, and each variant against its base."""

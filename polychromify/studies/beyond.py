@@ -425,9 +425,6 @@ def alternatives(study: Study, reference: str = "polychromify") -> dict[tuple[st
     return out
 
 
-VIVIDNESS = ("auc_rebalanced", "colorfulness_gap")  # the two measures of vividness (Zhang et al.)
-
-
 def default_candidate(study: dict, reference: str = "polychromify", margin: float = DEFAULT_MARGIN,
                       results_dir=None) -> tuple[str | None, str]:
     """Which model of the study should become the default colorizer, and why (one sentence): one trained at the

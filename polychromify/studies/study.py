@@ -124,14 +124,15 @@ def _shared(groups: list[list[Scores]]) -> tuple[str, ...]:
     return tuple(name for name in groups[0][0].photos if name in common)
 
 
-def _bootstrap(per_photo: np.ndarray, draws: int = BOOTSTRAP, seed: int = SEED) -> tuple[float, float]:
-    """The percentile interval of the mean of ``per_photo`` over resampled photos."""
+def _bootstrap(*strata: np.ndarray, draws: int = BOOTSTRAP, seed: int = SEED) -> tuple[float, float]:
+    """The percentile interval of the mean over ``strata`` of each one's mean, each stratum's photos resampled on
+    their own (one stratum: the mean of ``per_photo`` over resampled photos)."""
     rng = np.random.default_rng(seed)
-    n = len(per_photo)
-    means = np.empty(draws)
+    means = np.zeros(draws)
     for start in range(0, draws, 250):  # a few hundred resamples at a time: bounded memory for many photos
-        rows = rng.integers(0, n, size=(min(250, draws - start), n))
-        means[start:start + len(rows)] = per_photo[rows].mean(axis=1)
+        for values in strata:
+            rows = rng.integers(0, len(values), size=(min(250, draws - start), len(values)))
+            means[start:start + len(rows)] += values[rows].mean(axis=1) / len(strata)
     tail = (1 - CONFIDENCE) / 2 * 100
     return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
 
@@ -175,14 +176,7 @@ def compare_each(entry: list[Scores], reference: list[Scores], metric: str) -> C
         photos = _shared([[mine], [theirs]])
         gains.append(sign * (mine.on(photos)[metric] - theirs.on(photos)[metric]))
         count += len(photos)
-    rng = np.random.default_rng(SEED)
-    means = np.zeros(BOOTSTRAP)
-    for g in gains:
-        for start in range(0, BOOTSTRAP, 250):
-            rows = rng.integers(0, len(g), size=(min(250, BOOTSTRAP - start), len(g)))
-            means[start:start + len(rows)] += g[rows].mean(axis=1) / len(gains)
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
+    low, high = _bootstrap(*gains)
     run_gains = tuple(float(g.mean()) for g in gains)
     gain = float(np.mean(run_gains))
     return Comparison(metric, count, (len(entry), len(reference)), sign * gain, gain, (low, high), run_gains,
@@ -206,13 +200,6 @@ class NumberComparison:
     @property
     def mean(self) -> float:
         return float(np.mean(self.ours))
-
-    @property
-    def paper(self) -> float:
-        return self.number
-
-
-PaperComparison = NumberComparison
 
 
 def against_number(ours: list[float], number: float, metric: str, whose: str = "the paper's",
